@@ -1,0 +1,50 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from './shared/config/config-error.js';
+import type { RuntimeEnv } from './shared/config/runtime-env.js';
+
+const USAGE = `Usage:
+  toolgate [--config config/config.yaml] [--port 4000] [--host 127.0.0.1]   start the gateway
+  toolgate worker [--config config/config.yaml]                              start a queue worker (needs REDIS_URL)
+
+Environment: PORT, HOST, CONFIG, PLUGINS_DIR, REDIS_URL, LOG_LEVEL, WORKER_THREADS, WORKER_CONCURRENCY`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      plugins: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const flags: Partial<RuntimeEnv> = {
+    ...(values.config !== undefined && { configPath: values.config }),
+    ...(values.port !== undefined && { port: Number(values.port) }),
+    ...(values.host !== undefined && { host: values.host }),
+    ...(values.plugins !== undefined && { pluginsDir: values.plugins }),
+  };
+  const command = positionals[0] ?? 'gateway';
+  if (command === 'gateway') {
+    const { runGateway } = await import('./gateway/main.js');
+    await runGateway(flags);
+  } else {
+    fail(`Unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) fail(error.message);
+  fail(error instanceof Error ? `toolgate: ${error.message}` : `toolgate: ${String(error)}`);
+});

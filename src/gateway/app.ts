@@ -1,0 +1,67 @@
+import express, { type Express } from 'express';
+import type { Logger } from '../shared/logger.js';
+import type { ToolgateSettings } from '../shared/config/settings.js';
+import { AppError } from '../shared/errors.js';
+import type { ToolExecutor } from './executor/tool-executor.js';
+import { requireMasterKey } from './http/auth.js';
+import { cors } from './http/cors.js';
+import { errorHandler } from './http/error-handler.js';
+import { originGuard } from './http/origin-guard.js';
+import { requestId } from './http/request-id.js';
+import { mountHealthRoutes } from './health-routes.js';
+import { mountLegacySseRoutes, openLegacySse } from './mcp/legacy-sse-routes.js';
+import type { McpServerDeps } from './mcp/mcp-server.js';
+import type { SessionStore } from './mcp/session-store.js';
+import { mountStreamableRoutes } from './mcp/streamable-routes.js';
+import { mountToolRoutes } from './rest/tool-routes.js';
+import type { ToolCatalog } from './tools/tool-catalog.js';
+import type { ToolInvoker } from './tools/tool-invoker.js';
+
+export interface AppDeps {
+  readonly logger: Logger;
+  readonly settings: ToolgateSettings;
+  readonly masterKey: string | undefined;
+  /** The address the server binds; loopback turns on the Host check. */
+  readonly bindHost: string;
+  readonly catalog: ToolCatalog;
+  readonly invoker: ToolInvoker;
+  readonly executor: ToolExecutor;
+  readonly sessions: SessionStore;
+  readonly version: string;
+}
+
+/** The gateway's express app, built from its dependencies (no globals, so tests build their own). */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestId());
+
+  const health = express.Router();
+  mountHealthRoutes(health, deps.executor);
+  app.use(health);
+
+  app.use(originGuard({ allowedOrigins: deps.settings.allowed_origins, bindHost: deps.bindHost }));
+  app.use(cors());
+  if (deps.masterKey !== undefined) app.use(requireMasterKey(deps.masterKey));
+  // express's default limit is 100 kB; MCP messages may be larger.
+  app.use(express.json({ limit: deps.settings.max_request_bytes }));
+
+  const serverDeps: McpServerDeps = { catalog: deps.catalog, invoker: deps.invoker, logger: deps.logger, version: deps.version };
+  const routes = express.Router();
+  mountToolRoutes(routes, { catalog: deps.catalog, invoker: deps.invoker });
+  mountLegacySseRoutes(routes, { sessions: deps.sessions, serverDeps });
+  mountStreamableRoutes(routes, {
+    sessions: deps.sessions,
+    serverDeps,
+    logger: deps.logger,
+    openLegacySse: openLegacySse({ sessions: deps.sessions, serverDeps }),
+  });
+  app.use(routes);
+
+  app.use(() => {
+    throw new AppError('not_found', 'Not found');
+  });
+  app.use(errorHandler({ logger: deps.logger, maxRequestBytes: deps.settings.max_request_bytes }));
+  return app;
+}

@@ -1,0 +1,34 @@
+import type { CallOutcome, ThreadEvent } from '../../shared/execution/thread-protocol.js';
+import type { RegisteredTool } from '../../shared/plugins/tool-registry.js';
+
+/** One validated tool call, ready to run. */
+export interface ToolExecution {
+  readonly tool: RegisteredTool;
+  readonly args: Record<string, unknown>;
+  readonly requestId: string;
+  /** Epoch milliseconds, counted from the gateway's receipt of the call. */
+  readonly deadline: number;
+}
+
+export interface ExecutionHooks {
+  /** Cancels the call wherever it is. */
+  readonly signal?: AbortSignal;
+  /** Progress and log messages from the handler. */
+  readonly onEvent?: (event: ThreadEvent) => void;
+}
+
+export interface ExecutorReadiness {
+  readonly ready: boolean;
+  readonly detail: Record<string, unknown>;
+}
+
+/**
+ * Runs tool calls: in-process (embedded mode) or through the queue. Clients cannot tell which, except by
+ * latency. `execute` throws `AppError('unavailable')` when it cannot take the call now (backpressure).
+ */
+export interface ToolExecutor {
+  readonly mode: 'embedded' | 'queue';
+  execute(execution: ToolExecution, hooks?: ExecutionHooks): Promise<CallOutcome>;
+  readiness(): Promise<ExecutorReadiness>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,37 @@
+import type { Router } from 'express';
+import { AppError } from '../../shared/errors.js';
+import { requestIdOf } from '../http/request-id.js';
+import type { ToolCatalog } from '../tools/tool-catalog.js';
+import type { ToolInvoker } from '../tools/tool-invoker.js';
+
+export interface ToolRoutesDeps {
+  readonly catalog: ToolCatalog;
+  readonly invoker: ToolInvoker;
+}
+
+/**
+ * LiteLLM's REST tool routes: list (`{ tools, error, message }`, the `/mcp-rest` shape) and call
+ * (`{ name, arguments }` → `CallToolResult`; unknown tool 404, missing name 400, bad arguments 200 isError).
+ */
+export function mountToolRoutes(router: Router, { catalog, invoker }: ToolRoutesDeps): void {
+  router.get(['/mcp/list_tools', '/mcp/tools/list', '/mcp-rest/tools/list'], (_req, res) => {
+    res.json({
+      tools: catalog.mcpTools.map(({ name, description, inputSchema }) => ({ name, description, inputSchema })),
+      error: null,
+      message: `Successfully retrieved ${catalog.mcpTools.length} tools`,
+    });
+  });
+
+  router.post(['/mcp/call_tool', '/mcp/tools/call', '/mcp-rest/tools/call'], async (req, res) => {
+    const receivedAt = Date.now();
+    const body: unknown = req.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new AppError('invalid_request', 'Request body must be a JSON object: { "name": "<tool>", "arguments": { … } }');
+    }
+    const { name, arguments: args } = body as { name?: unknown; arguments?: unknown };
+    if (typeof name !== 'string' || name === '') throw new AppError('invalid_request', 'Missing required field "name" (string)');
+    // A client that disconnects does not cancel the call: like MCP calls, it ends at its deadline.
+    const result = await invoker.invoke(name, args, { requestId: requestIdOf(res), receivedAt });
+    res.json(result);
+  });
+}

@@ -1,0 +1,60 @@
+import { AppError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import { toolErrorResult, type CallToolResult } from '../../shared/tool-result.js';
+import type { ExecutionHooks, ToolExecutor } from '../executor/tool-executor.js';
+import type { ToolCatalog } from './tool-catalog.js';
+
+export interface InvokeOptions extends ExecutionHooks {
+  readonly requestId: string;
+  /** When the gateway received the call; the deadline counts from here. Defaults to now. */
+  readonly receivedAt?: number;
+}
+
+/** How a finished call went, for logs and metrics. */
+export type CallOutcomeLabel = 'success' | 'tool_error' | 'invalid_arguments' | 'timeout' | 'crashed' | 'cancelled' | 'worker_lost' | 'load_error';
+
+export interface ToolInvoker {
+  /**
+   * Validates and runs a call. Throws `AppError('unknown_tool')` for an unknown tool and
+   * `AppError('unavailable')` under backpressure; every failure inside the tool is an `isError` result.
+   */
+  invoke(name: string, rawArgs: unknown, options: InvokeOptions): Promise<CallToolResult>;
+}
+
+export interface ToolInvokerDeps {
+  readonly catalog: ToolCatalog;
+  readonly executor: ToolExecutor;
+  readonly logger: Logger;
+  readonly onCallFinished?: (tool: string, outcome: CallOutcomeLabel, seconds: number) => void;
+}
+
+function isArgumentsObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The one path every tool call takes, whatever route it came in on. */
+export function createToolInvoker({ catalog, executor, logger, onCallFinished }: ToolInvokerDeps): ToolInvoker {
+  return {
+    async invoke(name, rawArgs, options) {
+      const tool = catalog.get(name);
+      if (!tool) throw new AppError('unknown_tool', `Unknown tool: ${name}`);
+      const receivedAt = options.receivedAt ?? Date.now();
+      const finished = (outcome: CallOutcomeLabel, result: CallToolResult) => {
+        const seconds = (Date.now() - receivedAt) / 1000;
+        logger.info({ tool: name, requestId: options.requestId, outcome, durationMs: Math.round(seconds * 1000) }, 'tool call');
+        onCallFinished?.(name, outcome, seconds);
+        return result;
+      };
+
+      const args = rawArgs ?? {};
+      if (!isArgumentsObject(args)) return finished('invalid_arguments', toolErrorResult(`Invalid arguments for tool ${name}: arguments must be an object`));
+      const problem = tool.validate(args);
+      if (problem !== undefined) return finished('invalid_arguments', toolErrorResult(`Invalid arguments for tool ${name}: ${problem}`));
+
+      const outcome = await executor.execute({ tool, args, requestId: options.requestId, deadline: receivedAt + tool.timeoutMs }, options);
+      if (outcome.ok) return finished(outcome.result.isError ? 'tool_error' : 'success', outcome.result);
+      const label: CallOutcomeLabel = outcome.error.kind === 'handler_error' ? 'tool_error' : outcome.error.kind;
+      return finished(label, toolErrorResult(outcome.error.message));
+    },
+  };
+}

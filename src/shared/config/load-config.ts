@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError, formatKeyPath } from './config-error.js';
+import { readRuntimeEnv, type RuntimeEnv } from './runtime-env.js';
+import { configFileSchema, knownKeys, type ConfigFile, type McpToolEntry } from './schema.js';
+import { parseConfigValue, resolveConfigValue, type ConfigValue, type EnvSnapshot } from './secret.js';
+import type { ToolgateSettings } from './settings.js';
+
+/** One entry of `model_list`, normalised. */
+export interface ModelDeployment {
+  readonly modelName: string;
+  /** `provider/model`; no prefix means `openai/`. */
+  readonly model: string;
+  readonly apiKey: ConfigValue | undefined;
+  readonly apiBase: ConfigValue | undefined;
+  readonly apiVersion: string | undefined;
+  readonly mockResponse: string | undefined;
+  readonly timeoutMs: number | undefined;
+  /** Position in `model_list`, for messages. */
+  readonly index: number;
+}
+
+/** The loaded, validated and frozen configuration. */
+export interface ToolgateConfig {
+  readonly file: string;
+  readonly runtime: RuntimeEnv;
+  readonly tools: readonly McpToolEntry[];
+  readonly models: readonly ModelDeployment[];
+  /** `general_settings.master_key`, resolved at load: a missing variable stops startup. */
+  readonly masterKey: string | undefined;
+  readonly settings: ToolgateSettings;
+  /** The environment as it was at load, with `environment_variables` applied. */
+  readonly env: EnvSnapshot;
+  readonly warnings: readonly string[];
+}
+
+export interface LoadConfigOptions {
+  /** CLI flags; they win over the environment. */
+  readonly flags?: Partial<RuntimeEnv>;
+  /** Defaults to `process.env`, which then also receives `environment_variables` (plugins read it). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+function unknownKeyWarnings(file: string, data: ConfigFile): string[] {
+  const warnings: string[] = [];
+  const check = (value: unknown, known: readonly string[], where: string) => {
+    if (value === null || typeof value !== 'object') return;
+    for (const key of Object.keys(value)) {
+      if (!known.includes(key)) warnings.push(`${file}: ${where}${where ? '.' : ''}${key}: unknown key, ignored`);
+    }
+  };
+  check(data, knownKeys.top, '');
+  data.model_list.forEach((entry, index) => {
+    check(entry, knownKeys.deployment, `model_list[${index}]`);
+    check(entry.litellm_params ?? entry.params, knownKeys.litellmParams, `model_list[${index}].litellm_params`);
+  });
+  check(data.general_settings, knownKeys.generalSettings, 'general_settings');
+  return warnings;
+}
+
+function zodProblems(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${formatKeyPath(issue.path)}: ${issue.message}`);
+}
+
+function readYaml(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(error);
+    throw new ConfigError([`${file}: ${reason}`]);
+  }
+  const document = parseDocument(text, { prettyErrors: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError(document.errors.map((error) => `${file}: YAML: ${error.message.split('\n')[0]}`));
+  }
+  return document.toJS() ?? {};
+}
+
+function normaliseDeployments(data: ConfigFile): ModelDeployment[] {
+  return data.model_list.map((entry, index) => {
+    const params = entry.litellm_params ?? entry.params;
+    if (!params) throw new Error('unreachable: schema requires params');
+    return Object.freeze({
+      modelName: entry.model_name,
+      model: params.model.includes('/') ? params.model : `openai/${params.model}`,
+      apiKey: params.api_key === undefined ? undefined : parseConfigValue(params.api_key),
+      apiBase: params.api_base === undefined ? undefined : parseConfigValue(params.api_base),
+      apiVersion: params.api_version,
+      mockResponse: params.mock_response,
+      timeoutMs: params.timeout === undefined ? undefined : params.timeout * 1000,
+      index,
+    });
+  });
+}
+
+/**
+ * Loads the config file named by the flags, `CONFIG` or `config/config.yaml`. Throws `ConfigError`
+ * with every problem found; unknown keys only produce `warnings`.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): ToolgateConfig {
+  const processEnv = options.env ?? process.env;
+  const runtime = readRuntimeEnv(processEnv, options.flags);
+  const file = runtime.configPath;
+  const parsed = configFileSchema.safeParse(readYaml(resolve(file)));
+  if (!parsed.success) throw new ConfigError(zodProblems(parsed.error).map((problem) => `${file}: ${problem}`));
+  const data = parsed.data;
+
+  const environmentVariables = Object.fromEntries(
+    Object.entries(data.environment_variables ?? {}).map(([name, value]) => [name, String(value)]),
+  );
+  // LiteLLM applies `environment_variables` to the process environment; plugins may rely on that.
+  Object.assign(processEnv, environmentVariables);
+  const env: EnvSnapshot = Object.freeze({ ...processEnv });
+
+  let masterKey: string | undefined;
+  const rawMasterKey = data.general_settings.master_key;
+  if (rawMasterKey !== undefined) {
+    try {
+      masterKey = resolveConfigValue(parseConfigValue(rawMasterKey), env, 'general_settings.master_key');
+    } catch (error) {
+      // Never run without auth by accident: a master_key that names a missing variable stops startup.
+      throw new ConfigError([`${file}: ${(error as Error).message}`]);
+    }
+  }
+
+  return Object.freeze({
+    file,
+    runtime,
+    tools: Object.freeze(data.mcp_tools.map((tool) => Object.freeze(tool))),
+    models: Object.freeze(normaliseDeployments(data)),
+    masterKey,
+    settings: Object.freeze(data.toolgate_settings),
+    env,
+    warnings: Object.freeze(unknownKeyWarnings(file, data)),
+  });
+}

@@ -1,0 +1,49 @@
+import { availableParallelism } from 'node:os';
+import type { EnvSnapshot } from './secret.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Process settings that come from the environment rather than the config file. */
+export interface RuntimeEnv {
+  readonly port: number;
+  readonly host: string;
+  readonly configPath: string;
+  readonly pluginsDir: string;
+  readonly redisUrl: string | undefined;
+  readonly logLevel: LogLevel;
+  /** Piscina threads per process. */
+  readonly workerThreads: number;
+  /** Jobs a worker process takes at once; near the thread count, since queue wait counts against deadlines. */
+  readonly workerConcurrency: number;
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function positiveInt(raw: string | undefined, name: string, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+/**
+ * Reads the `PORT`, `HOST`, `CONFIG`, … environment overrides. `flags` (from the CLI) win over the
+ * environment, which wins over the defaults.
+ */
+export function readRuntimeEnv(env: EnvSnapshot, flags: Partial<RuntimeEnv> = {}): RuntimeEnv {
+  const logLevel = (flags.logLevel ?? (env.LOG_LEVEL || 'info')) as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const port = flags.port ?? (env.PORT ? Number(env.PORT) : 4000);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
+  const workerThreads = positiveInt(env.WORKER_THREADS, 'WORKER_THREADS', Math.max(2, availableParallelism()));
+  return {
+    port,
+    host: flags.host ?? (env.HOST || '127.0.0.1'),
+    configPath: flags.configPath ?? (env.CONFIG || 'config/config.yaml'),
+    pluginsDir: flags.pluginsDir ?? (env.PLUGINS_DIR || 'plugins'),
+    redisUrl: env.REDIS_URL || undefined,
+    logLevel,
+    workerThreads,
+    workerConcurrency: positiveInt(env.WORKER_CONCURRENCY, 'WORKER_CONCURRENCY', workerThreads),
+  };
+}

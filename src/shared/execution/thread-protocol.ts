@@ -1,0 +1,63 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { HandlerTarget } from '../plugins/handler-target.js';
+import type { ToolLogLevel } from '../plugins/plugin-contract.js';
+import type { CallToolResult } from '../tool-result.js';
+
+/** A tool call handed to a pool thread. */
+export interface CallTask {
+  readonly op: 'call';
+  readonly pluginsDir: string;
+  readonly target: HandlerTarget;
+  readonly args: Record<string, unknown>;
+  readonly requestId: string;
+  /** Epoch milliseconds; a call that reaches its thread after this is not run. */
+  readonly deadline: number;
+  readonly maxResultBytes: number;
+  /** Carries progress and log messages out and the abort signal in (Piscina has no per-task channel). */
+  readonly port: MessagePort;
+}
+
+/** Asks a thread to import plugin modules and say what they export. */
+export interface DescribeTask {
+  readonly op: 'describe';
+  readonly pluginsDir: string;
+  readonly modules: readonly string[];
+}
+
+export type ThreadTask = CallTask | DescribeTask;
+
+/** Why a call failed, as data: errors lose their class crossing threads and queues. */
+export type FailureKind = 'handler_error' | 'timeout' | 'crashed' | 'cancelled' | 'worker_lost' | 'load_error';
+
+/** What comes back from a call, across the thread and queue boundaries alike. */
+export type CallOutcome =
+  | { readonly ok: true; readonly result: CallToolResult }
+  | { readonly ok: false; readonly error: { readonly kind: FailureKind; readonly message: string } };
+
+/** A tool a module declares, without its handler (functions cannot cross threads). */
+export interface DeclaredToolInfo {
+  readonly name: unknown;
+  readonly description: unknown;
+  readonly inputSchema: unknown;
+  readonly annotations: unknown;
+  readonly timeoutMs: unknown;
+  readonly hasHandler: boolean;
+}
+
+export interface ModuleDescription {
+  readonly module: string;
+  readonly functionExports: readonly string[];
+  readonly declaredTools: readonly DeclaredToolInfo[] | undefined;
+  readonly loadError: string | undefined;
+}
+
+/** Messages from a running call to its caller. */
+export type ThreadEvent =
+  | { readonly type: 'progress'; readonly progress: number; readonly total?: number; readonly message?: string }
+  | { readonly type: 'log'; readonly level: ToolLogLevel; readonly data: unknown };
+
+/** Messages from the caller into a running call. */
+export interface ThreadAbort {
+  readonly type: 'abort';
+  readonly reason: string;
+}

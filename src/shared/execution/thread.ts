@@ -1,0 +1,110 @@
+/**
+ * Piscina entry: runs one task in a pool thread. Plugin modules are imported once per thread and cached
+ * by Node's module cache. Everything is caught here and returned as data, because errors lose their class
+ * and fields crossing the thread boundary.
+ */
+import { pathToFileURL } from 'node:url';
+import { modulePathInside, type HandlerTarget } from '../plugins/handler-target.js';
+import type { ToolContext, ToolDefinition, ToolHandler, ToolLogLevel } from '../plugins/plugin-contract.js';
+import { limitResultSize, toCallToolResult } from '../tool-result.js';
+import { messageOf } from '../errors.js';
+import type { CallOutcome, CallTask, DeclaredToolInfo, DescribeTask, ModuleDescription, ThreadAbort, ThreadEvent, ThreadTask } from './thread-protocol.js';
+
+type PluginModule = Record<string, unknown>;
+
+async function importPlugin(pluginsDir: string, module: string): Promise<PluginModule> {
+  return (await import(pathToFileURL(modulePathInside(pluginsDir, module)).href)) as PluginModule;
+}
+
+function declaredToolsOf(plugin: PluginModule): unknown[] | undefined {
+  const tools = Object.hasOwn(plugin, 'tools') ? plugin.tools : undefined;
+  return Array.isArray(tools) ? tools : undefined;
+}
+
+function findHandler(plugin: PluginModule, target: HandlerTarget): ToolHandler {
+  if ('exportName' in target) {
+    const handler = Object.hasOwn(plugin, target.exportName) ? plugin[target.exportName] : undefined;
+    if (typeof handler !== 'function') throw new Error(`${target.module} has no exported function "${target.exportName}"`);
+    return handler as ToolHandler;
+  }
+  const declared = declaredToolsOf(plugin)?.find((tool) => (tool as ToolDefinition).name === target.declaredTool) as ToolDefinition | undefined;
+  if (typeof declared?.handler !== 'function') throw new Error(`${target.module} declares no tool "${target.declaredTool}"`);
+  return declared.handler;
+}
+
+async function runCall(task: CallTask): Promise<CallOutcome> {
+  const { port } = task;
+  if (Date.now() >= task.deadline) {
+    port.close();
+    return { ok: false, error: { kind: 'timeout', message: 'deadline passed before the call started' } };
+  }
+  const controller = new AbortController();
+  port.on('message', (message: ThreadAbort) => {
+    if (message.type === 'abort') controller.abort(new Error(message.reason));
+  });
+  const send = (event: ThreadEvent) => {
+    try {
+      port.postMessage(event);
+    } catch {
+      // Data that cannot be cloned is dropped rather than failing the call.
+    }
+  };
+  const ctx: ToolContext = {
+    signal: controller.signal,
+    requestId: task.requestId,
+    progress: (progress, total, message) => {
+      if (typeof progress === 'number' && Number.isFinite(progress)) send({ type: 'progress', progress, total, message });
+    },
+    log: (level: ToolLogLevel, data: unknown) => send({ type: 'log', level, data }),
+  };
+  try {
+    let handler: ToolHandler;
+    try {
+      handler = findHandler(await importPlugin(task.pluginsDir, task.target.module), task.target);
+    } catch (error) {
+      return { ok: false, error: { kind: 'load_error', message: messageOf(error) } };
+    }
+    const value = await handler(task.args, ctx);
+    return { ok: true, result: limitResultSize(toCallToolResult(value), task.maxResultBytes) };
+  } catch (error) {
+    return { ok: false, error: { kind: 'handler_error', message: messageOf(error) } };
+  } finally {
+    port.close();
+  }
+}
+
+function describeDeclaredTool(tool: unknown): DeclaredToolInfo {
+  const definition = (typeof tool === 'object' && tool !== null ? tool : {}) as Partial<Record<keyof ToolDefinition, unknown>>;
+  // Only clonable data crosses back: the schema is round-tripped through JSON.
+  const clone = (value: unknown) => (value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as unknown));
+  return {
+    name: definition.name,
+    description: definition.description,
+    inputSchema: clone(definition.inputSchema),
+    annotations: clone(definition.annotations),
+    timeoutMs: definition.timeoutMs,
+    hasHandler: typeof definition.handler === 'function',
+  };
+}
+
+async function describe(task: DescribeTask): Promise<ModuleDescription[]> {
+  const descriptions: ModuleDescription[] = [];
+  for (const module of task.modules) {
+    try {
+      const plugin = await importPlugin(task.pluginsDir, module);
+      descriptions.push({
+        module,
+        functionExports: Object.keys(plugin).filter((name) => typeof plugin[name] === 'function'),
+        declaredTools: declaredToolsOf(plugin)?.map(describeDeclaredTool),
+        loadError: undefined,
+      });
+    } catch (error) {
+      descriptions.push({ module, functionExports: [], declaredTools: undefined, loadError: messageOf(error) });
+    }
+  }
+  return descriptions;
+}
+
+export default function runTask(task: ThreadTask): Promise<CallOutcome | ModuleDescription[]> {
+  return task.op === 'call' ? runCall(task) : describe(task);
+}

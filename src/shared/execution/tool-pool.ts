@@ -1,0 +1,148 @@
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { messageOf } from '../errors.js';
+import type { HandlerTarget } from '../plugins/handler-target.js';
+import type { CallOutcome, CallTask, DescribeTask, ModuleDescription, ThreadAbort, ThreadEvent } from './thread-protocol.js';
+
+export interface ToolPoolOptions {
+  /** Threads in the pool; each runs one call at a time, so a terminated thread ends only its own call. */
+  readonly threads: number;
+  /** V8 old-generation limit per thread (`plugin_heap_mb`). */
+  readonly heapMb: number;
+  /** How long a handler may keep running after its signal aborted before its thread is terminated. */
+  readonly cancelGraceMs: number;
+  readonly pluginsDir: string;
+  readonly maxResultBytes: number;
+}
+
+export interface PoolCall {
+  readonly target: HandlerTarget;
+  readonly args: Record<string, unknown>;
+  readonly requestId: string;
+  /** Epoch milliseconds after which the call has failed. */
+  readonly deadline: number;
+  /** The timeout the deadline came from, for the message. */
+  readonly timeoutMs: number;
+}
+
+export interface PoolCallHooks {
+  /** Cancels the call: the handler's signal aborts, then its thread is terminated after the grace. */
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: ThreadEvent) => void;
+}
+
+export interface ToolPool {
+  run(call: PoolCall, hooks?: PoolCallHooks): Promise<CallOutcome>;
+  describe(modules: readonly string[]): Promise<ModuleDescription[]>;
+  /** Threads busy with calls, including ones finishing their grace period. */
+  readonly busyThreads: number;
+  close(): Promise<void>;
+}
+
+const THREAD_ENTRY = fileURLToPath(new URL('./thread-entry.mjs', import.meta.url));
+
+function crashMessage(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ERR_WORKER_OUT_OF_MEMORY') return 'tool crashed: out of memory (plugin_heap_mb exceeded)';
+  return `tool crashed: ${messageOf(error)}`;
+}
+
+/**
+ * A Piscina pool that runs tool calls with deadlines and a two-phase abort: first the handler's
+ * `ctx.signal` aborts; if it has not settled `cancelGraceMs` later, its thread is terminated and replaced.
+ * The returned promise settles at the deadline or cancellation, not when the thread is finally freed.
+ */
+export function createToolPool(options: ToolPoolOptions): ToolPool {
+  const piscina = new Piscina({
+    filename: THREAD_ENTRY,
+    minThreads: 1,
+    maxThreads: options.threads,
+    concurrentTasksPerWorker: 1,
+    // Handlers are async and may keep timers alive; threads must not block in Atomics.wait between tasks.
+    atomics: 'disabled',
+    idleTimeout: 60_000,
+    resourceLimits: { maxOldGenerationSizeMb: options.heapMb },
+  });
+  // A thread that dies outside a task (e.g. a late async throw) is replaced by Piscina; nothing to answer.
+  piscina.on('error', () => {});
+  let busy = 0;
+
+  function run(call: PoolCall, hooks: PoolCallHooks = {}): Promise<CallOutcome> {
+    const remaining = call.deadline - Date.now();
+    const timedOut: CallOutcome = { ok: false, error: { kind: 'timeout', message: `timed out after ${call.timeoutMs} ms` } };
+    if (remaining <= 0) return Promise.resolve(timedOut);
+    if (hooks.signal?.aborted) return Promise.resolve({ ok: false, error: { kind: 'cancelled', message: 'cancelled' } });
+
+    const { port1, port2 } = new MessageChannel();
+    const terminate = new AbortController();
+    const task: CallTask = {
+      op: 'call',
+      pluginsDir: options.pluginsDir,
+      target: call.target,
+      args: call.args,
+      requestId: call.requestId,
+      deadline: call.deadline,
+      maxResultBytes: options.maxResultBytes,
+      port: port2,
+    };
+
+    return new Promise<CallOutcome>((resolve) => {
+      let settled = false;
+      let graceTimer: NodeJS.Timeout | undefined;
+      const finish = (outcome: CallOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadlineTimer);
+        hooks.signal?.removeEventListener('abort', onCancel);
+        resolve(outcome);
+      };
+      const abortHandler = (reason: string, outcome: CallOutcome) => {
+        const message: ThreadAbort = { type: 'abort', reason };
+        port1.postMessage(message);
+        graceTimer = setTimeout(() => terminate.abort(), options.cancelGraceMs);
+        finish(outcome);
+      };
+      const onCancel = () => abortHandler('cancelled', { ok: false, error: { kind: 'cancelled', message: 'cancelled' } });
+      const deadlineTimer = setTimeout(() => abortHandler(timedOut.ok ? '' : timedOut.error.message, timedOut), remaining);
+      hooks.signal?.addEventListener('abort', onCancel, { once: true });
+      const deliver = (event: ThreadEvent) => {
+        if (!settled) hooks.onEvent?.(event);
+      };
+      port1.on('message', deliver);
+      // Messages on our port and Piscina's result travel on different channels; events the handler sent
+      // before returning are already queued here, so deliver them before the result.
+      const drainEvents = () => {
+        for (let next = receiveMessageOnPort(port1); next; next = receiveMessageOnPort(port1)) deliver(next.message as ThreadEvent);
+      };
+
+      busy += 1;
+      piscina
+        .run(task, { transferList: [port2], signal: terminate.signal })
+        .then(
+          (outcome: CallOutcome) => {
+            drainEvents();
+            finish(outcome);
+          },
+          (error: unknown) => {
+            // An abort we asked for has already been answered; anything else is the thread dying.
+            if (!terminate.signal.aborted) finish({ ok: false, error: { kind: 'crashed', message: crashMessage(error) } });
+          },
+        )
+        .finally(() => {
+          busy -= 1;
+          clearTimeout(graceTimer);
+          port1.close();
+        });
+    });
+  }
+
+  return {
+    run,
+    describe: async (modules) => (await piscina.run({ op: 'describe', pluginsDir: options.pluginsDir, modules } satisfies DescribeTask)) as ModuleDescription[],
+    get busyThreads() {
+      return busy;
+    },
+    close: () => piscina.destroy(),
+  };
+}
