@@ -6,7 +6,7 @@ const USAGE = `Usage:
   toolgate [--config config/config.yaml] [--port 4000] [--host 127.0.0.1]   start the gateway
   toolgate worker [--config config/config.yaml]                              start a queue worker (needs REDIS_URL)
 
-Environment: PORT, HOST, CONFIG, PLUGINS_DIR, REDIS_URL, LOG_LEVEL, WORKER_THREADS, WORKER_CONCURRENCY`;
+Environment: PORT, HOST, CONFIG, PLUGINS_DIR, REDIS_URL, QUEUE_PREFIX, LOG_LEVEL, WORKER_THREADS, WORKER_CONCURRENCY`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -39,6 +39,9 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'gateway') {
     const { runGateway } = await import('./gateway/main.js');
     await runGateway(flags);
+  } else if (command === 'worker') {
+    const { runWorker } = await import('./worker/main.js');
+    await runWorker(flags);
   } else {
     fail(`Unknown command "${command}"\n\n${USAGE}`);
   }

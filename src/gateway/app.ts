@@ -16,6 +16,7 @@ import { mountStreamableRoutes } from './mcp/streamable-routes.js';
 import { mountToolRoutes } from './rest/tool-routes.js';
 import type { ToolCatalog } from './tools/tool-catalog.js';
 import type { ToolInvoker } from './tools/tool-invoker.js';
+import type { GatewayMetrics } from './metrics.js';
 
 export interface AppDeps {
   readonly logger: Logger;
@@ -27,6 +28,7 @@ export interface AppDeps {
   readonly invoker: ToolInvoker;
   readonly executor: ToolExecutor;
   readonly sessions: SessionStore;
+  readonly metrics: GatewayMetrics;
   readonly version: string;
 }
 
@@ -49,6 +51,7 @@ export function createApp(deps: AppDeps): Express {
 
   const serverDeps: McpServerDeps = { catalog: deps.catalog, invoker: deps.invoker, logger: deps.logger, version: deps.version };
   const routes = express.Router();
+  routes.get('/metrics', deps.metrics.handler);
   mountToolRoutes(routes, { catalog: deps.catalog, invoker: deps.invoker });
   mountLegacySseRoutes(routes, { sessions: deps.sessions, serverDeps });
   mountStreamableRoutes(routes, {

@@ -1,18 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { loadConfig } from '../shared/config/load-config.js';
+import { Queue } from 'bullmq';
+import { loadConfig, type ToolgateConfig } from '../shared/config/load-config.js';
 import type { RuntimeEnv } from '../shared/config/runtime-env.js';
-import { createToolPool } from '../shared/execution/tool-pool.js';
-import { createLogger } from '../shared/logger.js';
+import { createToolPool, type ToolPool } from '../shared/execution/tool-pool.js';
+import { createLogger, type Logger } from '../shared/logger.js';
 import { packageVersion } from '../shared/package-version.js';
 import { loadToolRegistry } from '../shared/plugins/tool-registry.js';
+import { createRedisConnection } from '../shared/queue/redis-connection.js';
+import { CALL_TOOL_QUEUE, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
 import { createApp } from './app.js';
 import { createEmbeddedExecutor } from './executor/embedded-executor.js';
+import { startQueueExecutor } from './executor/queue-executor.js';
+import type { ToolExecutor } from './executor/tool-executor.js';
 import { createSessionStore } from './mcp/session-store.js';
+import { createGatewayMetrics, type QueueGauges } from './metrics.js';
 import { createToolCatalog } from './tools/tool-catalog.js';
 import { createToolInvoker } from './tools/tool-invoker.js';
 
-/** How long shutdown waits for in-flight requests before closing their connections. */
-const SHUTDOWN_GRACE_MS = 10_000;
+/** How long shutdown waits for in-flight calls beyond the longest tool deadline. */
+const SHUTDOWN_MARGIN_MS = 5_000;
+
+/** Embedded mode runs tools in this process's pool; queue mode hands them to workers through Redis. */
+async function createExecutor(config: ToolgateConfig, pool: ToolPool, logger: Logger): Promise<{ executor: ToolExecutor; queueGauges?: () => QueueGauges }> {
+  const { redisUrl, queuePrefix } = config.runtime;
+  if (redisUrl === undefined) return { executor: createEmbeddedExecutor({ pool, maxQueueDepth: config.settings.max_queue_depth }) };
+  // The gateway only enqueues: its pool was needed to read the plugins, not to run them.
+  await pool.close();
+  const redis = createRedisConnection(redisUrl, 'commands', logger);
+  const executor = await startQueueExecutor({
+    queue: new Queue<ToolCallJobData>(CALL_TOOL_QUEUE, { connection: redis, prefix: queuePrefix }),
+    redis,
+    blockingRedis: createRedisConnection(redisUrl, 'blocking', logger),
+    prefix: queuePrefix,
+    gatewayId: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+    maxQueueDepth: config.settings.max_queue_depth,
+    logger,
+  });
+  return { executor, queueGauges: () => ({ queueDepth: executor.queueState.depth, liveWorkers: executor.queueState.liveWorkers.size }) };
+}
 
 /** Composition root of the gateway: config, logger, executor, app, listen, signals. */
 export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void> {
@@ -35,9 +62,10 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     await pool.close();
     throw error;
   }
-  const executor = createEmbeddedExecutor({ pool, maxQueueDepth: settings.max_queue_depth });
+  const { executor, queueGauges } = await createExecutor(config, pool, logger);
+  const metrics = createGatewayMetrics({ queueGauges });
   const sessions = createSessionStore({ idleMs: settings.session_idle_ms });
-  const invoker = createToolInvoker({ catalog, executor, logger });
+  const invoker = createToolInvoker({ catalog, executor, logger, onCallFinished: metrics.recordToolCall });
   const app = createApp({
     logger,
     settings,
@@ -47,6 +75,7 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     invoker,
     executor,
     sessions,
+    metrics,
     version: packageVersion,
   });
 
@@ -66,14 +95,15 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal }, 'shutting down: finishing in-flight calls');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
+    const longestDeadline = Math.max(settings.tool_timeout_ms, ...catalog.tools.map((tool) => tool.timeoutMs));
+    await invoker.drain(longestDeadline + SHUTDOWN_MARGIN_MS);
     // Open SSE streams would keep the server from ever closing.
     await sessions.closeAll();
-    const forced = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    server.closeAllConnections();
     await closed;
-    clearTimeout(forced);
     await executor.close();
     logger.info('stopped');
     process.exit(0);

@@ -1,7 +1,8 @@
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { toolErrorResult, type CallToolResult } from '../../shared/tool-result.js';
-import type { ExecutionHooks, ToolExecutor } from '../executor/tool-executor.js';
+import type { CallOutcome } from '../../shared/execution/thread-protocol.js';
+import type { ExecutionHooks, ToolExecution, ToolExecutor } from '../executor/tool-executor.js';
 import type { ToolCatalog } from './tool-catalog.js';
 
 export interface InvokeOptions extends ExecutionHooks {
@@ -19,6 +20,8 @@ export interface ToolInvoker {
    * `AppError('unavailable')` under backpressure; every failure inside the tool is an `isError` result.
    */
   invoke(name: string, rawArgs: unknown, options: InvokeOptions): Promise<CallToolResult>;
+  /** Refuses new calls and resolves when the running ones have finished, or after `timeoutMs`. */
+  drain(timeoutMs: number): Promise<void>;
 }
 
 export interface ToolInvokerDeps {
@@ -34,10 +37,37 @@ function isArgumentsObject(value: unknown): value is Record<string, unknown> {
 
 /** The one path every tool call takes, whatever route it came in on. */
 export function createToolInvoker({ catalog, executor, logger, onCallFinished }: ToolInvokerDeps): ToolInvoker {
+  let running = 0;
+  let draining = false;
+  let onIdle: (() => void) | undefined;
+
+  const run = async (execution: ToolExecution, hooks: ExecutionHooks): Promise<CallOutcome> => {
+    running += 1;
+    try {
+      return await executor.execute(execution, hooks);
+    } finally {
+      running -= 1;
+      if (running === 0) onIdle?.();
+    }
+  };
+
   return {
+    async drain(timeoutMs) {
+      draining = true;
+      if (running === 0) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        onIdle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    },
+
     async invoke(name, rawArgs, options) {
       const tool = catalog.get(name);
       if (!tool) throw new AppError('unknown_tool', `Unknown tool: ${name}`);
+      if (draining) throw new AppError('unavailable', 'The gateway is shutting down', { retryAfterSeconds: 1 });
       const receivedAt = options.receivedAt ?? Date.now();
       const finished = (outcome: CallOutcomeLabel, result: CallToolResult) => {
         const seconds = (Date.now() - receivedAt) / 1000;
@@ -51,7 +81,7 @@ export function createToolInvoker({ catalog, executor, logger, onCallFinished }:
       const problem = tool.validate(args);
       if (problem !== undefined) return finished('invalid_arguments', toolErrorResult(`Invalid arguments for tool ${name}: ${problem}`));
 
-      const outcome = await executor.execute({ tool, args, requestId: options.requestId, deadline: receivedAt + tool.timeoutMs }, options);
+      const outcome = await run({ tool, args, requestId: options.requestId, deadline: receivedAt + tool.timeoutMs }, options);
       if (outcome.ok) return finished(outcome.result.isError ? 'tool_error' : 'success', outcome.result);
       const label: CallOutcomeLabel = outcome.error.kind === 'handler_error' ? 'tool_error' : outcome.error.kind;
       return finished(label, toolErrorResult(outcome.error.message));

@@ -10,6 +10,8 @@ export interface RuntimeEnv {
   readonly configPath: string;
   readonly pluginsDir: string;
   readonly redisUrl: string | undefined;
+  /** Prefix of every Redis key toolgate and BullMQ use, so several deployments can share one Redis. */
+  readonly queuePrefix: string;
   readonly logLevel: LogLevel;
   /** Piscina threads per process. */
   readonly workerThreads: number;
@@ -42,6 +44,7 @@ export function readRuntimeEnv(env: EnvSnapshot, flags: Partial<RuntimeEnv> = {}
     configPath: flags.configPath ?? (env.CONFIG || 'config/config.yaml'),
     pluginsDir: flags.pluginsDir ?? (env.PLUGINS_DIR || 'plugins'),
     redisUrl: env.REDIS_URL || undefined,
+    queuePrefix: env.QUEUE_PREFIX || 'toolgate',
     logLevel,
     workerThreads,
     workerConcurrency: positiveInt(env.WORKER_CONCURRENCY, 'WORKER_CONCURRENCY', workerThreads),

@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { AppError } from '../../shared/errors.js';
+import type { CallOutcome } from '../../shared/execution/thread-protocol.js';
+import type { Logger } from '../../shared/logger.js';
+import { CALL_TOOL_JOB, queueKeys, WORKER_LOST_MESSAGE, type ToolCallJobData, type ToolCallReply } from '../../shared/queue/tool-call-job.js';
+import type { ExecutionHooks, ToolExecutor } from './tool-executor.js';
+import { startReplyReader } from './reply-reader.js';
+import { startWorkerMonitor, type QueueState } from './worker-monitor.js';
+
+interface PendingCall {
+  readonly settle: (outcome: CallOutcome) => void;
+  readonly hooks: ExecutionHooks;
+  readonly retryable: boolean;
+  /** The worker running it now, from its `started` reply. */
+  workerId: string | undefined;
+  starts: number;
+}
+
+export interface QueueExecutorDeps {
+  readonly queue: Queue<ToolCallJobData>;
+  /** The shared, auto-pipelined command connection (also used to publish cancellations). */
+  readonly redis: Redis;
+  /** A connection of its own for the blocking reply reads. */
+  readonly blockingRedis: Redis;
+  readonly prefix: string;
+  /** Names this gateway's reply list. */
+  readonly gatewayId: string;
+  readonly maxQueueDepth: number;
+  readonly logger: Logger;
+}
+
+export interface QueueExecutor extends ToolExecutor {
+  /** The latest look at workers and queue depth, for metrics. */
+  readonly queueState: QueueState;
+}
+
+function unavailable(message: string): AppError {
+  return new AppError('unavailable', message, { retryAfterSeconds: 1 });
+}
+
+/**
+ * Runs tool calls as `call_tool` BullMQ jobs. Replies (start, events, result) come back on this gateway's
+ * own list; the deadline and cancellation are enforced here as well as on the worker, so a call always
+ * ends by its deadline whatever happens to Redis or the worker.
+ */
+export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<QueueExecutor> {
+  const { queue, redis, logger } = deps;
+  const keys = queueKeys(deps.prefix);
+  const pending = new Map<string, PendingCall>();
+
+  const onReply = (reply: ToolCallReply) => {
+    const call = pending.get(reply.jobId);
+    if (!call) return;
+    if (reply.type === 'started') {
+      call.workerId = reply.workerId;
+      call.starts += 1;
+    } else if (reply.type === 'event') {
+      call.hooks.onEvent?.(reply.event);
+    } else {
+      call.settle(reply.outcome);
+    }
+  };
+
+  const onQueueState = (state: QueueState) => {
+    if (!state.redisReachable) return;
+    for (const call of pending.values()) {
+      if (call.workerId === undefined || state.liveWorkers.has(call.workerId)) continue;
+      // A retryable job goes back to the queue through BullMQ's stall check; anything else, or a job
+      // whose second worker died too, fails now rather than at its deadline.
+      if (call.retryable && call.starts < 2) call.workerId = undefined;
+      else call.settle({ ok: false, error: { kind: 'worker_lost', message: WORKER_LOST_MESSAGE } });
+    }
+  };
+
+  const reader = startReplyReader({ redis: deps.blockingRedis, key: keys.replies(deps.gatewayId), onReply, logger });
+  const monitor = startWorkerMonitor({ redis, queue, prefix: deps.prefix, logger, onChange: onQueueState });
+  await monitor.refresh();
+
+  /** Removes a waiting job; asks the workers to cancel an active one. */
+  const cancelJob = async (jobId: string) => {
+    try {
+      const removed = await queue.remove(jobId);
+      if (removed === 0) await redis.publish(keys.cancel, jobId);
+    } catch (error) {
+      logger.warn({ err: error, jobId }, 'could not cancel job');
+    }
+  };
+
+  return {
+    mode: 'queue',
+
+    async execute(execution, hooks = {}) {
+      const state = monitor.state;
+      if (redis.status !== 'ready' || !state.redisReachable) throw unavailable('Redis is unavailable: tool calls cannot be queued right now');
+      if (state.liveWorkers.size === 0) throw unavailable('No live workers: start one with `toolgate worker` (REDIS_URL set)');
+      if (state.depth >= deps.maxQueueDepth) throw unavailable(`The tool queue is full (max_queue_depth ${deps.maxQueueDepth}); retry shortly`);
+
+      const jobId = randomUUID();
+      const { tool } = execution;
+      const retryable = tool.annotations?.readOnlyHint === true || tool.annotations?.idempotentHint === true;
+      const outcome = new Promise<CallOutcome>((resolve) => {
+        const finish = (result: CallOutcome) => {
+          if (!pending.delete(jobId)) return;
+          clearTimeout(deadlineTimer);
+          hooks.signal?.removeEventListener('abort', onCancel);
+          resolve(result);
+        };
+        const onCancel = () => {
+          finish({ ok: false, error: { kind: 'cancelled', message: 'cancelled' } });
+          void cancelJob(jobId);
+        };
+        const deadlineTimer = setTimeout(() => {
+          finish({ ok: false, error: { kind: 'timeout', message: `timed out after ${tool.timeoutMs} ms` } });
+          void cancelJob(jobId);
+        }, execution.deadline - Date.now());
+        hooks.signal?.addEventListener('abort', onCancel, { once: true });
+        pending.set(jobId, { settle: finish, hooks, retryable, workerId: undefined, starts: 0 });
+      });
+
+      const data: ToolCallJobData = {
+        tool: tool.name,
+        target: tool.target,
+        args: execution.args,
+        requestId: execution.requestId,
+        deadline: execution.deadline,
+        timeoutMs: tool.timeoutMs,
+        retryable,
+        replyTo: deps.gatewayId,
+      };
+      try {
+        // attempts: 1 — BullMQ never reruns a tool by itself; only stall recovery does, under our rules.
+        await queue.add(CALL_TOOL_JOB, data, { jobId, attempts: 1, removeOnComplete: true, removeOnFail: { age: 3600, count: 1000 } });
+      } catch (error) {
+        pending.get(jobId)?.settle({ ok: false, error: { kind: 'cancelled', message: 'not queued' } });
+        logger.warn({ err: error, requestId: execution.requestId }, 'could not enqueue tool call');
+        throw unavailable('Redis is unavailable: tool calls cannot be queued right now');
+      }
+      return outcome;
+    },
+
+    async readiness() {
+      const state = await monitor.refresh();
+      const ready = state.redisReachable && state.liveWorkers.size > 0;
+      return { ready, detail: { mode: 'queue', redis: state.redisReachable ? 'ok' : 'unreachable', workers: state.liveWorkers.size, queueDepth: state.depth, inFlight: pending.size } };
+    },
+
+    get queueState() {
+      return monitor.state;
+    },
+
+    async close() {
+      monitor.stop();
+      for (const call of pending.values()) call.settle({ ok: false, error: { kind: 'cancelled', message: 'gateway shutting down' } });
+      await reader.stop();
+      await queue.close();
+      await redis.quit().catch(() => {});
+    },
+  };
+}

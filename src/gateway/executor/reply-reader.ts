@@ -1,0 +1,49 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../shared/logger.js';
+import type { ToolCallReply } from '../../shared/queue/tool-call-job.js';
+
+/** Replies taken per round trip. */
+const BATCH = 100;
+/** Seconds a BLMPOP blocks before the loop looks at whether it should stop. */
+const BLOCK_SECONDS = 1;
+
+export interface ReplyReader {
+  stop(): Promise<void>;
+}
+
+/**
+ * Drains this gateway's reply list with BLMPOP on a dedicated connection: one blocking round trip returns
+ * up to a hundred replies (measured faster and cheaper than BullMQ's QueueEvents stream here).
+ */
+export function startReplyReader(options: { redis: Redis; key: string; onReply: (reply: ToolCallReply) => void; logger: Logger }): ReplyReader {
+  const { redis, key, onReply, logger } = options;
+  let stopped = false;
+
+  const loop = async () => {
+    while (!stopped) {
+      try {
+        const popped = await redis.blmpop(BLOCK_SECONDS, 1, key, 'RIGHT', 'COUNT', BATCH);
+        for (const item of popped?.[1] ?? []) {
+          try {
+            onReply(JSON.parse(item) as ToolCallReply);
+          } catch (error) {
+            logger.error({ err: error }, 'unreadable reply on the reply list');
+          }
+        }
+      } catch (error) {
+        if (stopped) break;
+        logger.debug({ err: error }, 'reply reader waiting for redis');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  };
+  const running = loop();
+
+  return {
+    async stop() {
+      stopped = true;
+      redis.disconnect();
+      await running;
+    },
+  };
+}

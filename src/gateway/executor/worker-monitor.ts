@@ -1,0 +1,52 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../shared/logger.js';
+import { queueKeys, WORKER_HEARTBEAT_MS } from '../../shared/queue/tool-call-job.js';
+
+export interface QueueState {
+  /** Workers whose heartbeat has not expired. */
+  readonly liveWorkers: ReadonlySet<string>;
+  /** Jobs waiting for a worker. */
+  readonly depth: number;
+  /** Whether the last look at Redis succeeded. */
+  readonly redisReachable: boolean;
+}
+
+export interface WorkerMonitor {
+  readonly state: QueueState;
+  /** Looks at Redis now (also done every second). */
+  refresh(): Promise<QueueState>;
+  stop(): void;
+}
+
+/** Watches worker heartbeats and queue depth every second, for backpressure, readiness and worker loss. */
+export function startWorkerMonitor(options: { redis: Redis; queue: Queue; prefix: string; logger: Logger; onChange: (state: QueueState) => void }): WorkerMonitor {
+  const { redis, queue, logger, onChange } = options;
+  const keys = queueKeys(options.prefix);
+  let state: QueueState = { liveWorkers: new Set(), depth: 0, redisReachable: false };
+
+  const refresh = async (): Promise<QueueState> => {
+    try {
+      const [members, depth] = await Promise.all([redis.smembers(keys.workers), queue.getWaitingCount()]);
+      const beats = members.length > 0 ? await redis.mget(...members.map((id) => keys.heartbeat(id))) : [];
+      const dead = members.filter((_id, index) => beats[index] === null);
+      if (dead.length > 0) await redis.srem(keys.workers, ...dead);
+      state = { liveWorkers: new Set(members.filter((_id, index) => beats[index] !== null)), depth, redisReachable: true };
+    } catch (error) {
+      logger.debug({ err: error }, 'queue monitor could not reach redis');
+      state = { ...state, redisReachable: false };
+    }
+    onChange(state);
+    return state;
+  };
+
+  const timer = setInterval(() => void refresh(), WORKER_HEARTBEAT_MS);
+  timer.unref();
+  return {
+    get state() {
+      return state;
+    },
+    refresh,
+    stop: () => clearInterval(timer),
+  };
+}

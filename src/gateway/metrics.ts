@@ -1,0 +1,73 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RequestHandler } from 'express';
+import type { CallOutcomeLabel } from './tools/tool-invoker.js';
+
+export interface QueueGauges {
+  readonly queueDepth: number;
+  readonly liveWorkers: number;
+}
+
+export interface GatewayMetrics {
+  recordToolCall(tool: string, outcome: CallOutcomeLabel, seconds: number): void;
+  recordChatRequest(model: string, status: number): void;
+  recordUpstreamLatency(model: string, seconds: number): void;
+  /** `GET /metrics` in the Prometheus text format. */
+  readonly handler: RequestHandler;
+}
+
+/** Prometheus metrics of one gateway process, on a registry of its own (no global state). */
+export function createGatewayMetrics(options: { queueGauges?: () => QueueGauges } = {}): GatewayMetrics {
+  const registry = new Registry();
+  const toolCalls = new Counter({ name: 'toolgate_tool_calls_total', help: 'Tool calls by tool and outcome', labelNames: ['tool', 'outcome'], registers: [registry] });
+  const toolLatency = new Histogram({
+    name: 'toolgate_tool_call_duration_seconds',
+    help: 'Tool call latency from receipt to result, queue wait included',
+    labelNames: ['tool'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const chatRequests = new Counter({ name: 'toolgate_chat_requests_total', help: 'Chat completion requests by model and HTTP status', labelNames: ['model', 'status'], registers: [registry] });
+  const upstreamLatency = new Histogram({
+    name: 'toolgate_upstream_duration_seconds',
+    help: 'Time to the upstream model answer (first byte when streaming)',
+    labelNames: ['model'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const { queueGauges } = options;
+  if (queueGauges) {
+    new Gauge({
+      name: 'toolgate_queue_depth',
+      help: 'call_tool jobs waiting for a worker',
+      registers: [registry],
+      collect() {
+        this.set(queueGauges().queueDepth);
+      },
+    });
+    new Gauge({
+      name: 'toolgate_live_workers',
+      help: 'Workers with a current heartbeat',
+      registers: [registry],
+      collect() {
+        this.set(queueGauges().liveWorkers);
+      },
+    });
+  }
+
+  return {
+    recordToolCall(tool, outcome, seconds) {
+      toolCalls.inc({ tool, outcome });
+      toolLatency.observe({ tool }, seconds);
+    },
+    recordChatRequest(model, status) {
+      chatRequests.inc({ model, status: String(status) });
+    },
+    recordUpstreamLatency(model, seconds) {
+      upstreamLatency.observe({ model }, seconds);
+    },
+    handler: async (_req, res) => {
+      res.setHeader('Content-Type', registry.contentType);
+      res.send(await registry.metrics());
+    },
+  };
+}

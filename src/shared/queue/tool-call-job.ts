@@ -1,0 +1,53 @@
+import type { CallOutcome, ThreadEvent } from '../execution/thread-protocol.js';
+import type { HandlerTarget } from '../plugins/handler-target.js';
+
+/** The BullMQ queue every tool call goes through. */
+export const CALL_TOOL_QUEUE = 'call_tool';
+export const CALL_TOOL_JOB = 'call_tool';
+
+/**
+ * What the gateway puts on the queue. Self-contained: a worker needs no tool registry, only its plugins
+ * folder, and checks `target` stays inside it.
+ */
+export interface ToolCallJobData {
+  readonly tool: string;
+  readonly target: HandlerTarget;
+  readonly args: Record<string, unknown>;
+  readonly requestId: string;
+  /** Epoch milliseconds (gateway clock: keep hosts NTP-synced). A job not started by then is not run. */
+  readonly deadline: number;
+  readonly timeoutMs: number;
+  /** The tool is `readOnlyHint` or `idempotentHint`: safe to run again after a worker died mid-call. */
+  readonly retryable: boolean;
+  /** The gateway waiting for the answer; names its reply list. */
+  readonly replyTo: string;
+}
+
+/** Messages a worker sends back to the gateway that enqueued the job, in order, on one list. */
+export type ToolCallReply =
+  | { readonly type: 'started'; readonly jobId: string; readonly workerId: string; readonly attempt: number }
+  | { readonly type: 'event'; readonly jobId: string; readonly event: ThreadEvent }
+  | { readonly type: 'result'; readonly jobId: string; readonly outcome: CallOutcome };
+
+/** Redis keys outside BullMQ's own, all under the deployment's prefix. */
+export function queueKeys(prefix: string) {
+  return {
+    /** A list per gateway: workers LPUSH replies, the gateway drains it with BLMPOP. */
+    replies: (gatewayId: string) => `${prefix}:tg:replies:${gatewayId}`,
+    /** Pub/sub channel on which gateways ask workers to cancel an active job. */
+    cancel: `${prefix}:tg:cancel`,
+    /** Set of worker ids that have announced themselves. */
+    workers: `${prefix}:tg:workers`,
+    /** Per-worker heartbeat with a TTL: present while the worker is alive. */
+    heartbeat: (workerId: string) => `${prefix}:tg:heartbeat:${workerId}`,
+  };
+}
+
+export const WORKER_HEARTBEAT_MS = 1_000;
+/** A worker whose heartbeat is older than this is considered dead. */
+export const WORKER_HEARTBEAT_TTL_MS = 3_000;
+/** Reply lists of a vanished gateway expire. */
+export const REPLY_TTL_SECONDS = 3_600;
+
+/** The message a call gets when the worker running it died and the tool may not be run again. */
+export const WORKER_LOST_MESSAGE = 'worker lost: the tool may or may not have run';

@@ -1,0 +1,46 @@
+import type { ThreadEvent } from '../shared/execution/thread-protocol.js';
+
+/** At most this many progress updates a second per call cross Redis. */
+const PROGRESS_INTERVAL_MS = 100;
+
+export interface EventForwarder {
+  readonly onEvent: (event: ThreadEvent) => void;
+  /** Sends the latest progress still held back; call before the result. */
+  flush(): void;
+}
+
+/**
+ * Forwards a call's events to the gateway: log messages at once, progress coalesced to at most ten a
+ * second (the latest value wins) and never decreasing.
+ */
+export function createEventForwarder(send: (event: ThreadEvent) => void): EventForwarder {
+  let highest = -Infinity;
+  let lastSentAt = 0;
+  let held: ThreadEvent | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (held === undefined) return;
+    send(held);
+    held = undefined;
+    lastSentAt = Date.now();
+  };
+
+  return {
+    onEvent(event) {
+      if (event.type !== 'progress') {
+        send(event);
+        return;
+      }
+      if (event.progress <= highest) return;
+      highest = event.progress;
+      held = event;
+      const wait = lastSentAt + PROGRESS_INTERVAL_MS - Date.now();
+      if (wait <= 0) flush();
+      else timer ??= setTimeout(flush, wait);
+    },
+    flush,
+  };
+}

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Worker } from 'bullmq';
+import { loadConfig } from '../shared/config/load-config.js';
+import type { RuntimeEnv } from '../shared/config/runtime-env.js';
+import { createToolPool } from '../shared/execution/tool-pool.js';
+import { createLogger } from '../shared/logger.js';
+import { createRedisConnection } from '../shared/queue/redis-connection.js';
+import { CALL_TOOL_QUEUE, queueKeys, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
+import { startHeartbeat } from './heartbeat.js';
+import { createJobProcessor, type ToolCallJobSummary } from './processor.js';
+import { createReplySender } from './reply-sender.js';
+
+/**
+ * Stall detection: a dead worker's lock expires after 10 s and the check runs every 5 s, so a lost job is
+ * found in ~10–15 s (BullMQ's defaults took a minute). One stall is recovered; a second fails the job.
+ */
+const LOCK_DURATION_MS = 10_000;
+const STALLED_INTERVAL_MS = 5_000;
+const MAX_STALLED_COUNT = 1;
+
+/** Composition root of a worker: config, pool, BullMQ worker, heartbeat, cancellation, signals. */
+export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> {
+  const config = loadConfig({ flags });
+  const { runtime, settings } = config;
+  if (runtime.redisUrl === undefined) throw new Error('toolgate worker needs REDIS_URL (for example redis://127.0.0.1:6379)');
+  const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const logger = createLogger({ level: runtime.logLevel, name: 'toolgate-worker' }).child({ workerId });
+  for (const warning of config.warnings) logger.warn(warning);
+
+  const pool = createToolPool({
+    threads: runtime.workerThreads,
+    heapMb: settings.plugin_heap_mb,
+    cancelGraceMs: settings.cancel_grace_ms,
+    pluginsDir: runtime.pluginsDir,
+    maxResultBytes: settings.max_result_bytes,
+  });
+  const commands = createRedisConnection(runtime.redisUrl, 'commands', logger);
+  const subscriber = createRedisConnection(runtime.redisUrl, 'subscriber', logger);
+  const processor = createJobProcessor({ pool, sendReply: createReplySender(commands, runtime.queuePrefix), workerId, logger });
+  const worker = new Worker<ToolCallJobData, ToolCallJobSummary>(CALL_TOOL_QUEUE, processor, {
+    connection: createRedisConnection(runtime.redisUrl, 'blocking', logger),
+    prefix: runtime.queuePrefix,
+    name: workerId,
+    concurrency: runtime.workerConcurrency,
+    lockDuration: LOCK_DURATION_MS,
+    stalledInterval: STALLED_INTERVAL_MS,
+    maxStalledCount: MAX_STALLED_COUNT,
+  });
+  worker.on('error', (error) => logger.warn({ err: error.message }, 'worker error'));
+  worker.on('failed', (job, error) => logger.warn({ jobId: job?.id, err: error.message }, 'job failed'));
+  await worker.waitUntilReady();
+
+  // Gateways publish the ids of active jobs to cancel; the worker holding one aborts it.
+  const { cancel } = queueKeys(runtime.queuePrefix);
+  await subscriber.subscribe(cancel);
+  subscriber.on('message', (channel: string, jobId: string) => {
+    if (channel === cancel && worker.cancelJob(jobId, 'cancelled')) logger.info({ jobId }, 'job cancelled');
+  });
+
+  const heartbeat = startHeartbeat(commands, runtime.queuePrefix, workerId, logger);
+  logger.info({ concurrency: runtime.workerConcurrency, threads: runtime.workerThreads, pluginsDir: runtime.pluginsDir }, 'toolgate worker ready');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing active jobs, taking no new ones');
+    // Jobs end by their deadlines; past this bound the process exits and stall handling takes over.
+    const bound = setTimeout(() => {
+      logger.warn('active jobs did not finish in time; exiting');
+      process.exit(1);
+    }, settings.tool_timeout_ms + settings.cancel_grace_ms + 5_000);
+    bound.unref();
+    // The heartbeat goes on while jobs finish, so gateways do not take this worker for dead.
+    await worker.close();
+    await heartbeat.stop();
+    await Promise.all([pool.close(), subscriber.quit().catch(() => {}), commands.quit().catch(() => {})]);
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}

@@ -1,0 +1,53 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { CallOutcome } from '../shared/execution/thread-protocol.js';
+import type { ToolPool } from '../shared/execution/tool-pool.js';
+import type { Logger } from '../shared/logger.js';
+import { WORKER_LOST_MESSAGE, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
+import { createEventForwarder } from './event-forwarder.js';
+import type { SendReply } from './reply-sender.js';
+
+export interface JobProcessorDeps {
+  readonly pool: ToolPool;
+  readonly sendReply: SendReply;
+  readonly workerId: string;
+  readonly logger: Logger;
+}
+
+/** What BullMQ stores as the job's return value: the outcome went to the gateway already. */
+export interface ToolCallJobSummary {
+  readonly ok: boolean;
+}
+
+/**
+ * Runs a `call_tool` job in the thread pool and replies to its gateway. Handler failures are results, not
+ * throws, so BullMQ never retries a tool by itself. A job that comes back after its worker died runs again
+ * only if the tool is read-only or idempotent; otherwise it fails with "worker lost".
+ */
+export function createJobProcessor({ pool, sendReply, workerId, logger }: JobProcessorDeps) {
+  return async (job: Job<ToolCallJobData>, _token?: string, signal?: AbortSignal): Promise<ToolCallJobSummary> => {
+    const data = job.data;
+    const jobId = job.id ?? '';
+    const log = logger.child({ jobId, requestId: data.requestId, tool: data.tool });
+
+    if (job.attemptsStarted > 1 && !data.retryable) {
+      const lost: CallOutcome = { ok: false, error: { kind: 'worker_lost', message: WORKER_LOST_MESSAGE } };
+      await sendReply(data.replyTo, { type: 'result', jobId, outcome: lost });
+      log.warn({ attempt: job.attemptsStarted }, 'job returned after its worker died; not running a non-idempotent tool again');
+      throw new UnrecoverableError(WORKER_LOST_MESSAGE);
+    }
+
+    await sendReply(data.replyTo, { type: 'started', jobId, workerId, attempt: job.attemptsStarted });
+    const forwarder = createEventForwarder((event) => {
+      sendReply(data.replyTo, { type: 'event', jobId, event }).catch((error: unknown) => log.warn({ err: error }, 'could not forward a tool event'));
+    });
+    const started = Date.now();
+    const outcome = await pool.run(
+      { target: data.target, args: data.args, requestId: data.requestId, deadline: data.deadline, timeoutMs: data.timeoutMs },
+      { signal, onEvent: forwarder.onEvent },
+    );
+    forwarder.flush();
+    await sendReply(data.replyTo, { type: 'result', jobId, outcome });
+    log.info({ ok: outcome.ok, kind: outcome.ok ? undefined : outcome.error.kind, durationMs: Date.now() - started }, 'job done');
+    return { ok: outcome.ok };
+  };
+}
