@@ -1,0 +1,17 @@
+# One image for both processes: `toolgate` (gateway) and `toolgate worker`.
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+
+COPY package.json package-lock.json ./
+RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
+
+COPY bin ./bin
+COPY src ./src
+COPY config ./config
+COPY plugins ./plugins
+
+USER node
+EXPOSE 4000
+ENTRYPOINT ["node", "bin/toolgate.js"]
+CMD ["--config", "config/config.yaml"]
