@@ -17,6 +17,8 @@ import { mountToolRoutes } from './rest/tool-routes.js';
 import type { ToolCatalog } from './tools/tool-catalog.js';
 import type { ToolInvoker } from './tools/tool-invoker.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { ModelRouter } from '../shared/llm/model-router.js';
+import { mountChatRoutes } from './openai/chat-routes.js';
 
 export interface AppDeps {
   readonly logger: Logger;
@@ -29,6 +31,7 @@ export interface AppDeps {
   readonly executor: ToolExecutor;
   readonly sessions: SessionStore;
   readonly metrics: GatewayMetrics;
+  readonly models: ModelRouter;
   readonly version: string;
 }
 
@@ -53,6 +56,7 @@ export function createApp(deps: AppDeps): Express {
   const routes = express.Router();
   routes.get('/metrics', deps.metrics.handler);
   mountToolRoutes(routes, { catalog: deps.catalog, invoker: deps.invoker });
+  mountChatRoutes(routes, { router: deps.models, logger: deps.logger, metrics: deps.metrics });
   mountLegacySseRoutes(routes, { sessions: deps.sessions, serverDeps });
   mountStreamableRoutes(routes, {
     sessions: deps.sessions,

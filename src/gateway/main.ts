@@ -10,6 +10,7 @@ import { packageVersion } from '../shared/package-version.js';
 import { loadToolRegistry } from '../shared/plugins/tool-registry.js';
 import { createRedisConnection } from '../shared/queue/redis-connection.js';
 import { CALL_TOOL_QUEUE, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
+import { createModelRouter } from '../shared/llm/model-router.js';
 import { createApp } from './app.js';
 import { createEmbeddedExecutor } from './executor/embedded-executor.js';
 import { startQueueExecutor } from './executor/queue-executor.js';
@@ -62,6 +63,8 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     await pool.close();
     throw error;
   }
+  const models = createModelRouter(config.models, config.env);
+  for (const warning of models.warnings) logger.warn(warning);
   const { executor, queueGauges } = await createExecutor(config, pool, logger);
   const metrics = createGatewayMetrics({ queueGauges });
   const sessions = createSessionStore({ idleMs: settings.session_idle_ms });
@@ -76,6 +79,7 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     executor,
     sessions,
     metrics,
+    models,
     version: packageVersion,
   });
 
@@ -87,7 +91,13 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   logger.info(
-    { url: `http://${host}:${address.port}`, mode: executor.mode, tools: catalog.tools.map((tool) => tool.name), auth: config.masterKey !== undefined },
+    {
+      url: `http://${host}:${address.port}`,
+      mode: executor.mode,
+      tools: catalog.tools.map((tool) => tool.name),
+      models: models.modelNames,
+      auth: config.masterKey !== undefined,
+    },
     'toolgate gateway listening',
   );
 

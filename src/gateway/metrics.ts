@@ -11,6 +11,8 @@ export interface GatewayMetrics {
   recordToolCall(tool: string, outcome: CallOutcomeLabel, seconds: number): void;
   recordChatRequest(model: string, status: number): void;
   recordUpstreamLatency(model: string, seconds: number): void;
+  /** A deployment that failed (the request may still succeed on another). */
+  recordUpstreamFailure(model: string, status: number): void;
   /** `GET /metrics` in the Prometheus text format. */
   readonly handler: RequestHandler;
 }
@@ -32,6 +34,12 @@ export function createGatewayMetrics(options: { queueGauges?: () => QueueGauges 
     help: 'Time to the upstream model answer (first byte when streaming)',
     labelNames: ['model'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const upstreamFailures = new Counter({
+    name: 'toolgate_upstream_failures_total',
+    help: 'Failed calls to model deployments, by model and status (502: unreachable, 504: timeout)',
+    labelNames: ['model', 'status'],
     registers: [registry],
   });
   const { queueGauges } = options;
@@ -64,6 +72,9 @@ export function createGatewayMetrics(options: { queueGauges?: () => QueueGauges 
     },
     recordUpstreamLatency(model, seconds) {
       upstreamLatency.observe({ model }, seconds);
+    },
+    recordUpstreamFailure(model, status) {
+      upstreamFailures.inc({ model, status: String(status) });
     },
     handler: async (_req, res) => {
       res.setHeader('Content-Type', registry.contentType);

@@ -1,0 +1,112 @@
+import type { Request, Response, Router } from 'express';
+import type { ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import { AppError, messageOf } from '../../shared/errors.js';
+import { mockCompletion, mockCompletionChunks } from '../../shared/llm/mock-completion.js';
+import type { ModelRouter } from '../../shared/llm/model-router.js';
+import { toOpenAiErrorResponse } from '../../shared/llm/upstream-error.js';
+import type { Logger } from '../../shared/logger.js';
+import type { GatewayMetrics } from '../metrics.js';
+import { startEventStream, writeEvent } from './sse-writer.js';
+
+export interface ChatRoutesDeps {
+  readonly router: ModelRouter;
+  readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
+}
+
+/** What one deployment produced: a whole completion, mock chunks, or an upstream stream past its first chunk. */
+type ChatAnswer =
+  | { readonly kind: 'json'; readonly body: unknown }
+  | { readonly kind: 'chunks'; readonly chunks: readonly ChatCompletionChunk[] }
+  | { readonly kind: 'stream'; readonly first: IteratorResult<ChatCompletionChunk>; readonly rest: AsyncIterator<ChatCompletionChunk> };
+
+function parseChatBody(body: unknown, router: ModelRouter): Record<string, unknown> & { model: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new AppError('invalid_request', 'Request body must be a JSON object');
+  const request = body as Record<string, unknown>;
+  if (typeof request.model !== 'string' || request.model === '') throw new AppError('invalid_request', "Missing required parameter: 'model'");
+  if (!Array.isArray(request.messages)) throw new AppError('invalid_request', "Missing required parameter: 'messages' (an array)");
+  if (!router.has(request.model)) {
+    throw new AppError('invalid_request', `Invalid model name passed in model=${request.model}. Known models: ${router.modelNames.join(', ') || '(none configured)'}`);
+  }
+  return request as Record<string, unknown> & { model: string };
+}
+
+async function sendStream(res: Response, answer: Exclude<ChatAnswer, { kind: 'json' }>, model: string, logger: Logger): Promise<void> {
+  startEventStream(res);
+  if (answer.kind === 'chunks') {
+    for (const chunk of answer.chunks) await writeEvent(res, JSON.stringify(chunk));
+  } else {
+    try {
+      for (let next = answer.first; !next.done; next = await answer.rest.next()) await writeEvent(res, JSON.stringify(next.value));
+    } catch (error) {
+      // Chunks already reached the client: no fallback now, the error ends the stream in OpenAI's shape.
+      if (res.destroyed) return;
+      logger.warn({ model, err: messageOf(error) }, 'upstream stream failed mid-way');
+      await writeEvent(res, JSON.stringify(toOpenAiErrorResponse(error, model).body));
+      res.end();
+      return;
+    }
+  }
+  await writeEvent(res, '[DONE]');
+  res.end();
+}
+
+/**
+ * OpenAI-compatible chat: `POST /v1/chat/completions` routed over `model_list` groups with fallback, and
+ * `GET /v1/models`. Bodies pass through unchanged except `model` (the upstream name) and `mock_response`.
+ */
+export function mountChatRoutes(router: Router, { router: models, logger, metrics }: ChatRoutesDeps): void {
+  router.get(['/v1/models', '/models'], (_req, res) => {
+    res.json({ object: 'list', data: models.modelNames.map((id) => ({ id, object: 'model', created: 0, owned_by: 'toolgate' })) });
+  });
+
+  router.post(['/v1/chat/completions', '/chat/completions'], async (req: Request, res: Response) => {
+    const { mock_response: requestMock, ...request } = parseChatBody(req.body, models);
+    const model = request.model;
+    const streaming = request.stream === true;
+    const includeUsage = (request.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+    // A client that goes away aborts the upstream request.
+    const controller = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    const started = performance.now();
+
+    let answer: ChatAnswer;
+    try {
+      answer = await models.route(
+        model,
+        async (target): Promise<ChatAnswer> => {
+          const mock = typeof requestMock === 'string' ? requestMock : target.deployment.mockResponse;
+          if (mock !== undefined) {
+            return streaming ? { kind: 'chunks', chunks: mockCompletionChunks(model, request.messages, mock, includeUsage) } : { kind: 'json', body: mockCompletion(model, request.messages, mock) };
+          }
+          const upstreamRequest = { ...request, model: target.upstreamModel };
+          const client = target.client();
+          if (!streaming) {
+            return { kind: 'json', body: await client.chat.completions.create(upstreamRequest as unknown as ChatCompletionCreateParamsNonStreaming, { signal: controller.signal }) };
+          }
+          const stream = await client.chat.completions.create({ ...upstreamRequest, stream: true } as unknown as ChatCompletionCreateParamsStreaming, { signal: controller.signal });
+          const rest = stream[Symbol.asyncIterator]();
+          // Reading the first chunk here keeps failures before it inside the fallback.
+          return { kind: 'stream', first: await rest.next(), rest };
+        },
+        ({ deployment, error, willRetry }) => {
+          const status = toOpenAiErrorResponse(error, model).status;
+          metrics.recordUpstreamFailure(model, status);
+          logger.warn({ model, deployment: deployment.index, status, err: messageOf(error), fallback: willRetry }, 'model deployment failed');
+        },
+      );
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      const { status, body } = toOpenAiErrorResponse(error, model);
+      metrics.recordChatRequest(model, status);
+      res.status(status).json(body);
+      return;
+    }
+    metrics.recordUpstreamLatency(model, (performance.now() - started) / 1000);
+    metrics.recordChatRequest(model, 200);
+    if (answer.kind === 'json') res.json(answer.body);
+    else await sendStream(res, answer, model, logger);
+  });
+}

@@ -1,0 +1,33 @@
+import OpenAI, { AzureOpenAI } from 'openai';
+import type { ModelDeployment } from '../config/load-config.js';
+import { resolveConfigValue, type ConfigValue, type EnvSnapshot } from '../config/secret.js';
+import { AppError, messageOf } from '../errors.js';
+import { routeModel } from './provider-route.js';
+
+/** Used when an OpenAI-compatible server needs no key (Ollama, LM Studio, most vLLM setups). */
+const NO_KEY = 'none';
+const DEFAULT_TIMEOUT_MS = 600_000;
+
+/**
+ * Builds the `openai` client for one deployment. Keys named by `os.environ/` are resolved now, when the
+ * deployment is first used. Retries are off: the router falls back to the next deployment instead.
+ */
+export function createDeploymentClient(deployment: ModelDeployment, env: EnvSnapshot): OpenAI {
+  const route = routeModel(deployment.model);
+  const where = `model_list[${deployment.index}].litellm_params`;
+  const resolve = (value: ConfigValue, key: string) => {
+    try {
+      return resolveConfigValue(value, env, `${where}.${key}`);
+    } catch (error) {
+      // Like a provider answering a request without a key: the deployment cannot authenticate.
+      throw new AppError('unauthorized', `Model ${deployment.modelName} has no usable credentials: ${messageOf(error)}`);
+    }
+  };
+  const apiKey = deployment.apiKey ? resolve(deployment.apiKey, 'api_key') : (route.keyEnvName && env[route.keyEnvName]) || NO_KEY;
+  const apiBase = deployment.apiBase ? resolve(deployment.apiBase, 'api_base') : route.defaultBaseUrl;
+  const common = { apiKey, timeout: deployment.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxRetries: 0 };
+  if (route.kind === 'azure') {
+    return new AzureOpenAI({ ...common, endpoint: apiBase, apiVersion: deployment.apiVersion ?? env.AZURE_API_VERSION, deployment: route.upstreamModel });
+  }
+  return new OpenAI({ ...common, baseURL: apiBase });
+}

@@ -1,0 +1,45 @@
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { AppError, errorRegistry, messageOf } from '../errors.js';
+
+/** An OpenAI-style error response: the status and `{ error: { message, type, param, code } }`. */
+export interface OpenAiErrorResponse {
+  readonly status: number;
+  readonly body: { error: { message: string; type: string; param: string | null; code: string | null } };
+}
+
+/** Connection failures, timeouts, 5xx and 429 move on to the group's next deployment. */
+export function isRetryableUpstreamError(error: unknown): boolean {
+  if (error instanceof APIUserAbortError) return false;
+  if (error instanceof APIConnectionError) return true;
+  if (error instanceof APIError) return error.status === 429 || (error.status !== undefined && error.status >= 500);
+  // A deployment that cannot even be built (a key variable unset) is skipped like an unreachable one.
+  return true;
+}
+
+/** Keeps an upstream's status and error body; names connection failures and timeouts plainly. */
+export function toOpenAiErrorResponse(error: unknown, model: string): OpenAiErrorResponse {
+  if (error instanceof APIConnectionTimeoutError) {
+    return { status: 504, body: { error: { message: `Upstream for model ${model} timed out`, type: 'timeout', param: null, code: 'upstream_timeout' } } };
+  }
+  if (error instanceof APIConnectionError) {
+    return { status: 502, body: { error: { message: `Upstream for model ${model} is unreachable: ${messageOf(error.cause ?? error)}`, type: 'api_error', param: null, code: 'upstream_unreachable' } } };
+  }
+  if (error instanceof APIError && error.status !== undefined) {
+    const upstream = (error.error ?? {}) as { message?: unknown; type?: unknown; param?: unknown; code?: unknown };
+    return {
+      status: error.status,
+      body: {
+        error: {
+          message: typeof upstream.message === 'string' ? upstream.message : error.message,
+          type: typeof upstream.type === 'string' ? upstream.type : 'api_error',
+          param: typeof upstream.param === 'string' ? upstream.param : null,
+          code: typeof upstream.code === 'string' ? upstream.code : upstream.code === undefined || upstream.code === null ? null : String(upstream.code),
+        },
+      },
+    };
+  }
+  if (error instanceof AppError) {
+    return { status: error.status, body: { error: { message: error.message, type: errorRegistry[error.code].openAiType, param: null, code: error.code } } };
+  }
+  return { status: 500, body: { error: { message: `Model ${model} could not be called: ${messageOf(error)}`, type: 'api_error', param: null, code: 'deployment_error' } } };
+}
