@@ -18,7 +18,10 @@ export default tseslint.config(
     rules: { 'no-console': 'error' },
   },
   {
-    files: ['bin/**/*.js'],
-    languageOptions: { globals: { process: 'readonly' } },
+    // Plain JavaScript runs on Node: TypeScript checks the .ts files' globals, ESLint needs telling here.
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', fetch: 'readonly' },
+    },
   },
 );

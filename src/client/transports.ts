@@ -1,0 +1,48 @@
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+
+/** How to reach an MCP server; `createMcpClient` opens it. */
+export type McpTransportSpec =
+  | { readonly kind: 'stdio'; readonly command: string; readonly args: readonly string[]; readonly env?: Record<string, string>; readonly cwd?: string }
+  | { readonly kind: 'sse' | 'http'; readonly url: URL; readonly headers: Record<string, string> };
+
+export interface StdioOptions {
+  readonly command: string;
+  readonly args?: readonly string[];
+  /** The child's environment; by default the SDK passes a safe subset of this process's (PATH, HOME, …). */
+  readonly env?: Record<string, string>;
+  readonly cwd?: string;
+}
+
+/** A server started as a child process, speaking MCP over its stdin and stdout. */
+export function stdioTransport(options: StdioOptions): McpTransportSpec {
+  return { kind: 'stdio', command: options.command, args: options.args ?? [], env: options.env, cwd: options.cwd };
+}
+
+/** A server speaking the legacy HTTP+SSE transport (2024-11-05), e.g. `http://127.0.0.1:4000/mcp/`. */
+export function sseTransport(url: string | URL, options: { headers?: Record<string, string> } = {}): McpTransportSpec {
+  return { kind: 'sse', url: new URL(url), headers: options.headers ?? {} };
+}
+
+/** A server speaking streamable HTTP (2025-03-26 and later), e.g. `http://127.0.0.1:4000/mcp`. */
+export function httpTransport(url: string | URL, options: { headers?: Record<string, string> } = {}): McpTransportSpec {
+  return { kind: 'http', url: new URL(url), headers: options.headers ?? {} };
+}
+
+/** Builds the SDK transport for a spec. */
+export function openTransport(spec: McpTransportSpec): Transport {
+  switch (spec.kind) {
+    case 'stdio':
+      return new StdioClientTransport({ command: spec.command, args: [...spec.args], env: spec.env, cwd: spec.cwd, stderr: 'inherit' });
+    case 'http':
+      return new StreamableHTTPClientTransport(spec.url, { requestInit: { headers: spec.headers } });
+    case 'sse':
+      return new SSEClientTransport(spec.url, {
+        requestInit: { headers: spec.headers },
+        // The SSE stream's GET goes through EventSource, which needs the headers given separately.
+        eventSourceInit: { fetch: (input, init) => fetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init?.headers).entries()), ...spec.headers } }) },
+      });
+  }
+}
