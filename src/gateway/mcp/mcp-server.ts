@@ -9,6 +9,14 @@ import { TOOL_LOG_LEVELS } from '../../shared/plugins/plugin-contract.js';
 import type { ToolCatalog } from '../tools/tool-catalog.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
 
+/**
+ * SDK clients dispatch notifications a microtask later than responses, so a progress notification that
+ * reaches the client in the same read as the result is dropped (the request is already answered). On the
+ * legacy SSE stream that happens whenever the two are written back to back; leaving this gap after the
+ * last notification puts the result in a read of its own.
+ */
+const NOTIFICATION_GAP_MS = 5;
+
 // Registered with a permissive params schema so that the SDK's Server wrapper, not Protocol's parser,
 // validates the request: malformed params then become -32602 rather than -32603.
 const CallToolMethodSchema = z.object({ method: z.literal('tools/call'), params: z.unknown().optional() });
@@ -49,27 +57,39 @@ export function createSessionServer(deps: McpServerDeps, hooks: SessionServerHoo
     const headerId = extra.requestInfo?.headers['x-request-id'];
     const requestId = typeof headerId === 'string' ? headerId : randomUUID();
     let lastProgress = -Infinity;
+    // Notifications are sent asynchronously; the result must not overtake them, or the client (which
+    // stops listening for a request's progress once it is answered) loses the last ones.
+    const sending = new Set<Promise<void>>();
+    let lastNotifiedAt = 0;
+    const notify = (notification: Parameters<typeof extra.sendNotification>[0]) => {
+      lastNotifiedAt = Date.now();
+      const sent = extra.sendNotification(notification).catch(() => {});
+      sending.add(sent);
+      void sent.finally(() => sending.delete(sent));
+    };
 
     const onEvent = (event: ThreadEvent) => {
       if (event.type === 'progress') {
         // Progress must increase; stale or repeated values are dropped.
         if (progressToken === undefined || event.progress <= lastProgress) return;
         lastProgress = event.progress;
-        void extra
-          .sendNotification({ method: 'notifications/progress', params: { progressToken, progress: event.progress, total: event.total, message: event.message } })
-          .catch(() => {});
+        notify({ method: 'notifications/progress', params: { progressToken, progress: event.progress, total: event.total, message: event.message } });
         return;
       }
       deps.logger.info({ tool: params.name, requestId, level: event.level, data: event.data }, 'tool log');
       if (clientLogLevel !== undefined && levelRank(event.level) >= levelRank(clientLogLevel)) {
-        void extra.sendNotification({ method: 'notifications/message', params: { level: event.level, logger: params.name, data: event.data } }).catch(() => {});
+        notify({ method: 'notifications/message', params: { level: event.level, logger: params.name, data: event.data } });
       }
     };
 
     const onAbort = () => hooks.onCancelled?.(extra.requestId);
     extra.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      return await deps.invoker.invoke(params.name, params.arguments, { requestId, signal: extra.signal, onEvent });
+      const result = await deps.invoker.invoke(params.name, params.arguments, { requestId, signal: extra.signal, onEvent });
+      await Promise.all(sending);
+      const sinceNotified = Date.now() - lastNotifiedAt;
+      if (sinceNotified < NOTIFICATION_GAP_MS) await new Promise((resolve) => setTimeout(resolve, NOTIFICATION_GAP_MS - sinceNotified));
+      return result;
     } catch (error) {
       if (error instanceof AppError) {
         throw new McpError(error.code === 'unknown_tool' ? ErrorCode.InvalidParams : error.jsonRpcCode, error.message);

@@ -1,0 +1,200 @@
+/**
+ * `npm run bench`: starts every configuration on loopback, drives each with the load generator (a process
+ * of its own) at 1 and 32 concurrent clients, interleaving configurations over BENCH_REPS repetitions
+ * (default 3), and prints medians with min–max and the ratios the targets are stated in. Results go to
+ * bench/results/ as JSON with the core count, Node version and commit.
+ *
+ * BENCH_DURATION_MS (default 3000) and BENCH_WARMUP_MS (default 500) set each measurement's length.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ROOT, spawnToolgate, type SpawnedProcess } from '../test/helpers/gateway-process.ts';
+import { hasRedisServerBinary, spawnRedisServer, type TestRedis } from '../test/helpers/redis-server.ts';
+import type { LoadResult, LoadSpec } from './load-generator.ts';
+
+const REPS = Number(process.env.BENCH_REPS ?? 3);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3_000);
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 500);
+const CONCURRENCY = [1, 32] as const;
+const CONFIG = join(ROOT, 'bench/config.yaml');
+const PLUGINS = join(ROOT, 'bench/plugins');
+
+const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+const JSON_HEADERS = { 'content-type': 'application/json', authorization: 'Bearer sk-bench' };
+const CALL_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'noop', arguments: { text: 'ok' } } });
+const LIST_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+const chatBody = (stream: boolean) => JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'hi' }], ...(stream && { stream: true }) });
+
+type Target = Omit<LoadSpec, 'concurrency' | 'durationMs' | 'warmupMs'>;
+
+/** Starts a helper script that prints `{ url }` as its first line. */
+async function startScript(script: string, env: Record<string, string> = {}): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  return { url: (JSON.parse(line) as { url: string }).url, stop: () => child.kill('SIGKILL') };
+}
+
+async function startGateway(env: Record<string, string>): Promise<{ url: string; process: SpawnedProcess }> {
+  const gateway = spawnToolgate(['--config', CONFIG, '--port', '0'], { PLUGINS_DIR: PLUGINS, ...env });
+  const line = await gateway.waitForLog((entry) => entry.msg === 'toolgate gateway listening');
+  return { url: String(line.url), process: gateway };
+}
+
+async function startWorkers(count: number, env: Record<string, string>): Promise<SpawnedProcess[]> {
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      const worker = spawnToolgate(['worker', '--config', CONFIG], { PLUGINS_DIR: PLUGINS, ...env });
+      await worker.waitForLog((entry) => entry.msg === 'toolgate worker ready');
+      return worker;
+    }),
+  );
+}
+
+function runLoad(target: Target, concurrency: number): Promise<LoadResult> {
+  const spec: LoadSpec = { ...target, concurrency, durationMs: DURATION_MS, warmupMs: WARMUP_MS };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/load-generator.ts'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(output) as LoadResult) : reject(new Error(`load generator exited with ${code}`))));
+  });
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+
+interface Summary {
+  readonly rps: { median: number; min: number; max: number };
+  readonly p50Ms: { median: number; min: number; max: number };
+  readonly p99Ms: { median: number; min: number; max: number };
+  readonly errors: number;
+}
+
+function summarise(runs: LoadResult[]): Summary {
+  const stat = (pick: (run: LoadResult) => number) => {
+    const values = runs.map(pick);
+    return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+  };
+  return { rps: stat((run) => run.rps), p50Ms: stat((run) => run.p50Ms), p99Ms: stat((run) => run.p99Ms), errors: runs.reduce((sum, run) => sum + run.errors, 0) };
+}
+
+async function main(): Promise<void> {
+  const stops: (() => unknown)[] = [];
+  const results = new Map<string, Map<number, LoadResult[]>>();
+  try {
+    const upstream = await startScript('bench/mock-upstream.ts');
+    stops.push(upstream.stop);
+    const baseline = await startScript('bench/baseline-server.ts');
+    stops.push(baseline.stop);
+    const gatewayEnv = { BENCH_UPSTREAM: `${upstream.url}/v1`, REDIS_URL: '' };
+    const embedded = await startGateway(gatewayEnv);
+    stops.push(() => embedded.process.stop());
+
+    const targets: Record<string, Target> = {
+      'tools/call · SDK baseline': { url: `${baseline.url}/mcp`, method: 'POST', headers: MCP_HEADERS, body: CALL_BODY, mcpSession: true },
+      'tools/call · embedded': { url: `${embedded.url}/mcp`, method: 'POST', headers: MCP_HEADERS, body: CALL_BODY, mcpSession: true },
+    };
+
+    let redis: TestRedis | undefined;
+    if (hasRedisServerBinary() || process.env.REDIS_URL) {
+      redis = process.env.REDIS_URL ? { url: process.env.REDIS_URL, stop: async () => {} } : await spawnRedisServer();
+      stops.push(() => redis?.stop());
+      for (const workers of [1, 2]) {
+        const env = { ...gatewayEnv, REDIS_URL: redis.url, QUEUE_PREFIX: `bench-${workers}w-${Date.now()}` };
+        const gateway = await startGateway(env);
+        stops.push(() => gateway.process.stop());
+        for (const worker of await startWorkers(workers, env)) stops.push(() => worker.stop());
+        targets[`tools/call · queue ${workers} worker${workers > 1 ? 's' : ''}`] = { url: `${gateway.url}/mcp`, method: 'POST', headers: MCP_HEADERS, body: CALL_BODY, mcpSession: true };
+      }
+      // Let the gateways see their workers' heartbeats.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+    } else {
+      process.stderr.write('redis-server not found and REDIS_URL not set: skipping queue mode\n');
+    }
+    Object.assign(targets, {
+      'tools/list · embedded': { url: `${embedded.url}/mcp`, method: 'POST', headers: MCP_HEADERS, body: LIST_BODY, mcpSession: true },
+      'REST call_tool · embedded': { url: `${embedded.url}/mcp/call_tool`, method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ name: 'noop', arguments: { text: 'ok' } }) },
+      'chat · direct to upstream': { url: `${upstream.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: chatBody(false) },
+      'chat · through gateway': { url: `${embedded.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: chatBody(false) },
+      'chat stream · direct to upstream': { url: `${upstream.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: chatBody(true) },
+      'chat stream · through gateway': { url: `${embedded.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: chatBody(true) },
+    } satisfies Record<string, Target>);
+
+    for (let rep = 1; rep <= REPS; rep += 1) {
+      for (const [name, target] of Object.entries(targets)) {
+        for (const concurrency of CONCURRENCY) {
+          const result = await runLoad(target, concurrency);
+          process.stderr.write(`rep ${rep}/${REPS}  ${name.padEnd(34)} c=${String(concurrency).padEnd(3)} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50Ms.toFixed(2)} ms${result.errors ? `  errors ${result.errors}` : ''}\n`);
+          const byConcurrency = results.get(name) ?? new Map<number, LoadResult[]>();
+          byConcurrency.set(concurrency, [...(byConcurrency.get(concurrency) ?? []), result]);
+          results.set(name, byConcurrency);
+        }
+      }
+    }
+  } finally {
+    for (const stop of stops.reverse()) await stop();
+  }
+
+  const summaries: Record<string, Record<number, Summary>> = {};
+  for (const [name, byConcurrency] of results) summaries[name] = Object.fromEntries([...byConcurrency].map(([concurrency, runs]) => [concurrency, summarise(runs)]));
+  const at = (name: string, concurrency: number) => summaries[name]?.[concurrency];
+  const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined && b !== 0 ? a / b : undefined);
+  const difference = (a?: number, b?: number) => (a !== undefined && b !== undefined ? a - b : undefined);
+  const baseline32 = at('tools/call · SDK baseline', 32)?.rps.median;
+  const comparisons = {
+    'queue 1 worker vs SDK baseline, tools/call/s at 32 (target ≥ 1.0)': ratio(at('tools/call · queue 1 worker', 32)?.rps.median, baseline32),
+    'queue 2 workers vs SDK baseline, tools/call/s at 32 (target ≥ 1.0)': ratio(at('tools/call · queue 2 workers', 32)?.rps.median, baseline32),
+    'embedded vs SDK baseline, tools/call/s at 32': ratio(at('tools/call · embedded', 32)?.rps.median, baseline32),
+    'queue hop, p50 ms added over embedded at 1 (target ≤ 1)': difference(at('tools/call · queue 1 worker', 1)?.p50Ms.median, at('tools/call · embedded', 1)?.p50Ms.median),
+    'chat proxy, p50 ms added at 1 (target ≤ 1)': difference(at('chat · through gateway', 1)?.p50Ms.median, at('chat · direct to upstream', 1)?.p50Ms.median),
+    'chat proxy vs direct, req/s at 32 (target ≥ 0.5)': ratio(at('chat · through gateway', 32)?.rps.median, at('chat · direct to upstream', 32)?.rps.median),
+    'chat stream proxy, p50 ms added at 1 (target ≤ 1)': difference(at('chat stream · through gateway', 1)?.p50Ms.median, at('chat stream · direct to upstream', 1)?.p50Ms.median),
+    'chat stream proxy vs direct, req/s at 32 (target ≥ 0.5)': ratio(at('chat stream · through gateway', 32)?.rps.median, at('chat stream · direct to upstream', 32)?.rps.median),
+  };
+
+  const format = (stat: { median: number; min: number; max: number }, digits: number) => `${stat.median.toFixed(digits)} (${stat.min.toFixed(digits)}–${stat.max.toFixed(digits)})`;
+  const lines = ['', `| configuration | clients | req/s median (min–max) | p50 ms | p99 ms |`, '| --- | --- | --- | --- | --- |'];
+  for (const [name, byConcurrency] of Object.entries(summaries)) {
+    for (const [concurrency, summary] of Object.entries(byConcurrency)) {
+      lines.push(`| ${name} | ${concurrency} | ${format(summary.rps, 0)} | ${format(summary.p50Ms, 2)} | ${format(summary.p99Ms, 2)} |${summary.errors ? ` errors: ${summary.errors}` : ''}`);
+    }
+  }
+  lines.push('', '| comparison | value |', '| --- | --- |');
+  for (const [name, value] of Object.entries(comparisons)) lines.push(`| ${name} | ${value === undefined ? 'n/a' : value.toFixed(2)} |`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    // Not a git checkout.
+  }
+  const report = {
+    date: new Date().toISOString(),
+    commit,
+    node: process.version,
+    cores: availableParallelism(),
+    cpu: cpus()[0]?.model,
+    repetitions: REPS,
+    durationMs: DURATION_MS,
+    summaries,
+    comparisons,
+  };
+  const dir = join(ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${report.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`\nresults: ${file}\n`);
+}
+
+await main();
