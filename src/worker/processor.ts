@@ -2,7 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { CallOutcome } from '../shared/execution/thread-protocol.js';
 import type { ToolPool } from '../shared/execution/tool-pool.js';
 import type { Logger } from '../shared/logger.js';
-import { WORKER_LOST_MESSAGE, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
+import { WORKER_LOST_MESSAGE, type ToolCallJobData, type ToolCallReply } from '../shared/queue/tool-call-job.js';
 import { createEventForwarder } from './event-forwarder.js';
 import type { SendReply } from './reply-sender.js';
 
@@ -36,10 +36,13 @@ export function createJobProcessor({ pool, sendReply, workerId, logger }: JobPro
       throw new UnrecoverableError(WORKER_LOST_MESSAGE);
     }
 
-    await sendReply(data.replyTo, { type: 'started', jobId, workerId, attempt: job.attemptsStarted });
-    const forwarder = createEventForwarder((event) => {
-      sendReply(data.replyTo, { type: 'event', jobId, event }).catch((error: unknown) => log.warn({ err: error }, 'could not forward a tool event'));
-    });
+    const sendQuietly = (reply: ToolCallReply) => {
+      sendReply(data.replyTo, reply).catch((error: unknown) => log.warn({ err: error, type: reply.type }, 'could not send a reply'));
+    };
+    // Not awaited: replies share one connection, so this still reaches the gateway before the result,
+    // and the tool does not wait a round trip to start.
+    sendQuietly({ type: 'started', jobId, workerId, attempt: job.attemptsStarted });
+    const forwarder = createEventForwarder((event) => sendQuietly({ type: 'event', jobId, event }));
     const started = Date.now();
     const outcome = await pool.run(
       { target: data.target, args: data.args, requestId: data.requestId, deadline: data.deadline, timeoutMs: data.timeoutMs },

@@ -1,17 +1,9 @@
-// Piscina's entry, in plain JavaScript so that it loads in any thread. Node 20 does not give worker
-// threads the main thread's module hooks, so TypeScript support (for this package's sources and for
-// `.ts` plugins) is registered here when the thread lacks it.
-import { register } from 'tsx/esm/api';
+// Piscina's entry, in plain JavaScript so that it loads in any thread. Worker threads do not reliably
+// share the main thread's module hooks (Node 20 gives them none; Node 22.18+ strips types natively but
+// does not map `.js` imports to `.ts` files), so the thread code and the plugins it imports are loaded
+// through tsx here, in a namespace of their own that cannot clash with any other registration.
+import { tsImport } from 'tsx/esm/api';
 
-async function loadThread() {
-  try {
-    return await import('./thread.ts');
-  } catch (error) {
-    if (error?.code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
-    register();
-    // Node caches the failed load under the plain URL; a query makes it a fresh one.
-    return import('./thread.ts?tsx');
-  }
-}
+const thread = await tsImport('./thread.ts', import.meta.url);
 
-export default (await loadThread()).default;
+export default thread.default;

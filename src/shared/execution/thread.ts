@@ -12,8 +12,20 @@ import type { CallOutcome, CallTask, DeclaredToolInfo, DescribeTask, ModuleDescr
 
 type PluginModule = Record<string, unknown>;
 
-async function importPlugin(pluginsDir: string, module: string): Promise<PluginModule> {
-  return (await import(pathToFileURL(modulePathInside(pluginsDir, module)).href)) as PluginModule;
+// Node caches modules too, but every dynamic import still goes through the module loader's hooks (tsx
+// registers some), which is a round trip to the loader thread per call; keep the namespace here.
+const loadedPlugins = new Map<string, Promise<PluginModule>>();
+
+function importPlugin(pluginsDir: string, module: string): Promise<PluginModule> {
+  const file = modulePathInside(pluginsDir, module);
+  let plugin = loadedPlugins.get(file);
+  if (!plugin) {
+    plugin = import(pathToFileURL(file).href) as Promise<PluginModule>;
+    // A module that failed to load is tried again next time (it may have been fixed on disk).
+    plugin.catch(() => loadedPlugins.delete(file));
+    loadedPlugins.set(file, plugin);
+  }
+  return plugin;
 }
 
 function declaredToolsOf(plugin: PluginModule): unknown[] | undefined {

@@ -1,0 +1,168 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureConformanceSuite } from '../helpers/conformance-suite.js';
+import { ROOT, startGateway, type SpawnedGateway } from '../helpers/gateway-process.js';
+
+// The official MCP conformance suite is the protocol oracle; it runs on Node 22 (see the helper).
+const CONFIG = join(ROOT, 'test/fixtures/config.conformance.yaml');
+const BASELINE = join(ROOT, 'test/fixtures/conformance-baseline.yml');
+const RUN_TIMEOUT_MS = 120_000;
+
+/** The scenarios toolgate must pass: everything in the active suite that covers tools, logging, ping and transport. */
+const PASSING_SCENARIOS = [
+  'server-initialize',
+  'logging-set-level',
+  'ping',
+  'tools-list',
+  'tools-call-simple-text',
+  'tools-call-image',
+  'tools-call-audio',
+  'tools-call-embedded-resource',
+  'tools-call-mixed-content',
+  'tools-call-with-logging',
+  'tools-call-error',
+  'tools-call-with-progress',
+  'server-sse-multiple-streams',
+  'dns-rebinding-protection',
+];
+
+interface ConformanceCheck {
+  readonly id: string;
+  readonly status: 'SUCCESS' | 'FAILURE' | 'WARNING' | 'SKIPPED' | 'INFO';
+  readonly errorMessage?: string;
+  readonly details?: Record<string, unknown>;
+}
+
+interface SuiteRun {
+  readonly exitCode: number | null;
+  /** stdout and stderr, without the colour codes the CLI always prints, for failure messages. */
+  readonly output: string;
+}
+
+/** Runs the active server suite once; kills the CLI (and only it) if it outlives `RUN_TIMEOUT_MS`. */
+function runSuite(suite: { node22: string; cli: string }, mcpUrl: string, outDir: string): Promise<SuiteRun> {
+  const args = [suite.cli, 'server', '--url', mcpUrl, '--expected-failures', BASELINE, '-o', outDir];
+  const child = spawn(suite.node22, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS - 10_000);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (exitCode) => {
+      clearTimeout(timer);
+      resolve({ exitCode, output: stripVTControlCharacters(output) });
+    });
+  });
+}
+
+/** Results are written as `<outDir>/server-<scenario>-<ISO timestamp>/checks.json`. */
+function scenarioOf(resultDir: string): string {
+  return resultDir.replace(/^server-/, '').replace(/-\d{4}-\d{2}-\d{2}T[\d-]+Z$/, '');
+}
+
+let gateway: SpawnedGateway | undefined;
+let outDir: string;
+let run: SuiteRun;
+const checksByScenario = new Map<string, ConformanceCheck[]>();
+const expectedFailures = (parse(readFileSync(BASELINE, 'utf8')) as { server: string[] }).server;
+
+function checksOf(scenario: string): ConformanceCheck[] {
+  const checks = checksByScenario.get(scenario);
+  if (!checks) throw new Error(`no results for scenario ${scenario}; suite output:\n${run.output}`);
+  return checks;
+}
+
+function detailsOf(scenario: string, id = scenario): Record<string, unknown> {
+  const check = checksOf(scenario).find((candidate) => candidate.id === id);
+  if (!check) throw new Error(`scenario ${scenario} recorded no check ${id}`);
+  return check.details ?? {};
+}
+
+beforeAll(async () => {
+  const suite = ensureConformanceSuite();
+  // HOST is pinned because the suite's DNS-rebinding scenario only runs against a loopback URL.
+  gateway = await startGateway({ config: CONFIG, env: { HOST: '127.0.0.1' } });
+  outDir = mkdtempSync(join(tmpdir(), 'toolgate-conformance-'));
+  run = await runSuite(suite, `${gateway.url}/mcp`, outDir);
+  for (const resultDir of readdirSync(outDir)) {
+    const checks = JSON.parse(readFileSync(join(outDir, resultDir, 'checks.json'), 'utf8')) as ConformanceCheck[];
+    checksByScenario.set(scenarioOf(resultDir), checks);
+  }
+}, RUN_TIMEOUT_MS + 180_000);
+
+afterAll(async () => {
+  await gateway?.stop();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+describe('MCP conformance suite (active server scenarios)', () => {
+  it('exits 0: every failure is one listed in the baseline, and no listed scenario passes', () => {
+    expect(run.exitCode, run.output).toBe(0);
+    expect(run.output).toContain('Baseline check passed');
+  });
+
+  it('ran every scenario exactly once, each either expected to pass or listed as an expected failure', () => {
+    expect([...checksByScenario.keys()].sort()).toEqual([...PASSING_SCENARIOS, ...expectedFailures].sort());
+    expect(readdirSync(outDir)).toHaveLength(checksByScenario.size);
+  });
+
+  it.each(PASSING_SCENARIOS)('passes every check of %s', (scenario) => {
+    const checks = checksOf(scenario);
+    expect(checks.length).toBeGreaterThan(0);
+    expect(checks.filter((check) => check.status !== 'SUCCESS')).toEqual([]);
+  });
+
+  it('fails the baseline scenarios only because the feature is not served', () => {
+    for (const scenario of expectedFailures) {
+      for (const check of checksOf(scenario).filter((candidate) => candidate.status !== 'SUCCESS')) {
+        expect(check.errorMessage, `${scenario} / ${check.id}`).toMatch(/Method not found|Unknown tool: test_/);
+      }
+    }
+  });
+
+  it('lists the fixture tools and returns their text and image content', () => {
+    expect(detailsOf('tools-list')).toMatchObject({ toolCount: 8 });
+    expect(detailsOf('tools-list').tools).toEqual(expect.arrayContaining(['test_simple_text', 'test_tool_with_progress', 'test_error_handling']));
+    expect(detailsOf('tools-call-simple-text').result).toEqual({ content: [{ type: 'text', text: 'This is a simple text response for testing.' }] });
+    expect(detailsOf('tools-call-image')).toEqual({ mimeType: 'image/png', hasData: true });
+    expect(detailsOf('tools-call-mixed-content')).toEqual({ contentCount: 3, contentTypes: ['text', 'image', 'resource'] });
+  });
+
+  it('delivers three increasing progress notifications before the result', () => {
+    const details = detailsOf('tools-call-with-progress');
+    expect(details.progressCount).toBeGreaterThanOrEqual(3);
+    expect(details.progressNotifications).toEqual([
+      { progress: 0, total: 100 },
+      { progress: 50, total: 100 },
+      { progress: 100, total: 100 },
+    ]);
+  });
+
+  it('forwards the three info logs after the client set level debug', () => {
+    const details = detailsOf('tools-call-with-logging');
+    expect(details.logCount).toBeGreaterThanOrEqual(3);
+    expect(details.logs).toEqual(
+      ['Tool execution started', 'Tool processing data', 'Tool execution completed'].map((data) => ({ level: 'info', logger: 'test_tool_with_logging', data })),
+    );
+  });
+
+  it('answers a throwing tool with isError and its message, not a JSON-RPC error', () => {
+    expect(detailsOf('tools-call-error').result).toEqual({
+      content: [{ type: 'text', text: 'This tool intentionally returns an error for testing' }],
+      isError: true,
+    });
+  });
+
+  it('rejects a foreign Host/Origin with 4xx and accepts the loopback one', () => {
+    expect(detailsOf('dns-rebinding-protection', 'localhost-host-rebinding-rejected').statusCode).toBeGreaterThanOrEqual(400);
+    expect(detailsOf('dns-rebinding-protection', 'localhost-host-rebinding-rejected').statusCode).toBeLessThan(500);
+    expect(detailsOf('dns-rebinding-protection', 'localhost-host-valid-accepted').statusCode).toBe(200);
+    expect(detailsOf('server-initialize')).toMatchObject({ connected: true });
+  });
+});
