@@ -50,7 +50,8 @@ export function createJobProcessor({ pool, sendReply, workerId, logger }: JobPro
     );
     forwarder.flush();
     await sendReply(data.replyTo, { type: 'result', jobId, outcome });
-    log.info({ ok: outcome.ok, kind: outcome.ok ? undefined : outcome.error.kind, durationMs: Date.now() - started }, 'job done');
+    // The gateway logs every call with its outcome; this is the worker's side of it, for debugging.
+    log.debug({ ok: outcome.ok, kind: outcome.ok ? undefined : outcome.error.kind, durationMs: Date.now() - started }, 'job done');
     return { ok: outcome.ok };
   };
 }

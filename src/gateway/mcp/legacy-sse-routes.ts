@@ -2,6 +2,7 @@ import type { Request, Response, Router } from 'express';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { sendJsonRpcError } from '../http/error-response.js';
 import { createSessionServer, type McpServerDeps } from './mcp-server.js';
+import { createSessionState } from './session-state.js';
 import type { SessionStore } from './session-store.js';
 
 /** Where legacy clients post their messages; a path, never an absolute URL, so proxies keep working. */
@@ -25,13 +26,14 @@ export function openLegacySse(deps: LegacySseDeps) {
     // The SDK's legacy transport sets neither of these; proxies would buffer or cut the stream.
     res.setHeader('X-Accel-Buffering', 'no');
     const transport = new SSEServerTransport(MESSAGES_PATH, res);
-    const server = createSessionServer(deps.serverDeps);
+    const state = createSessionState();
+    const server = createSessionServer(deps.serverDeps, state);
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
     res.on('close', () => {
       clearInterval(keepalive);
       void deps.sessions.close(transport.sessionId);
     });
-    deps.sessions.add({ kind: 'sse', id: transport.sessionId, server, transport });
+    deps.sessions.add({ kind: 'sse', id: transport.sessionId, server, transport, state });
     await server.connect(transport);
   };
 }

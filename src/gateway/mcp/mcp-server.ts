@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { ErrorCode, ListToolsRequestSchema, McpError, SetLevelRequestSchema, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, ListToolsRequestSchema, McpError, SetLevelRequestSchema, type ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
-import type { ThreadEvent } from '../../shared/execution/thread-protocol.js';
 import type { Logger } from '../../shared/logger.js';
-import { TOOL_LOG_LEVELS } from '../../shared/plugins/plugin-contract.js';
 import type { ToolCatalog } from '../tools/tool-catalog.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
+import { createCallEventRelay } from './call-event-relay.js';
+import type { SessionState } from './session-state.js';
 
 /**
  * SDK clients dispatch notifications a microtask later than responses, so a progress notification that
@@ -33,18 +33,17 @@ export interface SessionServerHooks {
   readonly onCancelled?: (requestId: string | number) => void;
 }
 
-function levelRank(level: string): number {
-  return TOOL_LOG_LEVELS.indexOf(level as (typeof TOOL_LOG_LEVELS)[number]);
+/** Maps an AppError to the JSON-RPC error the client sees; an unknown tool is invalid params. */
+export function toMcpError(error: AppError): McpError {
+  return new McpError(error.code === 'unknown_tool' ? ErrorCode.InvalidParams : error.jsonRpcCode, error.message);
 }
 
 /** A low-level MCP `Server` for one session: `tools/list`, `tools/call` and `logging/setLevel`. */
-export function createSessionServer(deps: McpServerDeps, hooks: SessionServerHooks = {}): Server {
+export function createSessionServer(deps: McpServerDeps, session: SessionState, hooks: SessionServerHooks = {}): Server {
   const server = new Server({ name: 'toolgate', version: deps.version }, { capabilities: { tools: { listChanged: false }, logging: {} } });
-  // The client's chosen level; until it sets one, tool logs are not sent (only written to our log).
-  let clientLogLevel: LoggingLevel | undefined;
 
   server.setRequestHandler(SetLevelRequestSchema, (request) => {
-    clientLogLevel = request.params.level;
+    session.logLevel = request.params.level;
     return {};
   });
 
@@ -53,34 +52,25 @@ export function createSessionServer(deps: McpServerDeps, hooks: SessionServerHoo
   server.setRequestHandler(CallToolMethodSchema, async (request, extra) => {
     // The Server wrapper has checked this is a CallToolRequest.
     const params = request.params as { name: string; arguments?: unknown; _meta?: { progressToken?: string | number } };
-    const progressToken = params._meta?.progressToken;
     const headerId = extra.requestInfo?.headers['x-request-id'];
     const requestId = typeof headerId === 'string' ? headerId : randomUUID();
-    let lastProgress = -Infinity;
     // Notifications are sent asynchronously; the result must not overtake them, or the client (which
     // stops listening for a request's progress once it is answered) loses the last ones.
     const sending = new Set<Promise<void>>();
     let lastNotifiedAt = 0;
-    const notify = (notification: Parameters<typeof extra.sendNotification>[0]) => {
-      lastNotifiedAt = Date.now();
-      const sent = extra.sendNotification(notification).catch(() => {});
-      sending.add(sent);
-      void sent.finally(() => sending.delete(sent));
-    };
-
-    const onEvent = (event: ThreadEvent) => {
-      if (event.type === 'progress') {
-        // Progress must increase; stale or repeated values are dropped.
-        if (progressToken === undefined || event.progress <= lastProgress) return;
-        lastProgress = event.progress;
-        notify({ method: 'notifications/progress', params: { progressToken, progress: event.progress, total: event.total, message: event.message } });
-        return;
-      }
-      deps.logger.info({ tool: params.name, requestId, level: event.level, data: event.data }, 'tool log');
-      if (clientLogLevel !== undefined && levelRank(event.level) >= levelRank(clientLogLevel)) {
-        notify({ method: 'notifications/message', params: { level: event.level, logger: params.name, data: event.data } });
-      }
-    };
+    const onEvent = createCallEventRelay({
+      tool: params.name,
+      requestId,
+      progressToken: params._meta?.progressToken,
+      session,
+      logger: deps.logger,
+      send: (notification) => {
+        lastNotifiedAt = Date.now();
+        const sent = extra.sendNotification(notification as ServerNotification).catch(() => {});
+        sending.add(sent);
+        void sent.finally(() => sending.delete(sent));
+      },
+    });
 
     const onAbort = () => hooks.onCancelled?.(extra.requestId);
     extra.signal.addEventListener('abort', onAbort, { once: true });
@@ -91,9 +81,7 @@ export function createSessionServer(deps: McpServerDeps, hooks: SessionServerHoo
       if (sinceNotified < NOTIFICATION_GAP_MS) await new Promise((resolve) => setTimeout(resolve, NOTIFICATION_GAP_MS - sinceNotified));
       return result;
     } catch (error) {
-      if (error instanceof AppError) {
-        throw new McpError(error.code === 'unknown_tool' ? ErrorCode.InvalidParams : error.jsonRpcCode, error.message);
-      }
+      if (error instanceof AppError) throw toMcpError(error);
       deps.logger.error({ err: error, tool: params.name, requestId }, 'tool call failed');
       throw new McpError(ErrorCode.InternalError, 'Internal error');
     } finally {

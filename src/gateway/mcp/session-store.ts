@@ -1,10 +1,12 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { SessionState } from './session-state.js';
 
-export type McpSession =
-  | { readonly kind: 'streamable'; readonly id: string; readonly server: Server; readonly transport: StreamableHTTPServerTransport }
-  | { readonly kind: 'sse'; readonly id: string; readonly server: Server; readonly transport: SSEServerTransport };
+export type McpSession = { readonly id: string; readonly server: Server; readonly state: SessionState } & (
+  | { readonly kind: 'streamable'; readonly transport: StreamableHTTPServerTransport }
+  | { readonly kind: 'sse'; readonly transport: SSEServerTransport }
+);
 
 export interface SessionStore {
   get(id: string): McpSession | undefined;

@@ -6,6 +6,8 @@ import { sendJsonRpcError } from '../http/error-response.js';
 import type { Logger } from '../../shared/logger.js';
 import type { McpServerDeps } from './mcp-server.js';
 import { createSessionServer } from './mcp-server.js';
+import { createSessionState } from './session-state.js';
+import { createFastToolCall } from './fast-tool-call.js';
 import type { SessionStore } from './session-store.js';
 
 export interface StreamableRoutesDeps {
@@ -22,14 +24,15 @@ function containsInitialize(body: unknown): boolean {
 
 /** Starts a stateful streamable HTTP session; its `initialize` response carries `Mcp-Session-Id`. */
 async function startSession(deps: StreamableRoutesDeps, req: Request, res: Response): Promise<void> {
+  const state = createSessionState();
   const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
     sessionIdGenerator: () => randomUUID(),
     // Responses are SSE streams: in JSON-response mode the SDK drops progress and log notifications.
     enableJsonResponse: false,
-    onsessioninitialized: (id) => deps.sessions.add({ kind: 'streamable', id, server, transport }),
+    onsessioninitialized: (id) => deps.sessions.add({ kind: 'streamable', id, server, transport, state }),
     onsessionclosed: (id) => void deps.sessions.close(id),
   });
-  const server = createSessionServer(deps.serverDeps, { onCancelled: (requestId) => transport.closeSSEStream(requestId) });
+  const server = createSessionServer(deps.serverDeps, state, { onCancelled: (requestId) => transport.closeSSEStream(requestId) });
   transport.onclose = () => {
     if (transport.sessionId) void deps.sessions.close(transport.sessionId);
   };
@@ -39,6 +42,7 @@ async function startSession(deps: StreamableRoutesDeps, req: Request, res: Respo
 
 /** `/mcp` and `/mcp/`: streamable HTTP for POST, DELETE and GET with a session id; legacy SSE for other GETs. */
 export function mountStreamableRoutes(router: Router, deps: StreamableRoutesDeps): void {
+  const fastPath = createFastToolCall({ invoker: deps.serverDeps.invoker, logger: deps.logger });
   const handle = async (req: Request, res: Response) => {
     const sessionId = req.get('mcp-session-id');
     if (sessionId === undefined) {
@@ -49,6 +53,7 @@ export function mountStreamableRoutes(router: Router, deps: StreamableRoutesDeps
     const session = deps.sessions.get(sessionId);
     if (session?.kind !== 'streamable') return sendJsonRpcError(res, 404, -32001, 'Session not found: re-initialize');
     deps.sessions.touch(sessionId);
+    if (req.method === 'POST' && fastPath.tryHandle(req, res, session)) return;
     await session.transport.handleRequest(req, res, req.body);
   };
   router.post(['/mcp', '/mcp/'], handle);

@@ -1,0 +1,114 @@
+import type { Request, Response } from 'express';
+import { ErrorCode, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { AppError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import { requestIdOf } from '../http/request-id.js';
+import type { ToolInvoker } from '../tools/tool-invoker.js';
+import { createCallEventRelay } from './call-event-relay.js';
+import { toMcpError } from './mcp-server.js';
+import type { McpSession } from './session-store.js';
+
+const KEEPALIVE_MS = 15_000;
+
+interface PlainToolCall {
+  readonly id: string | number;
+  readonly name: string;
+  readonly arguments: unknown;
+  readonly progressToken: string | number | undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isRequestId(value: unknown): value is string | number {
+  return typeof value === 'string' || typeof value === 'number';
+}
+
+/** A single, well-formed `tools/call` with nothing the SDK path must see (tasks, batches, odd params). */
+function asPlainToolCall(body: unknown): PlainToolCall | undefined {
+  if (!isObject(body) || body.jsonrpc !== '2.0' || body.method !== 'tools/call' || !isRequestId(body.id)) return undefined;
+  const params = body.params;
+  if (!isObject(params) || typeof params.name !== 'string' || 'task' in params) return undefined;
+  if (params.arguments !== undefined && !isObject(params.arguments)) return undefined;
+  const meta = params._meta;
+  if (meta !== undefined && (!isObject(meta) || (meta.progressToken !== undefined && !isRequestId(meta.progressToken)))) return undefined;
+  return { id: body.id, name: params.name, arguments: params.arguments, progressToken: meta?.progressToken as string | number | undefined };
+}
+
+function cancelledRequestId(body: unknown): string | number | undefined {
+  if (!isObject(body) || body.method !== 'notifications/cancelled' || 'id' in body || !isObject(body.params)) return undefined;
+  return isRequestId(body.params.requestId) ? body.params.requestId : undefined;
+}
+
+/** The transport rules the SDK would enforce; anything off them goes to the SDK for its exact error. */
+function meetsTransportRules(req: Request): boolean {
+  const accept = req.get('accept') ?? '';
+  const version = req.get('mcp-protocol-version');
+  return accept.includes('application/json') && accept.includes('text/event-stream') && (version === undefined || SUPPORTED_PROTOCOL_VERSIONS.includes(version));
+}
+
+/**
+ * The hot path of streamable HTTP: a plain `tools/call` on an established session is answered here,
+ * without the SDK transport's per-request conversion to web-standard objects (which cost more than the
+ * call itself). It keeps what the SDK path does: an SSE response carrying progress and log
+ * notifications before the result, JSON-RPC errors for unknown tools, cancellation by
+ * `notifications/cancelled` (no response, stream ended), keep-alives. Everything else, and any request
+ * off the transport rules, goes to the SDK.
+ */
+export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger }) {
+  async function answer(req: Request, res: Response, session: McpSession, call: PlainToolCall): Promise<void> {
+    const controller = new AbortController();
+    session.state.fastCalls.set(call.id, controller);
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no', 'mcp-session-id': session.id });
+    const write = (message: JSONRPCMessage) => {
+      if (!res.writableEnded && !res.destroyed) res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    };
+    const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+    const requestId = requestIdOf(res);
+    const onEvent = createCallEventRelay({
+      tool: call.name,
+      requestId,
+      progressToken: call.progressToken,
+      session: session.state,
+      logger: deps.logger,
+      send: (notification) => write({ jsonrpc: '2.0', ...notification }),
+    });
+    try {
+      const result = await deps.invoker.invoke(call.name, call.arguments, { requestId, signal: controller.signal, onEvent });
+      if (!controller.signal.aborted) write({ jsonrpc: '2.0', id: call.id, result });
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      if (error instanceof AppError) {
+        const mcpError = toMcpError(error);
+        write({ jsonrpc: '2.0', id: call.id, error: { code: mcpError.code, message: error.message } });
+      } else {
+        deps.logger.error({ err: error, tool: call.name, requestId }, 'tool call failed');
+        write({ jsonrpc: '2.0', id: call.id, error: { code: ErrorCode.InternalError, message: 'Internal error' } });
+      }
+    } finally {
+      clearInterval(keepalive);
+      session.state.fastCalls.delete(call.id);
+      res.end();
+    }
+  }
+
+  return {
+    /** Answers the request when it is a plain tools/call, or cancels a call answered here; false otherwise. */
+    tryHandle(req: Request, res: Response, session: McpSession): boolean {
+      if (session.kind !== 'streamable' || !meetsTransportRules(req)) return false;
+      const cancelled = cancelledRequestId(req.body);
+      if (cancelled !== undefined) {
+        const controller = session.state.fastCalls.get(cancelled);
+        if (!controller) return false;
+        controller.abort();
+        res.status(202).end();
+        return true;
+      }
+      const call = asPlainToolCall(req.body);
+      if (!call) return false;
+      void answer(req, res, session, call);
+      return true;
+    },
+  };
+}

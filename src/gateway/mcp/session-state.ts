@@ -1,0 +1,13 @@
+import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+
+/** What a session remembers besides its transport, shared by the SDK path and the fast path. */
+export interface SessionState {
+  /** The client's `logging/setLevel`; until it sets one, tool logs only go to our own log. */
+  logLevel: LoggingLevel | undefined;
+  /** Fast-path calls in flight, by JSON-RPC id, so `notifications/cancelled` can reach them. */
+  readonly fastCalls: Map<string | number, AbortController>;
+}
+
+export function createSessionState(): SessionState {
+  return { logLevel: undefined, fastCalls: new Map() };
+}
