@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { loadConfig, type ToolgateConfig } from '../shared/config/load-config.js';
 import type { RuntimeEnv } from '../shared/config/runtime-env.js';
-import { createToolPool, type ToolPool } from '../shared/execution/tool-pool.js';
+import { createToolPool, toolPoolOptions, type ToolPool } from '../shared/execution/tool-pool.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { packageVersion } from '../shared/package-version.js';
 import { loadToolRegistry } from '../shared/plugins/tool-registry.js';
@@ -49,13 +49,7 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
   const logger = createLogger({ level: runtime.logLevel, name: 'toolgate-gateway' });
   for (const warning of config.warnings) logger.warn(warning);
 
-  const pool = createToolPool({
-    threads: runtime.workerThreads,
-    heapMb: settings.plugin_heap_mb,
-    cancelGraceMs: settings.cancel_grace_ms,
-    pluginsDir: runtime.pluginsDir,
-    maxResultBytes: settings.max_result_bytes,
-  });
+  const pool = createToolPool(toolPoolOptions(config));
   let catalog;
   try {
     catalog = createToolCatalog(await loadToolRegistry({ config, describe: pool.describe }));

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import { loadConfig } from '../shared/config/load-config.js';
 import type { RuntimeEnv } from '../shared/config/runtime-env.js';
-import { createToolPool } from '../shared/execution/tool-pool.js';
+import { createToolPool, toolPoolOptions } from '../shared/execution/tool-pool.js';
 import { createLogger } from '../shared/logger.js';
 import { createRedisConnection } from '../shared/queue/redis-connection.js';
 import { CALL_TOOL_QUEUE, queueKeys, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
@@ -28,13 +28,7 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
   const logger = createLogger({ level: runtime.logLevel, name: 'toolgate-worker' }).child({ workerId });
   for (const warning of config.warnings) logger.warn(warning);
 
-  const pool = createToolPool({
-    threads: runtime.workerThreads,
-    heapMb: settings.plugin_heap_mb,
-    cancelGraceMs: settings.cancel_grace_ms,
-    pluginsDir: runtime.pluginsDir,
-    maxResultBytes: settings.max_result_bytes,
-  });
+  const pool = createToolPool(toolPoolOptions(config));
   const commands = createRedisConnection(runtime.redisUrl, 'commands', logger);
   const subscriber = createRedisConnection(runtime.redisUrl, 'subscriber', logger);
   const processor = createJobProcessor({ pool, sendReply: createReplySender(commands, runtime.queuePrefix), workerId, logger });

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { messageOf } from '../errors.js';
+import type { ToolgateConfig } from '../config/load-config.js';
 import type { HandlerTarget } from '../plugins/handler-target.js';
 import type { CallOutcome, CallTask, DescribeTask, ModuleDescription, ThreadAbort, ThreadEvent } from './thread-protocol.js';
 
@@ -14,6 +15,17 @@ export interface ToolPoolOptions {
   readonly cancelGraceMs: number;
   readonly pluginsDir: string;
   readonly maxResultBytes: number;
+}
+
+/** The pool a process runs from its config: `WORKER_THREADS`, `plugin_heap_mb`, `cancel_grace_ms`, … */
+export function toolPoolOptions({ runtime, settings }: ToolgateConfig): ToolPoolOptions {
+  return {
+    threads: runtime.workerThreads,
+    heapMb: settings.plugin_heap_mb,
+    cancelGraceMs: settings.cancel_grace_ms,
+    pluginsDir: runtime.pluginsDir,
+    maxResultBytes: settings.max_result_bytes,
+  };
 }
 
 export interface PoolCall {
