@@ -1,4 +1,3 @@
-import type { MessagePort } from 'node:worker_threads';
 import type { HandlerTarget } from '../plugins/handler-target.js';
 import type { ToolLogLevel } from '../plugins/plugin-contract.js';
 import type { CallToolResult } from '../tool-result.js';
@@ -13,8 +12,13 @@ export interface CallTask {
   /** Epoch milliseconds; a call that reaches its thread after this is not run. */
   readonly deadline: number;
   readonly maxResultBytes: number;
-  /** Carries progress and log messages out and the abort signal in (Piscina has no per-task channel). */
-  readonly port: MessagePort;
+  /**
+   * The pool's BroadcastChannel, which carries progress and log messages out and aborts in (Piscina has
+   * no per-task channel); `callId` tells the calls on it apart. One channel per pool, rather than a
+   * MessageChannel per call, keeps a port's creation and transfer off every call.
+   */
+  readonly channel: string;
+  readonly callId: number;
 }
 
 /** Asks a thread to import plugin modules and say what they export. */
@@ -51,13 +55,12 @@ export interface ModuleDescription {
   readonly loadError: string | undefined;
 }
 
-/** Messages from a running call to its caller. */
+/** What a running call reports to its caller. */
 export type ThreadEvent =
   | { readonly type: 'progress'; readonly progress: number; readonly total?: number; readonly message?: string }
   | { readonly type: 'log'; readonly level: ToolLogLevel; readonly data: unknown };
 
-/** Messages from the caller into a running call. */
-export interface ThreadAbort {
-  readonly type: 'abort';
-  readonly reason: string;
-}
+/** Messages on a pool's channel: events from calls, aborts into them. */
+export type ChannelMessage =
+  | { readonly type: 'event'; readonly callId: number; readonly event: ThreadEvent }
+  | { readonly type: 'abort'; readonly callId: number; readonly reason: string };

@@ -4,11 +4,12 @@
  * and fields crossing the thread boundary.
  */
 import { pathToFileURL } from 'node:url';
+import { BroadcastChannel } from 'node:worker_threads';
 import { modulePathInside, type HandlerTarget } from '../plugins/handler-target.js';
 import type { ToolContext, ToolDefinition, ToolHandler, ToolLogLevel } from '../plugins/plugin-contract.js';
 import { limitResultSize, toCallToolResult } from '../tool-result.js';
 import { messageOf } from '../errors.js';
-import type { CallOutcome, CallTask, DeclaredToolInfo, DescribeTask, ModuleDescription, ThreadAbort, ThreadEvent, ThreadTask } from './thread-protocol.js';
+import type { CallOutcome, CallTask, ChannelMessage, DeclaredToolInfo, DescribeTask, ModuleDescription, ThreadEvent, ThreadTask } from './thread-protocol.js';
 
 type PluginModule = Record<string, unknown>;
 
@@ -44,19 +45,33 @@ function findHandler(plugin: PluginModule, target: HandlerTarget): ToolHandler {
   return declared.handler;
 }
 
-async function runCall(task: CallTask): Promise<CallOutcome> {
-  const { port } = task;
-  if (Date.now() >= task.deadline) {
-    port.close();
-    return { ok: false, error: { kind: 'timeout', message: 'deadline passed before the call started' } };
+/** Calls running in this thread, by id, so aborts arriving on the channel reach their handler. */
+const running = new Map<number, AbortController>();
+const channels = new Map<string, BroadcastChannel>();
+
+function channelNamed(name: string): BroadcastChannel {
+  let channel = channels.get(name);
+  if (!channel) {
+    channel = new BroadcastChannel(name);
+    channel.onmessage = (message) => {
+      const data = (message as { data: ChannelMessage }).data;
+      if (data.type === 'abort') running.get(data.callId)?.abort(new Error(data.reason));
+    };
+    // The channel must not keep an idle thread alive.
+    channel.unref();
+    channels.set(name, channel);
   }
+  return channel;
+}
+
+async function runCall(task: CallTask): Promise<CallOutcome> {
+  if (Date.now() >= task.deadline) return { ok: false, error: { kind: 'timeout', message: 'deadline passed before the call started' } };
+  const channel = channelNamed(task.channel);
   const controller = new AbortController();
-  port.on('message', (message: ThreadAbort) => {
-    if (message.type === 'abort') controller.abort(new Error(message.reason));
-  });
+  running.set(task.callId, controller);
   const send = (event: ThreadEvent) => {
     try {
-      port.postMessage(event);
+      channel.postMessage({ type: 'event', callId: task.callId, event } satisfies ChannelMessage);
     } catch {
       // Data that cannot be cloned is dropped rather than failing the call.
     }
@@ -81,7 +96,7 @@ async function runCall(task: CallTask): Promise<CallOutcome> {
   } catch (error) {
     return { ok: false, error: { kind: 'handler_error', message: messageOf(error) } };
   } finally {
-    port.close();
+    running.delete(task.callId);
   }
 }
 

@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { messageOf } from '../errors.js';
 import type { ToolgateConfig } from '../config/load-config.js';
 import type { HandlerTarget } from '../plugins/handler-target.js';
-import type { CallOutcome, CallTask, DescribeTask, ModuleDescription, ThreadAbort, ThreadEvent } from './thread-protocol.js';
+import type { CallOutcome, CallTask, ChannelMessage, DescribeTask, ModuleDescription, ThreadEvent } from './thread-protocol.js';
 
 export interface ToolPoolOptions {
   /** Threads in the pool; each runs one call at a time, so a terminated thread ends only its own call. */
@@ -79,6 +80,24 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
   // A thread that dies outside a task (e.g. a late async throw) is replaced by Piscina; nothing to answer.
   piscina.on('error', () => {});
   let busy = 0;
+  let nextCallId = 0;
+
+  // Events from every running call arrive here, routed to their call by id.
+  const channelName = `toolgate-pool-${randomUUID()}`;
+  const channel = new BroadcastChannel(channelName);
+  channel.unref();
+  const listeners = new Map<number, (event: ThreadEvent) => void>();
+  const route = (message: ChannelMessage) => {
+    if (message.type === 'event') listeners.get(message.callId)?.(message.event);
+  };
+  channel.onmessage = (message) => route((message as { data: ChannelMessage }).data);
+  // The channel and Piscina's result travel separately; a call's events, sent before it returned, are
+  // already queued here when its result arrives, so they are delivered first.
+  // Node reads a BroadcastChannel here as well as a MessagePort; @types/node 20 declares only the latter.
+  const channelPort = channel as unknown as MessagePort;
+  const drainEvents = () => {
+    for (let next = receiveMessageOnPort(channelPort); next; next = receiveMessageOnPort(channelPort)) route(next.message as ChannelMessage);
+  };
 
   function run(call: PoolCall, hooks: PoolCallHooks = {}): Promise<CallOutcome> {
     const remaining = call.deadline - Date.now();
@@ -86,7 +105,7 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
     if (remaining <= 0) return Promise.resolve(timedOut);
     if (hooks.signal?.aborted) return Promise.resolve({ ok: false, error: { kind: 'cancelled', message: 'cancelled' } });
 
-    const { port1, port2 } = new MessageChannel();
+    const callId = nextCallId++;
     const terminate = new AbortController();
     const task: CallTask = {
       op: 'call',
@@ -96,7 +115,8 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
       requestId: call.requestId,
       deadline: call.deadline,
       maxResultBytes: options.maxResultBytes,
-      port: port2,
+      channel: channelName,
+      callId,
     };
 
     return new Promise<CallOutcome>((resolve) => {
@@ -110,27 +130,20 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
         resolve(outcome);
       };
       const abortHandler = (reason: string, outcome: CallOutcome) => {
-        const message: ThreadAbort = { type: 'abort', reason };
-        port1.postMessage(message);
+        channel.postMessage({ type: 'abort', callId, reason } satisfies ChannelMessage);
         graceTimer = setTimeout(() => terminate.abort(), options.cancelGraceMs);
         finish(outcome);
       };
       const onCancel = () => abortHandler('cancelled', { ok: false, error: { kind: 'cancelled', message: 'cancelled' } });
       const deadlineTimer = setTimeout(() => abortHandler(timedOut.ok ? '' : timedOut.error.message, timedOut), remaining);
       hooks.signal?.addEventListener('abort', onCancel, { once: true });
-      const deliver = (event: ThreadEvent) => {
+      listeners.set(callId, (event) => {
         if (!settled) hooks.onEvent?.(event);
-      };
-      port1.on('message', deliver);
-      // Messages on our port and Piscina's result travel on different channels; events the handler sent
-      // before returning are already queued here, so deliver them before the result.
-      const drainEvents = () => {
-        for (let next = receiveMessageOnPort(port1); next; next = receiveMessageOnPort(port1)) deliver(next.message as ThreadEvent);
-      };
+      });
 
       busy += 1;
       piscina
-        .run(task, { transferList: [port2], signal: terminate.signal })
+        .run(task, { signal: terminate.signal })
         .then(
           (outcome: CallOutcome) => {
             drainEvents();
@@ -144,7 +157,7 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
         .finally(() => {
           busy -= 1;
           clearTimeout(graceTimer);
-          port1.close();
+          listeners.delete(callId);
         });
     });
   }
@@ -155,6 +168,9 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
     get busyThreads() {
       return busy;
     },
-    close: () => piscina.destroy(),
+    close: async () => {
+      channel.close();
+      await piscina.destroy();
+    },
   };
 }
