@@ -49,7 +49,7 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
   const logger = createLogger({ level: runtime.logLevel, name: 'toolgate-gateway' });
   for (const warning of config.warnings) logger.warn(warning);
 
-  const pool = createToolPool(toolPoolOptions(config));
+  const pool = createToolPool(toolPoolOptions(config, logger));
   let catalog;
   try {
     catalog = createToolCatalog(await loadToolRegistry({ config, describe: pool.describe }));
@@ -102,12 +102,14 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     logger.info({ signal }, 'shutting down: finishing in-flight calls');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    const longestDeadline = Math.max(settings.tool_timeout_ms, ...catalog.tools.map((tool) => tool.timeoutMs));
-    await invoker.drain(longestDeadline + SHUTDOWN_MARGIN_MS);
-    // Open SSE streams would keep the server from ever closing.
+    const bound = Math.max(settings.tool_timeout_ms, ...catalog.tools.map((tool) => tool.timeoutMs)) + SHUTDOWN_MARGIN_MS;
+    await invoker.drain(bound);
+    // Sessions' SSE streams never end by themselves and would keep the server open; chat requests and
+    // streams still in flight finish on their own, within the bound.
     await sessions.closeAll();
-    server.closeAllConnections();
+    const forced = setTimeout(() => server.closeAllConnections(), SHUTDOWN_MARGIN_MS);
     await closed;
+    clearTimeout(forced);
     await executor.close();
     logger.info('stopped');
     process.exit(0);

@@ -13,6 +13,7 @@ export const errorRegistry = {
   payload_too_large: { jsonRpc: -32600, status: 413, openAiType: 'invalid_request_error' },
   unavailable: { jsonRpc: -32000, status: 503, openAiType: 'service_unavailable' },
   upstream_error: { jsonRpc: -32603, status: 502, openAiType: 'api_error' },
+  deployment_misconfigured: { jsonRpc: -32603, status: 500, openAiType: 'api_error' },
   internal: { jsonRpc: -32603, status: 500, openAiType: 'api_error' },
 } as const satisfies Record<string, { jsonRpc: number; status: number; openAiType: string }>;
 

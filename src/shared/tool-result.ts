@@ -33,10 +33,10 @@ export function toCallToolResult(value: unknown): CallToolResult {
     return toolErrorResult(`tool returned a value that is not JSON: ${(error as Error).message}`);
   }
   if (text === undefined) return toolErrorResult(`tool returned a value that is not JSON (${typeof value})`);
-  const isPlainObject = typeof value === 'object' && value !== null && !Array.isArray(value);
-  return isPlainObject
-    ? { content: [{ type: 'text', text }], structuredContent: JSON.parse(text) as Record<string, unknown> }
-    : { content: [{ type: 'text', text }] };
+  // What the JSON holds decides (a Date serialises to a string): structuredContent must be an object.
+  const parsed: unknown = JSON.parse(text);
+  const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  return isObject ? { content: [{ type: 'text', text }], structuredContent: parsed as Record<string, unknown> } : { content: [{ type: 'text', text }] };
 }
 
 /** Refuses results over `maxBytes` of JSON, so one tool cannot flood a client or Redis. */

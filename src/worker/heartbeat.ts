@@ -3,6 +3,8 @@ import type { Logger } from '../shared/logger.js';
 import { queueKeys, WORKER_HEARTBEAT_MS, WORKER_HEARTBEAT_TTL_MS } from '../shared/queue/tool-call-job.js';
 
 export interface Heartbeat {
+  /** Resolves once the first beat has reached Redis (or failed to). */
+  readonly announced: Promise<unknown>;
   /** Stops beating and removes this worker from the live set at once. */
   stop(): Promise<void>;
 }
@@ -19,9 +21,10 @@ export function startHeartbeat(redis: Redis, prefix: string, workerId: string, l
     Promise.all([redis.sadd(keys.workers, workerId), redis.set(keys.heartbeat(workerId), info, 'PX', WORKER_HEARTBEAT_TTL_MS)]).catch((error: unknown) =>
       logger.debug({ err: error }, 'heartbeat failed'),
     );
-  void beat();
+  const announced = beat();
   const timer = setInterval(() => void beat(), WORKER_HEARTBEAT_MS);
   return {
+    announced,
     async stop() {
       clearInterval(timer);
       await Promise.all([redis.del(keys.heartbeat(workerId)), redis.srem(keys.workers, workerId)]).catch(() => {});

@@ -28,7 +28,7 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
   const logger = createLogger({ level: runtime.logLevel, name: 'toolgate-worker' }).child({ workerId });
   for (const warning of config.warnings) logger.warn(warning);
 
-  const pool = createToolPool(toolPoolOptions(config));
+  const pool = createToolPool(toolPoolOptions(config, logger));
   const commands = createRedisConnection(runtime.redisUrl, 'commands', logger);
   const subscriber = createRedisConnection(runtime.redisUrl, 'subscriber', logger);
   const processor = createJobProcessor({ pool, sendReply: createReplySender(commands, runtime.queuePrefix), workerId, logger });
@@ -40,6 +40,9 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
     lockDuration: LOCK_DURATION_MS,
     stalledInterval: STALLED_INTERVAL_MS,
     maxStalledCount: MAX_STALLED_COUNT,
+    // Jobs are taken only once the heartbeat and the cancellation subscription exist: a job started
+    // before gateways can see this worker would be failed as "worker lost".
+    autorun: false,
   });
   worker.on('error', (error) => logger.warn({ err: error.message }, 'worker error'));
   worker.on('failed', (job, error) => logger.warn({ jobId: job?.id, err: error.message }, 'job failed'));
@@ -53,6 +56,8 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
   });
 
   const heartbeat = startHeartbeat(commands, runtime.queuePrefix, workerId, logger);
+  await heartbeat.announced;
+  worker.run().catch((error: unknown) => logger.error({ err: error }, 'worker stopped with an error'));
   logger.info({ concurrency: runtime.workerConcurrency, threads: runtime.workerThreads, pluginsDir: runtime.pluginsDir }, 'toolgate worker ready');
 
   let stopping = false;
@@ -64,7 +69,7 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
     const bound = setTimeout(() => {
       logger.warn('active jobs did not finish in time; exiting');
       process.exit(1);
-    }, settings.tool_timeout_ms + settings.cancel_grace_ms + 5_000);
+    }, Math.max(settings.tool_timeout_ms, ...config.tools.map((tool) => tool.timeout_ms ?? 0)) + settings.cancel_grace_ms + 5_000);
     bound.unref();
     // The heartbeat goes on while jobs finish, so gateways do not take this worker for dead.
     await worker.close();

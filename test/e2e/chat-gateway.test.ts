@@ -52,6 +52,12 @@ model_list:
     litellm_params: { model: openai/slow, api_base: ${upstream.url}/slow/v1 }
   - model_name: canned
     litellm_params: { model: openai/whatever, mock_response: "canned answer" }
+  - model_name: claude
+    litellm_params: { model: anthropic/claude-3-5-sonnet, api_key: sk-ant-secret }
+  - model_name: mixed
+    litellm_params: { model: anthropic/claude-3-5-sonnet, api_key: sk-ant-secret }
+  - model_name: mixed
+    litellm_params: { model: openai/gpt-4o, api_base: ${upstream.url}/fallback/v1, api_key: sk-c }
 general_settings:
   master_key: sk-gateway
 `);
@@ -149,7 +155,17 @@ describe('chat completions through the gateway', () => {
 
   it('lists the model groups', async () => {
     const models = await openai.models.list();
-    expect(models.data.map((model) => model.id)).toEqual(['fast', 'flaky-500', 'flaky-refused', 'limited', 'picky', 'slow', 'canned']);
+    expect(models.data.map((model) => model.id)).toEqual(['fast', 'flaky-500', 'flaky-refused', 'limited', 'picky', 'slow', 'canned', 'claude', 'mixed']);
+  });
+
+  it('answers a provider it cannot serve with a 400 naming the supported forms, sending nothing anywhere', async () => {
+    const before = upstream.requests.length;
+    const error = await openai.chat.completions.create({ model: 'claude', messages: [{ role: 'user', content: 'hi' }] }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as Error).message).toMatch(/provider "anthropic" needs api_base; supported: openai\/<model>/);
+    expect(upstream.requests.length).toBe(before);
+    const mixed = await openai.chat.completions.create({ model: 'mixed', messages: [{ role: 'user', content: 'hi' }] });
+    expect(mixed.choices[0]?.message.content).toBe('answer from fallback');
   });
 
   it('answers an unknown model with a 400 listing the known ones, and a malformed body with 400', async () => {

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, LoggingMessageNotificationSchema, McpError, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type SpawnedGateway } from '../helpers/gateway-process.js';
@@ -132,6 +133,20 @@ describe.each<TransportKind>(['streamable-http', 'sse'])('MCP over %s', (kind) =
     await expect(call).rejects.toThrow();
     await waitFor(() => existsSync(marker), 5_000);
     expect(readFileSync(marker, 'utf8')).toBe('aborted: cancelled');
+  });
+});
+
+describe('session lifecycle', () => {
+  it('cancels the calls of a session that is closed while they run', async () => {
+    const client = await connectClient(gateway.url, 'streamable-http');
+    const marker = join(mkdtempSync(join(tmpdir(), 'toolgate-delete-')), 'aborted');
+    const call = client.callTool({ name: 'wait_for_abort', arguments: { marker } }).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await (client.transport as StreamableHTTPClientTransport).terminateSession();
+    await waitFor(() => existsSync(marker), 5_000);
+    expect(readFileSync(marker, 'utf8')).toBe('aborted: cancelled');
+    await client.close();
+    await call;
   });
 });
 

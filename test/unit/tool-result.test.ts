@@ -23,6 +23,11 @@ describe('toCallToolResult', () => {
     expect(toCallToolResult(undefined)).toEqual({ content: [] });
   });
 
+  it('keeps structuredContent to JSON objects, whatever the value was', () => {
+    const date = new Date('2026-01-02T03:04:05.000Z');
+    expect(toCallToolResult(date)).toEqual({ content: [{ type: 'text', text: '"2026-01-02T03:04:05.000Z"' }] });
+  });
+
   it('reports values that are not JSON', () => {
     expect(toCallToolResult(10n)).toMatchObject({ isError: true, content: [{ text: expect.stringMatching(/not JSON/) }] });
     const cyclic: Record<string, unknown> = {};

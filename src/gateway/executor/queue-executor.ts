@@ -45,8 +45,23 @@ function unavailable(message: string): AppError {
  * own list; the deadline and cancellation are enforced here as well as on the worker, so a call always
  * ends by its deadline whatever happens to Redis or the worker.
  */
+/** BLMPOP, which the reply reader blocks on, came with Redis 7.0. */
+async function assertRedisVersion(redis: Redis, logger: Logger): Promise<void> {
+  let version: string | undefined;
+  try {
+    version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1];
+  } catch (error) {
+    logger.warn({ err: (error as Error).message }, 'could not read the Redis version; continuing');
+    return;
+  }
+  if (version !== undefined && Number(version.split('.')[0]) < 7) {
+    throw new Error(`queue mode needs Redis 7.0 or newer (for BLMPOP); REDIS_URL points at Redis ${version}`);
+  }
+}
+
 export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<QueueExecutor> {
   const { queue, redis, logger } = deps;
+  await assertRedisVersion(redis, logger);
   const keys = queueKeys(deps.prefix);
   const pending = new Map<string, PendingCall>();
 

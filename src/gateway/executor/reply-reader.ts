@@ -32,7 +32,9 @@ export function startReplyReader(options: { redis: Redis; key: string; onReply: 
         }
       } catch (error) {
         if (stopped) break;
-        logger.debug({ err: error }, 'reply reader waiting for redis');
+        // Connection trouble is logged by the connection itself; anything Redis answered is ours to say.
+        if ((error as Error).name === 'ReplyError') logger.error({ err: (error as Error).message }, 'reading tool results from redis failed');
+        else logger.debug({ err: error }, 'reply reader waiting for redis');
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }

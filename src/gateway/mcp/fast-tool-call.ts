@@ -5,7 +5,7 @@ import type { Logger } from '../../shared/logger.js';
 import { requestIdOf } from '../http/request-id.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
 import { createCallEventRelay } from './call-event-relay.js';
-import { toMcpError } from './mcp-server.js';
+import { jsonRpcCodeOf } from './mcp-server.js';
 import type { McpSession } from './session-store.js';
 
 const KEEPALIVE_MS = 15_000;
@@ -68,10 +68,8 @@ export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger 
     const requestId = requestIdOf(res);
     const onEvent = createCallEventRelay({
       tool: call.name,
-      requestId,
       progressToken: call.progressToken,
       session: session.state,
-      logger: deps.logger,
       send: (notification) => write({ jsonrpc: '2.0', ...notification }),
     });
     try {
@@ -80,8 +78,7 @@ export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger 
     } catch (error) {
       if (controller.signal.aborted) return;
       if (error instanceof AppError) {
-        const mcpError = toMcpError(error);
-        write({ jsonrpc: '2.0', id: call.id, error: { code: mcpError.code, message: error.message } });
+        write({ jsonrpc: '2.0', id: call.id, error: { code: jsonRpcCodeOf(error), message: error.message } });
       } else {
         deps.logger.error({ err: error, tool: call.name, requestId }, 'tool call failed');
         write({ jsonrpc: '2.0', id: call.id, error: { code: ErrorCode.InternalError, message: 'Internal error' } });

@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { ErrorCode, ListToolsRequestSchema, McpError, SetLevelRequestSchema, type ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, ListToolsRequestSchema, SetLevelRequestSchema, type ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ToolCatalog } from '../tools/tool-catalog.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
+import { requestIdFromHeader } from '../http/request-id.js';
 import { createCallEventRelay } from './call-event-relay.js';
 import type { SessionState } from './session-state.js';
 
@@ -33,9 +33,17 @@ export interface SessionServerHooks {
   readonly onCancelled?: (requestId: string | number) => void;
 }
 
-/** Maps an AppError to the JSON-RPC error the client sees; an unknown tool is invalid params. */
-export function toMcpError(error: AppError): McpError {
-  return new McpError(error.code === 'unknown_tool' ? ErrorCode.InvalidParams : error.jsonRpcCode, error.message);
+/** The JSON-RPC error code the client sees for an AppError; an unknown tool is invalid params. */
+export function jsonRpcCodeOf(error: AppError): number {
+  return error.code === 'unknown_tool' ? ErrorCode.InvalidParams : error.jsonRpcCode;
+}
+
+/**
+ * An error the SDK's Protocol sends as `{ code, message }`. Not an McpError, whose message gains an
+ * "MCP error <code>:" prefix: both MCP paths send the AppError's own message.
+ */
+function protocolError(code: number, message: string): Error {
+  return Object.assign(new Error(message), { code });
 }
 
 /** A low-level MCP `Server` for one session: `tools/list`, `tools/call` and `logging/setLevel`. */
@@ -52,18 +60,15 @@ export function createSessionServer(deps: McpServerDeps, session: SessionState, 
   server.setRequestHandler(CallToolMethodSchema, async (request, extra) => {
     // The Server wrapper has checked this is a CallToolRequest.
     const params = request.params as { name: string; arguments?: unknown; _meta?: { progressToken?: string | number } };
-    const headerId = extra.requestInfo?.headers['x-request-id'];
-    const requestId = typeof headerId === 'string' ? headerId : randomUUID();
+    const requestId = requestIdFromHeader(extra.requestInfo?.headers['x-request-id']);
     // Notifications are sent asynchronously; the result must not overtake them, or the client (which
     // stops listening for a request's progress once it is answered) loses the last ones.
     const sending = new Set<Promise<void>>();
     let lastNotifiedAt = 0;
     const onEvent = createCallEventRelay({
       tool: params.name,
-      requestId,
       progressToken: params._meta?.progressToken,
       session,
-      logger: deps.logger,
       send: (notification) => {
         lastNotifiedAt = Date.now();
         const sent = extra.sendNotification(notification as ServerNotification).catch(() => {});
@@ -81,9 +86,9 @@ export function createSessionServer(deps: McpServerDeps, session: SessionState, 
       if (sinceNotified < NOTIFICATION_GAP_MS) await new Promise((resolve) => setTimeout(resolve, NOTIFICATION_GAP_MS - sinceNotified));
       return result;
     } catch (error) {
-      if (error instanceof AppError) throw toMcpError(error);
+      if (error instanceof AppError) throw protocolError(jsonRpcCodeOf(error), error.message);
       deps.logger.error({ err: error, tool: params.name, requestId }, 'tool call failed');
-      throw new McpError(ErrorCode.InternalError, 'Internal error');
+      throw protocolError(ErrorCode.InternalError, 'Internal error');
     } finally {
       extra.signal.removeEventListener('abort', onAbort);
     }

@@ -27,6 +27,8 @@ export function createSessionStore(options: { idleMs: number }): SessionStore {
     const entry = sessions.get(id);
     if (!entry) return;
     sessions.delete(id);
+    // As the SDK does for its own in-flight requests, a closed session cancels the calls it still has.
+    for (const call of entry.session.state.fastCalls.values()) call.abort();
     await entry.session.server.close().catch(() => {});
   };
 

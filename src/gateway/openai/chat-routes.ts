@@ -94,7 +94,8 @@ export function mountChatRoutes(router: Router, { router: models, logger, metric
         ({ deployment, error, willRetry }) => {
           const status = toOpenAiErrorResponse(error, model).status;
           metrics.recordUpstreamFailure(model, status);
-          logger.warn({ model, deployment: deployment.index, status, err: messageOf(error), fallback: willRetry }, 'model deployment failed');
+          const cause = (error as { cause?: unknown }).cause;
+          logger.warn({ model, deployment: deployment.index, status, err: messageOf(error), cause: cause === undefined ? undefined : messageOf(cause), fallback: willRetry }, 'model deployment failed');
         },
       );
     } catch (error) {

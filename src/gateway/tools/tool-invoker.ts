@@ -1,7 +1,8 @@
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { toolErrorResult, type CallToolResult } from '../../shared/tool-result.js';
-import type { CallOutcome } from '../../shared/execution/thread-protocol.js';
+import type { CallOutcome, ThreadEvent } from '../../shared/execution/thread-protocol.js';
+import type { ToolLogLevel } from '../../shared/plugins/plugin-contract.js';
 import type { ExecutionHooks, ToolExecution, ToolExecutor } from '../executor/tool-executor.js';
 import type { ToolCatalog } from './tool-catalog.js';
 
@@ -30,6 +31,18 @@ export interface ToolInvokerDeps {
   readonly logger: Logger;
   readonly onCallFinished?: (tool: string, outcome: CallOutcomeLabel, seconds: number) => void;
 }
+
+/** pino's method for each MCP log level. */
+const LOG_METHOD = {
+  debug: 'debug',
+  info: 'info',
+  notice: 'info',
+  warning: 'warn',
+  error: 'error',
+  critical: 'fatal',
+  alert: 'fatal',
+  emergency: 'fatal',
+} as const satisfies Record<ToolLogLevel, string>;
 
 function isArgumentsObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -81,7 +94,13 @@ export function createToolInvoker({ catalog, executor, logger, onCallFinished }:
       const problem = tool.validate(args);
       if (problem !== undefined) return finished('invalid_arguments', toolErrorResult(`Invalid arguments for tool ${name}: ${problem}`));
 
-      const outcome = await run({ tool, args, requestId: options.requestId, deadline: receivedAt + tool.timeoutMs }, options);
+      // A tool's ctx.log lines go to our log whatever route the call came in on; the route may also
+      // forward them to its client.
+      const onEvent = (event: ThreadEvent) => {
+        if (event.type === 'log') logger[LOG_METHOD[event.level]]({ tool: name, requestId: options.requestId, data: event.data }, 'tool log');
+        options.onEvent?.(event);
+      };
+      const outcome = await run({ tool, args, requestId: options.requestId, deadline: receivedAt + tool.timeoutMs }, { signal: options.signal, onEvent });
       if (outcome.ok) return finished(outcome.result.isError ? 'tool_error' : 'success', outcome.result);
       const label: CallOutcomeLabel = outcome.error.kind === 'handler_error' ? 'tool_error' : outcome.error.kind;
       return finished(label, toolErrorResult(outcome.error.message));

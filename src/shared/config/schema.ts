@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { toolgateSettingsSchema } from './settings.js';
+import { MAX_TIMER_MS, toolgateSettingsSchema } from './settings.js';
 
 /** MCP tool names: what OpenAI also accepts, so a tool can be handed to any model unchanged. */
 export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -24,7 +24,7 @@ export const mcpToolSchema = z
     description: z.string().default(''),
     input_schema: jsonSchemaObject.default({ type: 'object' }),
     handler: z.string().min(1, 'expected "module.function"'),
-    timeout_ms: z.number().int().positive().optional(),
+    timeout_ms: z.number().int().positive().max(MAX_TIMER_MS).optional(),
     annotations: toolAnnotationsSchema.optional(),
   })
   .strict();

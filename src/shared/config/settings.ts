@@ -1,15 +1,18 @@
 import { z } from 'zod';
 
+/** The longest delay a Node timer takes; longer ones fire at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** `toolgate_settings`: every field has a default. */
 export const toolgateSettingsSchema = z
   .object({
-    tool_timeout_ms: z.number().int().positive().default(55_000),
-    cancel_grace_ms: z.number().int().nonnegative().default(2_000),
+    tool_timeout_ms: z.number().int().positive().max(MAX_TIMER_MS).default(55_000),
+    cancel_grace_ms: z.number().int().nonnegative().max(MAX_TIMER_MS).default(2_000),
     max_result_bytes: z.number().int().positive().default(10 * 1024 * 1024),
     max_request_bytes: z.number().int().positive().default(4 * 1024 * 1024),
     max_queue_depth: z.number().int().positive().default(10_000),
     plugin_heap_mb: z.number().int().min(16).default(512),
-    session_idle_ms: z.number().int().positive().default(30 * 60 * 1000),
+    session_idle_ms: z.number().int().positive().max(MAX_TIMER_MS).default(30 * 60 * 1000),
     allowed_origins: z.array(z.string()).default([]),
   })
   .strict();

@@ -19,6 +19,11 @@ export interface CallTask {
    */
   readonly channel: string;
   readonly callId: number;
+  /**
+   * Set to 1 (shared memory) when the call is aborted. An abort sent on the channel before the call
+   * reached a thread finds no listener; the thread reads this flag before starting the handler.
+   */
+  readonly abortFlag: Int32Array;
 }
 
 /** Asks a thread to import plugin modules and say what they export. */

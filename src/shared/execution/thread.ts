@@ -6,7 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { BroadcastChannel } from 'node:worker_threads';
 import { modulePathInside, type HandlerTarget } from '../plugins/handler-target.js';
-import type { ToolContext, ToolDefinition, ToolHandler, ToolLogLevel } from '../plugins/plugin-contract.js';
+import { TOOL_LOG_LEVELS, type ToolContext, type ToolDefinition, type ToolHandler, type ToolLogLevel } from '../plugins/plugin-contract.js';
 import { limitResultSize, toCallToolResult } from '../tool-result.js';
 import { messageOf } from '../errors.js';
 import type { CallOutcome, CallTask, ChannelMessage, DeclaredToolInfo, DescribeTask, ModuleDescription, ThreadEvent, ThreadTask } from './thread-protocol.js';
@@ -69,6 +69,7 @@ async function runCall(task: CallTask): Promise<CallOutcome> {
   const channel = channelNamed(task.channel);
   const controller = new AbortController();
   running.set(task.callId, controller);
+  const abortedBeforeStart = () => Atomics.load(task.abortFlag, 0) === 1;
   const send = (event: ThreadEvent) => {
     try {
       channel.postMessage({ type: 'event', callId: task.callId, event } satisfies ChannelMessage);
@@ -82,7 +83,8 @@ async function runCall(task: CallTask): Promise<CallOutcome> {
     progress: (progress, total, message) => {
       if (typeof progress === 'number' && Number.isFinite(progress)) send({ type: 'progress', progress, total, message });
     },
-    log: (level: ToolLogLevel, data: unknown) => send({ type: 'log', level, data }),
+    // Plugins are not type-checked against us: an unknown level is logged as info rather than lost.
+    log: (level: ToolLogLevel, data: unknown) => send({ type: 'log', level: TOOL_LOG_LEVELS.includes(level) ? level : 'info', data }),
   };
   try {
     let handler: ToolHandler;
@@ -91,6 +93,8 @@ async function runCall(task: CallTask): Promise<CallOutcome> {
     } catch (error) {
       return { ok: false, error: { kind: 'load_error', message: messageOf(error) } };
     }
+    // Cancelled or timed out while it waited for this thread: the handler never starts.
+    if (abortedBeforeStart()) return { ok: false, error: { kind: 'cancelled', message: 'aborted before it started' } };
     const value = await handler(task.args, ctx);
     return { ok: true, result: limitResultSize(toCallToolResult(value), task.maxResultBytes) };
   } catch (error) {

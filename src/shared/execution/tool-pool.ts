@@ -4,6 +4,7 @@ import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:w
 import { Piscina } from 'piscina';
 import { messageOf } from '../errors.js';
 import type { ToolgateConfig } from '../config/load-config.js';
+import type { Logger } from '../logger.js';
 import type { HandlerTarget } from '../plugins/handler-target.js';
 import type { CallOutcome, CallTask, ChannelMessage, DescribeTask, ModuleDescription, ThreadEvent } from './thread-protocol.js';
 
@@ -16,11 +17,14 @@ export interface ToolPoolOptions {
   readonly cancelGraceMs: number;
   readonly pluginsDir: string;
   readonly maxResultBytes: number;
+  /** A thread died outside any call (e.g. a late asynchronous throw); Piscina replaces it. */
+  readonly onThreadError?: (error: unknown) => void;
 }
 
 /** The pool a process runs from its config: `WORKER_THREADS`, `plugin_heap_mb`, `cancel_grace_ms`, … */
-export function toolPoolOptions({ runtime, settings }: ToolgateConfig): ToolPoolOptions {
+export function toolPoolOptions({ runtime, settings }: ToolgateConfig, logger: Logger): ToolPoolOptions {
   return {
+    onThreadError: (error) => logger.warn({ err: error }, 'a tool thread died outside a call'),
     threads: runtime.workerThreads,
     heapMb: settings.plugin_heap_mb,
     cancelGraceMs: settings.cancel_grace_ms,
@@ -77,8 +81,8 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
     idleTimeout: 60_000,
     resourceLimits: { maxOldGenerationSizeMb: options.heapMb },
   });
-  // A thread that dies outside a task (e.g. a late async throw) is replaced by Piscina; nothing to answer.
-  piscina.on('error', () => {});
+  // A thread that dies outside a task is replaced by Piscina; there is no call to answer, only a log line.
+  piscina.on('error', (error: unknown) => options.onThreadError?.(error));
   let busy = 0;
   let nextCallId = 0;
 
@@ -107,6 +111,7 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
 
     const callId = nextCallId++;
     const terminate = new AbortController();
+    const abortFlag = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
     const task: CallTask = {
       op: 'call',
       pluginsDir: options.pluginsDir,
@@ -117,6 +122,7 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
       maxResultBytes: options.maxResultBytes,
       channel: channelName,
       callId,
+      abortFlag,
     };
 
     return new Promise<CallOutcome>((resolve) => {
@@ -130,6 +136,7 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
         resolve(outcome);
       };
       const abortHandler = (reason: string, outcome: CallOutcome) => {
+        Atomics.store(abortFlag, 0, 1);
         channel.postMessage({ type: 'abort', callId, reason } satisfies ChannelMessage);
         graceTimer = setTimeout(() => terminate.abort(), options.cancelGraceMs);
         finish(outcome);

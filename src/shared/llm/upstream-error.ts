@@ -1,5 +1,5 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { AppError, errorRegistry, messageOf } from '../errors.js';
+import { AppError, errorRegistry } from '../errors.js';
 
 /** An OpenAI-style error response: the status and `{ error: { message, type, param, code } }`. */
 export interface OpenAiErrorResponse {
@@ -12,8 +12,9 @@ export function isRetryableUpstreamError(error: unknown): boolean {
   if (error instanceof APIUserAbortError) return false;
   if (error instanceof APIConnectionError) return true;
   if (error instanceof APIError) return error.status === 429 || (error.status !== undefined && error.status >= 500);
-  // A deployment that cannot even be built (a key variable unset) is skipped like an unreachable one.
-  return true;
+  // A deployment that cannot be built (a provider toolgate cannot serve, a key variable unset) is
+  // skipped like an unreachable one: the group's next deployment may be fine.
+  return error instanceof AppError;
 }
 
 /** Keeps an upstream's status and error body; names connection failures and timeouts plainly. */
@@ -22,7 +23,8 @@ export function toOpenAiErrorResponse(error: unknown, model: string): OpenAiErro
     return { status: 504, body: { error: { message: `Upstream for model ${model} timed out`, type: 'timeout', param: null, code: 'upstream_timeout' } } };
   }
   if (error instanceof APIConnectionError) {
-    return { status: 502, body: { error: { message: `Upstream for model ${model} is unreachable: ${messageOf(error.cause ?? error)}`, type: 'api_error', param: null, code: 'upstream_unreachable' } } };
+    // The cause (an internal host and port) goes to our log, not to the client.
+    return { status: 502, body: { error: { message: `Upstream for model ${model} is unreachable`, type: 'api_error', param: null, code: 'upstream_unreachable' } } };
   }
   if (error instanceof APIError && error.status !== undefined) {
     const upstream = (error.error ?? {}) as { message?: unknown; type?: unknown; param?: unknown; code?: unknown };
@@ -41,5 +43,5 @@ export function toOpenAiErrorResponse(error: unknown, model: string): OpenAiErro
   if (error instanceof AppError) {
     return { status: error.status, body: { error: { message: error.message, type: errorRegistry[error.code].openAiType, param: null, code: error.code } } };
   }
-  return { status: 500, body: { error: { message: `Model ${model} could not be called: ${messageOf(error)}`, type: 'api_error', param: null, code: 'deployment_error' } } };
+  return { status: 500, body: { error: { message: `Model ${model} could not be called`, type: 'api_error', param: null, code: 'internal' } } };
 }

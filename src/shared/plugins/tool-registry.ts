@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError, formatKeyPath } from '../config/config-error.js';
 import type { ToolgateConfig } from '../config/load-config.js';
 import { TOOL_NAME_PATTERN, toolAnnotationsSchema, type ToolAnnotations } from '../config/schema.js';
+import { MAX_TIMER_MS } from '../config/settings.js';
 import type { ModuleDescription } from '../execution/thread-protocol.js';
 import { HandlerResolutionError, resolveHandler, type HandlerTarget } from './handler-target.js';
 import { listPluginModules } from './plugin-modules.js';
@@ -24,7 +25,7 @@ const declaredToolSchema = z.object({
   description: z.string().optional(),
   inputSchema: z.record(z.string(), z.unknown()).optional(),
   annotations: toolAnnotationsSchema.optional(),
-  timeoutMs: z.number().int().positive().optional(),
+  timeoutMs: z.number().int().positive().max(MAX_TIMER_MS).optional(),
   hasHandler: z.literal(true, { error: 'expected a handler function' }),
 });
 
