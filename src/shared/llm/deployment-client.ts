@@ -28,7 +28,8 @@ export function createDeploymentClient(deployment: ModelDeployment, env: EnvSnap
   };
   const apiKey = deployment.apiKey ? resolve(deployment.apiKey, 'api_key') : (route.keyEnvName && env[route.keyEnvName]) || NO_KEY;
   const apiBase = deployment.apiBase ? resolve(deployment.apiBase, 'api_base') : route.defaultBaseUrl;
-  const common = { apiKey, timeout: deployment.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxRetries: 0 };
+  // logLevel off: the client formats request details for its logger on every call otherwise.
+  const common = { apiKey, timeout: deployment.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxRetries: 0, logLevel: 'off' as const };
   if (route.kind === 'azure') {
     return new AzureOpenAI({ ...common, endpoint: apiBase, apiVersion: deployment.apiVersion ?? env.AZURE_API_VERSION, deployment: route.upstreamModel });
   }
