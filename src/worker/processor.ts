@@ -27,17 +27,18 @@ export function createJobProcessor({ pool, sendReply, workerId, logger }: JobPro
   return async (job: Job<ToolCallJobData>, _token?: string, signal?: AbortSignal): Promise<ToolCallJobSummary> => {
     const data = job.data;
     const jobId = job.id ?? '';
-    const log = logger.child({ jobId, requestId: data.requestId, tool: data.tool });
+    // Plain bindings rather than a child logger: this runs for every job and rarely logs.
+    const where = { jobId, requestId: data.requestId, tool: data.tool };
 
     if (job.attemptsStarted > 1 && !data.retryable) {
       const lost: CallOutcome = { ok: false, error: { kind: 'worker_lost', message: WORKER_LOST_MESSAGE } };
       await sendReply(data.replyTo, { type: 'result', jobId, outcome: lost });
-      log.warn({ attempt: job.attemptsStarted }, 'job returned after its worker died; not running a non-idempotent tool again');
+      logger.warn({ ...where, attempt: job.attemptsStarted }, 'job returned after its worker died; not running a non-idempotent tool again');
       throw new UnrecoverableError(WORKER_LOST_MESSAGE);
     }
 
     const sendQuietly = (reply: ToolCallReply) => {
-      sendReply(data.replyTo, reply).catch((error: unknown) => log.warn({ err: error, type: reply.type }, 'could not send a reply'));
+      sendReply(data.replyTo, reply).catch((error: unknown) => logger.warn({ ...where, err: error, type: reply.type }, 'could not send a reply'));
     };
     // Not awaited: replies share one connection, so this still reaches the gateway before the result,
     // and the tool does not wait a round trip to start.
@@ -51,7 +52,7 @@ export function createJobProcessor({ pool, sendReply, workerId, logger }: JobPro
     forwarder.flush();
     await sendReply(data.replyTo, { type: 'result', jobId, outcome });
     // The gateway logs every call with its outcome; this is the worker's side of it, for debugging.
-    log.debug({ ok: outcome.ok, kind: outcome.ok ? undefined : outcome.error.kind, durationMs: Date.now() - started }, 'job done');
+    logger.debug({ ...where, ok: outcome.ok, kind: outcome.ok ? undefined : outcome.error.kind, durationMs: Date.now() - started }, 'job done');
     return { ok: outcome.ok };
   };
 }
