@@ -1,8 +1,18 @@
-import { expect, it } from 'vitest';
-import { startGateway } from '../helpers/gateway-process.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startGateway, type SpawnedGateway } from '../helpers/gateway-process.js';
+
+let gateway: SpawnedGateway;
+
+beforeAll(async () => {
+  gateway = await startGateway();
+});
+
+afterAll(async () => {
+  // Ends the gateway even when an assertion failed before the test stopped it.
+  await gateway?.stop('SIGKILL');
+});
 
 it('answers in-flight calls on SIGTERM, then exits and refuses new connections', async () => {
-  const gateway = await startGateway();
   const inFlight = fetch(new URL('/mcp/call_tool', gateway.url), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -95,6 +95,10 @@ export async function startGateway(options: { config?: string; env?: Record<stri
     REDIS_URL: undefined,
     ...options.env,
   });
-  const listening = await spawned.waitForLog((line) => line.msg === 'toolgate gateway listening');
+  const listening = await spawned.waitForLog((line) => line.msg === 'toolgate gateway listening').catch(async (error: unknown) => {
+    // A gateway that never came up must not outlive the test run.
+    await spawned.stop('SIGKILL');
+    throw error;
+  });
   return { ...spawned, url: String(listening.url) };
 }

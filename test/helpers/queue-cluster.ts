@@ -11,7 +11,10 @@ export function queueEnv(redisUrl: string, prefix = `test-${randomUUID().slice(0
 
 export async function startWorker(env: Record<string, string>, config = QUEUE_CONFIG): Promise<SpawnedProcess> {
   const worker = spawnToolgate(['worker', '--config', config], env);
-  await worker.waitForLog((line) => line.msg === 'toolgate worker ready');
+  await worker.waitForLog((line) => line.msg === 'toolgate worker ready').catch(async (error: unknown) => {
+    await worker.stop('SIGKILL');
+    throw error;
+  });
   return worker;
 }
 
