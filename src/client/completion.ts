@@ -4,7 +4,7 @@ import type { ModelDeployment } from '../shared/config/load-config.js';
 import { parseConfigValue } from '../shared/config/secret.js';
 import { createDeploymentClient } from '../shared/llm/deployment-client.js';
 import { mockCompletion } from '../shared/llm/mock-completion.js';
-import { routeModel, unsupportedReason } from '../shared/llm/provider-route.js';
+import { routeModel, withProviderPrefix } from '../shared/llm/provider-route.js';
 
 export type CompletionRequest = Omit<ChatCompletionCreateParamsNonStreaming, 'model'> & {
   /** `provider/model` as in `model_list` (`openai/gpt-4o`, `hosted_vllm/…`); no prefix means `openai/`.
@@ -34,7 +34,8 @@ function withText(completion: ChatCompletion): CompletionResponse {
 /**
  * Calls a model the way the gateway routes `model_list` entries (same provider code), or sends the
  * request to a toolgate gateway when `baseURL` is given. Keys not passed are read from the environment,
- * as the `openai` SDK does.
+ * as the `openai` SDK does. A provider toolgate cannot serve without `apiBase` throws an `AppError`
+ * (`invalid_request`) naming the supported forms.
  */
 export async function completion(request: CompletionRequest): Promise<CompletionResponse> {
   const { model, apiKey, apiBase, apiVersion, baseURL, mockResponse, timeoutMs, signal, ...body } = request;
@@ -47,7 +48,7 @@ export async function completion(request: CompletionRequest): Promise<Completion
 
   const deployment: ModelDeployment = {
     modelName: model,
-    model: model.includes('/') ? model : `openai/${model}`,
+    model: withProviderPrefix(model),
     apiKey: apiKey === undefined ? undefined : parseConfigValue(apiKey),
     apiBase: apiBase === undefined ? undefined : parseConfigValue(apiBase),
     apiVersion,
@@ -55,8 +56,6 @@ export async function completion(request: CompletionRequest): Promise<Completion
     timeoutMs,
     index: 0,
   };
-  const unsupported = unsupportedReason(deployment.model, apiBase !== undefined);
-  if (unsupported) throw new Error(unsupported);
   const client = createDeploymentClient(deployment, process.env);
   return withText(await client.chat.completions.create({ ...body, model: routeModel(deployment.model).upstreamModel }, { signal }));
 }

@@ -1,4 +1,5 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { isJsonObject } from '../shared/json-object.js';
 import type { ChatCompletionFunctionTool, ChatCompletionMessageFunctionToolCall, ChatCompletionToolMessageParam } from 'openai/resources/chat/completions';
 
 const OPENAI_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -49,7 +50,7 @@ export function toOpenAITools(mcpTools: readonly Tool[]): OpenAIToolSet {
 export function parseToolArguments(raw: string | undefined): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(raw ?? '{}');
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+    return isJsonObject(parsed) ? parsed : {};
   } catch {
     return {};
   }

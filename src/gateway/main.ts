@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { loadConfig, type ToolgateConfig } from '../shared/config/load-config.js';
@@ -9,7 +7,7 @@ import { createLogger, type Logger } from '../shared/logger.js';
 import { packageVersion } from '../shared/package-version.js';
 import { loadToolRegistry } from '../shared/plugins/tool-registry.js';
 import { createRedisConnection } from '../shared/queue/redis-connection.js';
-import { CALL_TOOL_QUEUE, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
+import { CALL_TOOL_QUEUE, newInstanceId, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
 import { createModelRouter } from '../shared/llm/model-router.js';
 import { createApp } from './app.js';
 import { createEmbeddedExecutor } from './executor/embedded-executor.js';
@@ -35,7 +33,7 @@ async function createExecutor(config: ToolgateConfig, pool: ToolPool, logger: Lo
     redis,
     blockingRedis: createRedisConnection(redisUrl, 'blocking', logger),
     prefix: queuePrefix,
-    gatewayId: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+    gatewayId: newInstanceId(),
     maxQueueDepth: config.settings.max_queue_depth,
     logger,
   });

@@ -1,4 +1,5 @@
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { isJsonObject } from './json-object.js';
 
 export type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
@@ -35,8 +36,7 @@ export function toCallToolResult(value: unknown): CallToolResult {
   if (text === undefined) return toolErrorResult(`tool returned a value that is not JSON (${typeof value})`);
   // What the JSON holds decides (a Date serialises to a string): structuredContent must be an object.
   const parsed: unknown = JSON.parse(text);
-  const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
-  return isObject ? { content: [{ type: 'text', text }], structuredContent: parsed as Record<string, unknown> } : { content: [{ type: 'text', text }] };
+  return isJsonObject(parsed) ? { content: [{ type: 'text', text }], structuredContent: parsed } : { content: [{ type: 'text', text }] };
 }
 
 /** Refuses results over `maxBytes` of JSON, so one tool cannot flood a client or Redis. */

@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import { loadConfig } from '../shared/config/load-config.js';
 import type { RuntimeEnv } from '../shared/config/runtime-env.js';
 import { createToolPool, toolPoolOptions } from '../shared/execution/tool-pool.js';
 import { createLogger } from '../shared/logger.js';
 import { createRedisConnection } from '../shared/queue/redis-connection.js';
-import { CALL_TOOL_QUEUE, queueKeys, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
+import { CALL_TOOL_QUEUE, newInstanceId, queueKeys, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
 import { startHeartbeat } from './heartbeat.js';
 import { createJobProcessor, type ToolCallJobSummary } from './processor.js';
 import { createReplySender } from './reply-sender.js';
@@ -18,13 +16,15 @@ import { createReplySender } from './reply-sender.js';
 const LOCK_DURATION_MS = 10_000;
 const STALLED_INTERVAL_MS = 5_000;
 const MAX_STALLED_COUNT = 1;
+/** What shutdown allows beyond the active jobs' deadlines for replies and BullMQ's bookkeeping. */
+const SHUTDOWN_MARGIN_MS = 5_000;
 
 /** Composition root of a worker: config, pool, BullMQ worker, heartbeat, cancellation, signals. */
 export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> {
   const config = loadConfig({ flags });
   const { runtime, settings } = config;
   if (runtime.redisUrl === undefined) throw new Error('toolgate worker needs REDIS_URL (for example redis://127.0.0.1:6379)');
-  const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const workerId = newInstanceId();
   const logger = createLogger({ level: runtime.logLevel, name: 'toolgate-worker' }).child({ workerId });
   for (const warning of config.warnings) logger.warn(warning);
 
@@ -46,6 +46,9 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
   });
   worker.on('error', (error) => logger.warn({ err: error.message }, 'worker error'));
   worker.on('failed', (job, error) => logger.warn({ jobId: job?.id, err: error.message }, 'job failed'));
+  // Every job carries its deadline (plugin-declared tools included): shutdown waits for the latest one.
+  let latestDeadline = 0;
+  worker.on('active', (job) => (latestDeadline = Math.max(latestDeadline, job.data.deadline)));
   await worker.waitUntilReady();
 
   // Gateways publish the ids of active jobs to cancel; the worker holding one aborts it.
@@ -65,11 +68,15 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing active jobs, taking no new ones');
-    // Jobs end by their deadlines; past this bound the process exits and stall handling takes over.
-    const bound = setTimeout(() => {
-      logger.warn('active jobs did not finish in time; exiting');
-      process.exit(1);
-    }, Math.max(settings.tool_timeout_ms, ...config.tools.map((tool) => tool.timeout_ms ?? 0)) + settings.cancel_grace_ms + 5_000);
+    // Jobs end by their deadlines; past this bound (Redis unreachable, say) the process exits and stall
+    // handling takes over.
+    const bound = setTimeout(
+      () => {
+        logger.warn('active jobs did not finish in time; exiting');
+        process.exit(1);
+      },
+      Math.max(latestDeadline - Date.now(), 0) + settings.cancel_grace_ms + SHUTDOWN_MARGIN_MS,
+    );
     bound.unref();
     // The heartbeat goes on while jobs finish, so gateways do not take this worker for dead.
     await worker.close();

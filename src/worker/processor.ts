@@ -1,5 +1,5 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { CallOutcome } from '../shared/execution/thread-protocol.js';
+import { callFailure } from '../shared/execution/thread-protocol.js';
 import type { ToolPool } from '../shared/execution/tool-pool.js';
 import type { Logger } from '../shared/logger.js';
 import { WORKER_LOST_MESSAGE, type ToolCallJobData, type ToolCallReply } from '../shared/queue/tool-call-job.js';
@@ -31,7 +31,7 @@ export function createJobProcessor({ pool, sendReply, workerId, logger }: JobPro
     const where = { jobId, requestId: data.requestId, tool: data.tool };
 
     if (job.attemptsStarted > 1 && !data.retryable) {
-      const lost: CallOutcome = { ok: false, error: { kind: 'worker_lost', message: WORKER_LOST_MESSAGE } };
+      const lost = callFailure('worker_lost', WORKER_LOST_MESSAGE);
       await sendReply(data.replyTo, { type: 'result', jobId, outcome: lost });
       logger.warn({ ...where, attempt: job.attemptsStarted }, 'job returned after its worker died; not running a non-idempotent tool again');
       throw new UnrecoverableError(WORKER_LOST_MESSAGE);

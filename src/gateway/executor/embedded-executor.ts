@@ -27,7 +27,7 @@ export function createEmbeddedExecutor({ pool, maxQueueDepth }: EmbeddedExecutor
         inFlight -= 1;
       }
     },
-    readiness: async () => ({ ready: true, detail: { mode: 'embedded', inFlight, busyThreads: pool.busyThreads } }),
+    readiness: async () => ({ ready: true, detail: { mode: 'embedded', inFlight } }),
     close: () => pool.close(),
   };
 }

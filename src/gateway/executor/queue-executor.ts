@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AppError } from '../../shared/errors.js';
-import type { CallOutcome } from '../../shared/execution/thread-protocol.js';
+import { callFailure, CANCELLED, timedOut, type CallOutcome } from '../../shared/execution/thread-protocol.js';
 import type { Logger } from '../../shared/logger.js';
 import { CALL_TOOL_JOB, queueKeys, WORKER_LOST_MESSAGE, type ToolCallJobData, type ToolCallReply } from '../../shared/queue/tool-call-job.js';
 import type { ExecutionHooks, ToolExecutor } from './tool-executor.js';
@@ -40,11 +40,6 @@ function unavailable(message: string): AppError {
   return new AppError('unavailable', message, { retryAfterSeconds: 1 });
 }
 
-/**
- * Runs tool calls as `call_tool` BullMQ jobs. Replies (start, events, result) come back on this gateway's
- * own list; the deadline and cancellation are enforced here as well as on the worker, so a call always
- * ends by its deadline whatever happens to Redis or the worker.
- */
 /** BLMPOP, which the reply reader blocks on, came with Redis 7.0. */
 async function assertRedisVersion(redis: Redis, logger: Logger): Promise<void> {
   let version: string | undefined;
@@ -59,6 +54,11 @@ async function assertRedisVersion(redis: Redis, logger: Logger): Promise<void> {
   }
 }
 
+/**
+ * Runs tool calls as `call_tool` BullMQ jobs. Replies (start, events, result) come back on this gateway's
+ * own list; the deadline and cancellation are enforced here as well as on the worker, so a call always
+ * ends by its deadline whatever happens to Redis or the worker.
+ */
 export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<QueueExecutor> {
   const { queue, redis, logger } = deps;
   await assertRedisVersion(redis, logger);
@@ -85,7 +85,7 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
       // A retryable job goes back to the queue through BullMQ's stall check; anything else, or a job
       // whose second worker died too, fails now rather than at its deadline.
       if (call.retryable && call.starts < 2) call.workerId = undefined;
-      else call.settle({ ok: false, error: { kind: 'worker_lost', message: WORKER_LOST_MESSAGE } });
+      else call.settle(callFailure('worker_lost', WORKER_LOST_MESSAGE));
     }
   };
 
@@ -123,11 +123,11 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
           resolve(result);
         };
         const onCancel = () => {
-          finish({ ok: false, error: { kind: 'cancelled', message: 'cancelled' } });
+          finish(CANCELLED);
           void cancelJob(jobId);
         };
         const deadlineTimer = setTimeout(() => {
-          finish({ ok: false, error: { kind: 'timeout', message: `timed out after ${tool.timeoutMs} ms` } });
+          finish(timedOut(tool.timeoutMs));
           void cancelJob(jobId);
         }, execution.deadline - Date.now());
         hooks.signal?.addEventListener('abort', onCancel, { once: true });
@@ -148,7 +148,7 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
         // attempts: 1 — BullMQ never reruns a tool by itself; only stall recovery does, under our rules.
         await queue.add(CALL_TOOL_JOB, data, { jobId, attempts: 1, removeOnComplete: true, removeOnFail: { age: 3600, count: 1000 } });
       } catch (error) {
-        pending.get(jobId)?.settle({ ok: false, error: { kind: 'cancelled', message: 'not queued' } });
+        pending.get(jobId)?.settle(callFailure('cancelled', 'not queued'));
         logger.warn({ err: error, requestId: execution.requestId }, 'could not enqueue tool call');
         throw unavailable('Redis is unavailable: tool calls cannot be queued right now');
       }
@@ -167,7 +167,7 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
 
     async close() {
       monitor.stop();
-      for (const call of pending.values()) call.settle({ ok: false, error: { kind: 'cancelled', message: 'gateway shutting down' } });
+      for (const call of pending.values()) call.settle(callFailure('cancelled', 'gateway shutting down'));
       await reader.stop();
       await queue.close();
       await redis.quit().catch(() => {});

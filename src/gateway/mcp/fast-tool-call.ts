@@ -1,14 +1,14 @@
 import type { Request, Response } from 'express';
-import { ErrorCode, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { AppError } from '../../shared/errors.js';
+import { SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { isJsonObject } from '../../shared/json-object.js';
 import type { Logger } from '../../shared/logger.js';
 import { requestIdOf } from '../http/request-id.js';
+import { keepSseAlive } from '../http/sse-keepalive.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
 import { createCallEventRelay } from './call-event-relay.js';
-import { jsonRpcCodeOf } from './mcp-server.js';
+import { toolCallError } from './mcp-server.js';
 import type { McpSession } from './session-store.js';
 
-const KEEPALIVE_MS = 15_000;
 
 interface PlainToolCall {
   readonly id: string | number;
@@ -17,27 +17,23 @@ interface PlainToolCall {
   readonly progressToken: string | number | undefined;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isRequestId(value: unknown): value is string | number {
   return typeof value === 'string' || typeof value === 'number';
 }
 
 /** A single, well-formed `tools/call` with nothing the SDK path must see (tasks, batches, odd params). */
 function asPlainToolCall(body: unknown): PlainToolCall | undefined {
-  if (!isObject(body) || body.jsonrpc !== '2.0' || body.method !== 'tools/call' || !isRequestId(body.id)) return undefined;
+  if (!isJsonObject(body) || body.jsonrpc !== '2.0' || body.method !== 'tools/call' || !isRequestId(body.id)) return undefined;
   const params = body.params;
-  if (!isObject(params) || typeof params.name !== 'string' || 'task' in params) return undefined;
-  if (params.arguments !== undefined && !isObject(params.arguments)) return undefined;
+  if (!isJsonObject(params) || typeof params.name !== 'string' || 'task' in params) return undefined;
+  if (params.arguments !== undefined && !isJsonObject(params.arguments)) return undefined;
   const meta = params._meta;
-  if (meta !== undefined && (!isObject(meta) || (meta.progressToken !== undefined && !isRequestId(meta.progressToken)))) return undefined;
+  if (meta !== undefined && (!isJsonObject(meta) || (meta.progressToken !== undefined && !isRequestId(meta.progressToken)))) return undefined;
   return { id: body.id, name: params.name, arguments: params.arguments, progressToken: meta?.progressToken as string | number | undefined };
 }
 
 function cancelledRequestId(body: unknown): string | number | undefined {
-  if (!isObject(body) || body.method !== 'notifications/cancelled' || 'id' in body || !isObject(body.params)) return undefined;
+  if (!isJsonObject(body) || body.method !== 'notifications/cancelled' || 'id' in body || !isJsonObject(body.params)) return undefined;
   return isRequestId(body.params.requestId) ? body.params.requestId : undefined;
 }
 
@@ -57,14 +53,14 @@ function meetsTransportRules(req: Request): boolean {
  * off the transport rules, goes to the SDK.
  */
 export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger }) {
-  async function answer(req: Request, res: Response, session: McpSession, call: PlainToolCall): Promise<void> {
+  async function answer(res: Response, session: McpSession, call: PlainToolCall): Promise<void> {
     const controller = new AbortController();
     session.state.fastCalls.set(call.id, controller);
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no', 'mcp-session-id': session.id });
     const write = (message: JSONRPCMessage) => {
       if (!res.writableEnded && !res.destroyed) res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
     };
-    const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+    keepSseAlive(res);
     const requestId = requestIdOf(res);
     const onEvent = createCallEventRelay({
       tool: call.name,
@@ -76,15 +72,8 @@ export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger 
       const result = await deps.invoker.invoke(call.name, call.arguments, { requestId, signal: controller.signal, onEvent });
       if (!controller.signal.aborted) write({ jsonrpc: '2.0', id: call.id, result });
     } catch (error) {
-      if (controller.signal.aborted) return;
-      if (error instanceof AppError) {
-        write({ jsonrpc: '2.0', id: call.id, error: { code: jsonRpcCodeOf(error), message: error.message } });
-      } else {
-        deps.logger.error({ err: error, tool: call.name, requestId }, 'tool call failed');
-        write({ jsonrpc: '2.0', id: call.id, error: { code: ErrorCode.InternalError, message: 'Internal error' } });
-      }
+      if (!controller.signal.aborted) write({ jsonrpc: '2.0', id: call.id, error: toolCallError(error, deps.logger, { tool: call.name, requestId }) });
     } finally {
-      clearInterval(keepalive);
       session.state.fastCalls.delete(call.id);
       res.end();
     }
@@ -104,7 +93,7 @@ export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger 
       }
       const call = asPlainToolCall(req.body);
       if (!call) return false;
-      void answer(req, res, session, call);
+      void answer(res, session, call);
       return true;
     },
   };

@@ -1,13 +1,13 @@
 import type { Request, Response, Router } from 'express';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { sendJsonRpcError } from '../http/error-response.js';
+import { keepSseAlive } from '../http/sse-keepalive.js';
 import { createSessionServer, type McpServerDeps } from './mcp-server.js';
 import { createSessionState } from './session-state.js';
 import type { SessionStore } from './session-store.js';
 
 /** Where legacy clients post their messages; a path, never an absolute URL, so proxies keep working. */
 const MESSAGES_PATH = '/mcp/messages';
-const KEEPALIVE_MS = 15_000;
 
 export interface LegacySseDeps {
   readonly sessions: SessionStore;
@@ -28,11 +28,8 @@ export function openLegacySse(deps: LegacySseDeps) {
     const transport = new SSEServerTransport(MESSAGES_PATH, res);
     const state = createSessionState();
     const server = createSessionServer(deps.serverDeps, state);
-    const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
-    res.on('close', () => {
-      clearInterval(keepalive);
-      void deps.sessions.close(transport.sessionId);
-    });
+    keepSseAlive(res);
+    res.on('close', () => void deps.sessions.close(transport.sessionId));
     deps.sessions.add({ kind: 'sse', id: transport.sessionId, server, transport, state });
     await server.connect(transport);
   };

@@ -33,9 +33,14 @@ export interface SessionServerHooks {
   readonly onCancelled?: (requestId: string | number) => void;
 }
 
-/** The JSON-RPC error code the client sees for an AppError; an unknown tool is invalid params. */
-export function jsonRpcCodeOf(error: AppError): number {
-  return error.code === 'unknown_tool' ? ErrorCode.InvalidParams : error.jsonRpcCode;
+/**
+ * The JSON-RPC error a failed `tools/call` answers with, on both MCP paths: an AppError's own message
+ * (an unknown tool is invalid params); anything else is logged and sent as a bare internal error.
+ */
+export function toolCallError(error: unknown, logger: Logger, context: { tool: string; requestId: string }): { code: number; message: string } {
+  if (error instanceof AppError) return { code: error.code === 'unknown_tool' ? ErrorCode.InvalidParams : error.jsonRpcCode, message: error.message };
+  logger.error({ err: error, ...context }, 'tool call failed');
+  return { code: ErrorCode.InternalError, message: 'Internal error' };
 }
 
 /**
@@ -86,9 +91,8 @@ export function createSessionServer(deps: McpServerDeps, session: SessionState, 
       if (sinceNotified < NOTIFICATION_GAP_MS) await new Promise((resolve) => setTimeout(resolve, NOTIFICATION_GAP_MS - sinceNotified));
       return result;
     } catch (error) {
-      if (error instanceof AppError) throw protocolError(jsonRpcCodeOf(error), error.message);
-      deps.logger.error({ err: error, tool: params.name, requestId }, 'tool call failed');
-      throw protocolError(ErrorCode.InternalError, 'Internal error');
+      const { code, message } = toolCallError(error, deps.logger, { tool: params.name, requestId });
+      throw protocolError(code, message);
     } finally {
       extra.signal.removeEventListener('abort', onAbort);
     }

@@ -1,6 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { AppError, messageOf } from '../../shared/errors.js';
+import { isJsonObject } from '../../shared/json-object.js';
 import { mockCompletion, mockCompletionChunks } from '../../shared/llm/mock-completion.js';
 import type { ModelRouter } from '../../shared/llm/model-router.js';
 import { toOpenAiErrorResponse } from '../../shared/llm/upstream-error.js';
@@ -21,8 +22,8 @@ type ChatAnswer =
   | { readonly kind: 'stream'; readonly first: IteratorResult<ChatCompletionChunk>; readonly rest: AsyncIterator<ChatCompletionChunk> };
 
 function parseChatBody(body: unknown, router: ModelRouter): Record<string, unknown> & { model: string } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new AppError('invalid_request', 'Request body must be a JSON object');
-  const request = body as Record<string, unknown>;
+  if (!isJsonObject(body)) throw new AppError('invalid_request', 'Request body must be a JSON object');
+  const request = body;
   if (typeof request.model !== 'string' || request.model === '') throw new AppError('invalid_request', "Missing required parameter: 'model'");
   if (!Array.isArray(request.messages)) throw new AppError('invalid_request', "Missing required parameter: 'messages' (an array)");
   if (!router.has(request.model)) {

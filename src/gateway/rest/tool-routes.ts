@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import { AppError } from '../../shared/errors.js';
+import { isJsonObject } from '../../shared/json-object.js';
 import { requestIdOf } from '../http/request-id.js';
 import type { ToolCatalog } from '../tools/tool-catalog.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
@@ -25,10 +26,10 @@ export function mountToolRoutes(router: Router, { catalog, invoker }: ToolRoutes
   router.post(['/mcp/call_tool', '/mcp/tools/call', '/mcp-rest/tools/call'], async (req, res) => {
     const receivedAt = Date.now();
     const body: unknown = req.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    if (!isJsonObject(body)) {
       throw new AppError('invalid_request', 'Request body must be a JSON object: { "name": "<tool>", "arguments": { … } }');
     }
-    const { name, arguments: args } = body as { name?: unknown; arguments?: unknown };
+    const { name, arguments: args } = body;
     if (typeof name !== 'string' || name === '') throw new AppError('invalid_request', 'Missing required field "name" (string)');
     // A client that disconnects does not cancel the call: like MCP calls, it ends at its deadline.
     const result = await invoker.invoke(name, args, { requestId: requestIdOf(res), receivedAt });

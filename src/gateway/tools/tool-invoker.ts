@@ -1,4 +1,5 @@
 import { AppError } from '../../shared/errors.js';
+import { isJsonObject } from '../../shared/json-object.js';
 import type { Logger } from '../../shared/logger.js';
 import { toolErrorResult, type CallToolResult } from '../../shared/tool-result.js';
 import type { CallOutcome, ThreadEvent } from '../../shared/execution/thread-protocol.js';
@@ -44,10 +45,6 @@ const LOG_METHOD = {
   emergency: 'fatal',
 } as const satisfies Record<ToolLogLevel, string>;
 
-function isArgumentsObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** The one path every tool call takes, whatever route it came in on. */
 export function createToolInvoker({ catalog, executor, logger, onCallFinished }: ToolInvokerDeps): ToolInvoker {
   let running = 0;
@@ -90,7 +87,7 @@ export function createToolInvoker({ catalog, executor, logger, onCallFinished }:
       };
 
       const args = rawArgs ?? {};
-      if (!isArgumentsObject(args)) return finished('invalid_arguments', toolErrorResult(`Invalid arguments for tool ${name}: arguments must be an object`));
+      if (!isJsonObject(args)) return finished('invalid_arguments', toolErrorResult(`Invalid arguments for tool ${name}: arguments must be an object`));
       const problem = tool.validate(args);
       if (problem !== undefined) return finished('invalid_arguments', toolErrorResult(`Invalid arguments for tool ${name}: ${problem}`));
 

@@ -7,6 +7,7 @@ import { readRuntimeEnv, type RuntimeEnv } from './runtime-env.js';
 import { configFileSchema, knownKeys, type ConfigFile, type McpToolEntry } from './schema.js';
 import { parseConfigValue, resolveConfigValue, type ConfigValue, type EnvSnapshot } from './secret.js';
 import type { ToolgateSettings } from './settings.js';
+import { withProviderPrefix } from '../llm/provider-route.js';
 
 /** One entry of `model_list`, normalised. */
 export interface ModelDeployment {
@@ -85,7 +86,7 @@ function normaliseDeployments(data: ConfigFile): ModelDeployment[] {
     if (!params) throw new Error('unreachable: schema requires params');
     return Object.freeze({
       modelName: entry.model_name,
-      model: params.model.includes('/') ? params.model : `openai/${params.model}`,
+      model: withProviderPrefix(params.model),
       apiKey: params.api_key === undefined ? undefined : parseConfigValue(params.api_key),
       apiBase: params.api_base === undefined ? undefined : parseConfigValue(params.api_base),
       apiVersion: params.api_version,

@@ -43,6 +43,19 @@ export type CallOutcome =
   | { readonly ok: true; readonly result: CallToolResult }
   | { readonly ok: false; readonly error: { readonly kind: FailureKind; readonly message: string } };
 
+/** A failed call's outcome. */
+export function callFailure(kind: FailureKind, message: string): CallOutcome {
+  return { ok: false, error: { kind, message } };
+}
+
+/** The outcome past a call's deadline, wherever it is enforced (pool or queue). */
+export function timedOut(timeoutMs: number): CallOutcome {
+  return callFailure('timeout', `timed out after ${timeoutMs} ms`);
+}
+
+/** A call the client cancelled; no response is sent for it. */
+export const CANCELLED: CallOutcome = callFailure('cancelled', 'cancelled');
+
 /** A tool a module declares, without its handler (functions cannot cross threads). */
 export interface DeclaredToolInfo {
   readonly name: unknown;

@@ -9,7 +9,7 @@ import { modulePathInside, type HandlerTarget } from '../plugins/handler-target.
 import { TOOL_LOG_LEVELS, type ToolContext, type ToolDefinition, type ToolHandler, type ToolLogLevel } from '../plugins/plugin-contract.js';
 import { limitResultSize, toCallToolResult } from '../tool-result.js';
 import { messageOf } from '../errors.js';
-import type { CallOutcome, CallTask, ChannelMessage, DeclaredToolInfo, DescribeTask, ModuleDescription, ThreadEvent, ThreadTask } from './thread-protocol.js';
+import { callFailure, type CallOutcome, type CallTask, type ChannelMessage, type DeclaredToolInfo, type DescribeTask, type ModuleDescription, type ThreadEvent, type ThreadTask } from './thread-protocol.js';
 
 type PluginModule = Record<string, unknown>;
 
@@ -65,11 +65,10 @@ function channelNamed(name: string): BroadcastChannel {
 }
 
 async function runCall(task: CallTask): Promise<CallOutcome> {
-  if (Date.now() >= task.deadline) return { ok: false, error: { kind: 'timeout', message: 'deadline passed before the call started' } };
+  if (Date.now() >= task.deadline) return callFailure('timeout', 'deadline passed before the call started');
   const channel = channelNamed(task.channel);
   const controller = new AbortController();
   running.set(task.callId, controller);
-  const abortedBeforeStart = () => Atomics.load(task.abortFlag, 0) === 1;
   const send = (event: ThreadEvent) => {
     try {
       channel.postMessage({ type: 'event', callId: task.callId, event } satisfies ChannelMessage);
@@ -91,14 +90,14 @@ async function runCall(task: CallTask): Promise<CallOutcome> {
     try {
       handler = findHandler(await importPlugin(task.pluginsDir, task.target.module), task.target);
     } catch (error) {
-      return { ok: false, error: { kind: 'load_error', message: messageOf(error) } };
+      return callFailure('load_error', messageOf(error));
     }
     // Cancelled or timed out while it waited for this thread: the handler never starts.
-    if (abortedBeforeStart()) return { ok: false, error: { kind: 'cancelled', message: 'aborted before it started' } };
+    if (Atomics.load(task.abortFlag, 0) === 1) return callFailure('cancelled', 'aborted before it started');
     const value = await handler(task.args, ctx);
     return { ok: true, result: limitResultSize(toCallToolResult(value), task.maxResultBytes) };
   } catch (error) {
-    return { ok: false, error: { kind: 'handler_error', message: messageOf(error) } };
+    return callFailure('handler_error', messageOf(error));
   } finally {
     running.delete(task.callId);
   }

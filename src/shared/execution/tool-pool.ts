@@ -6,7 +6,7 @@ import { messageOf } from '../errors.js';
 import type { ToolgateConfig } from '../config/load-config.js';
 import type { Logger } from '../logger.js';
 import type { HandlerTarget } from '../plugins/handler-target.js';
-import type { CallOutcome, CallTask, ChannelMessage, DescribeTask, ModuleDescription, ThreadEvent } from './thread-protocol.js';
+import { callFailure, CANCELLED, timedOut, type CallOutcome, type CallTask, type ChannelMessage, type DescribeTask, type ModuleDescription, type ThreadEvent } from './thread-protocol.js';
 
 export interface ToolPoolOptions {
   /** Threads in the pool; each runs one call at a time, so a terminated thread ends only its own call. */
@@ -52,8 +52,6 @@ export interface PoolCallHooks {
 export interface ToolPool {
   run(call: PoolCall, hooks?: PoolCallHooks): Promise<CallOutcome>;
   describe(modules: readonly string[]): Promise<ModuleDescription[]>;
-  /** Threads busy with calls, including ones finishing their grace period. */
-  readonly busyThreads: number;
   close(): Promise<void>;
 }
 
@@ -83,7 +81,6 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
   });
   // A thread that dies outside a task is replaced by Piscina; there is no call to answer, only a log line.
   piscina.on('error', (error: unknown) => options.onThreadError?.(error));
-  let busy = 0;
   let nextCallId = 0;
 
   // Events from every running call arrive here, routed to their call by id.
@@ -105,9 +102,8 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
 
   function run(call: PoolCall, hooks: PoolCallHooks = {}): Promise<CallOutcome> {
     const remaining = call.deadline - Date.now();
-    const timedOut: CallOutcome = { ok: false, error: { kind: 'timeout', message: `timed out after ${call.timeoutMs} ms` } };
-    if (remaining <= 0) return Promise.resolve(timedOut);
-    if (hooks.signal?.aborted) return Promise.resolve({ ok: false, error: { kind: 'cancelled', message: 'cancelled' } });
+    if (remaining <= 0) return Promise.resolve(timedOut(call.timeoutMs));
+    if (hooks.signal?.aborted) return Promise.resolve(CANCELLED);
 
     const callId = nextCallId++;
     const terminate = new AbortController();
@@ -141,14 +137,13 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
         graceTimer = setTimeout(() => terminate.abort(), options.cancelGraceMs);
         finish(outcome);
       };
-      const onCancel = () => abortHandler('cancelled', { ok: false, error: { kind: 'cancelled', message: 'cancelled' } });
-      const deadlineTimer = setTimeout(() => abortHandler(timedOut.ok ? '' : timedOut.error.message, timedOut), remaining);
+      const onCancel = () => abortHandler('cancelled', CANCELLED);
+      const deadlineTimer = setTimeout(() => abortHandler('timed out', timedOut(call.timeoutMs)), remaining);
       hooks.signal?.addEventListener('abort', onCancel, { once: true });
       listeners.set(callId, (event) => {
         if (!settled) hooks.onEvent?.(event);
       });
 
-      busy += 1;
       piscina
         .run(task, { signal: terminate.signal })
         .then(
@@ -158,11 +153,10 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
           },
           (error: unknown) => {
             // An abort we asked for has already been answered; anything else is the thread dying.
-            if (!terminate.signal.aborted) finish({ ok: false, error: { kind: 'crashed', message: crashMessage(error) } });
+            if (!terminate.signal.aborted) finish(callFailure('crashed', crashMessage(error)));
           },
         )
         .finally(() => {
-          busy -= 1;
           clearTimeout(graceTimer);
           listeners.delete(callId);
         });
@@ -172,9 +166,6 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
   return {
     run,
     describe: async (modules) => (await piscina.run({ op: 'describe', pluginsDir: options.pluginsDir, modules } satisfies DescribeTask)) as ModuleDescription[],
-    get busyThreads() {
-      return busy;
-    },
     close: async () => {
       channel.close();
       await piscina.destroy();

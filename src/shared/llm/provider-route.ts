@@ -23,6 +23,11 @@ export const SUPPORTED_MODEL_FORMS =
   'openai/<model>, azure/<deployment> (with api_base and api_version), ollama/<model>, ollama_chat/<model>, lm_studio/<model>, ' +
   'or any <provider>/<model> with api_base pointing at an OpenAI-compatible server (vLLM: hosted_vllm/<model>)';
 
+/** `provider/model` as given, or `openai/<model>` for a name without a prefix (LiteLLM's rule). */
+export function withProviderPrefix(model: string): string {
+  return model.includes('/') ? model : `openai/${model}`;
+}
+
 /** Splits `provider/model`; a name without a prefix means `openai/`. */
 export function routeModel(model: string): ProviderRoute {
   const slash = model.indexOf('/');

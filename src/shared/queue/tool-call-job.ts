@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { CallOutcome, ThreadEvent } from '../execution/thread-protocol.js';
 import type { HandlerTarget } from '../plugins/handler-target.js';
 
@@ -28,6 +30,11 @@ export type ToolCallReply =
   | { readonly type: 'started'; readonly jobId: string; readonly workerId: string; readonly attempt: number }
   | { readonly type: 'event'; readonly jobId: string; readonly event: ThreadEvent }
   | { readonly type: 'result'; readonly jobId: string; readonly outcome: CallOutcome };
+
+/** Names a gateway or worker process in Redis and in logs: host, pid, and a suffix unique across restarts. */
+export function newInstanceId(): string {
+  return `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+}
 
 /** Redis keys outside BullMQ's own, all under the deployment's prefix. */
 export function queueKeys(prefix: string) {
