@@ -47,7 +47,8 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
   const logger = createLogger({ level: runtime.logLevel, name: 'toolgate-gateway' });
   for (const warning of config.warnings) logger.warn(warning);
 
-  const pool = createToolPool(toolPoolOptions(config, logger));
+  // Calls run in this pool only in embedded mode, and are counted then; `metrics` exists by the first call.
+  const pool = createToolPool(toolPoolOptions(config, logger, (tool) => metrics.recordAbandonedCall(tool)));
   let catalog;
   try {
     catalog = createToolCatalog(await loadToolRegistry({ config, describe: pool.describe }));
@@ -86,6 +87,7 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     {
       url: `http://${host}:${address.port}`,
       mode: executor.mode,
+      config: config.file,
       tools: catalog.tools.map((tool) => tool.name),
       models: models.modelNames,
       auth: config.masterKey !== undefined,

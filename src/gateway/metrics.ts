@@ -9,6 +9,8 @@ export interface QueueGauges {
 
 export interface GatewayMetrics {
   recordToolCall(tool: string, outcome: CallOutcomeLabel, seconds: number): void;
+  /** A call given up while its handler kept running (embedded mode; SPEC §3a). */
+  recordAbandonedCall(tool: string): void;
   recordChatRequest(model: string, status: number): void;
   recordUpstreamLatency(model: string, seconds: number): void;
   /** A deployment that failed (the request may still succeed on another). */
@@ -26,6 +28,12 @@ export function createGatewayMetrics(options: { queueGauges?: () => QueueGauges 
     help: 'Tool call latency from receipt to result, queue wait included',
     labelNames: ['tool'],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const abandonedCalls = new Counter({
+    name: 'toolgate_abandoned_tool_calls_total',
+    help: 'Tool calls given up after their deadline or cancellation while the handler kept running',
+    labelNames: ['tool'],
     registers: [registry],
   });
   const chatRequests = new Counter({ name: 'toolgate_chat_requests_total', help: 'Chat completion requests by model and HTTP status', labelNames: ['model', 'status'], registers: [registry] });
@@ -66,6 +74,9 @@ export function createGatewayMetrics(options: { queueGauges?: () => QueueGauges 
     recordToolCall(tool, outcome, seconds) {
       toolCalls.inc({ tool, outcome });
       toolLatency.observe({ tool }, seconds);
+    },
+    recordAbandonedCall(tool) {
+      abandonedCalls.inc({ tool });
     },
     recordChatRequest(model, status) {
       chatRequests.inc({ model, status: String(status) });

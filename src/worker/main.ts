@@ -1,4 +1,3 @@
-import { Worker } from 'bullmq';
 import { loadConfig } from '../shared/config/load-config.js';
 import type { RuntimeEnv } from '../shared/config/runtime-env.js';
 import { createToolPool, toolPoolOptions } from '../shared/execution/tool-pool.js';
@@ -6,6 +5,7 @@ import { createLogger } from '../shared/logger.js';
 import { createRedisConnection } from '../shared/queue/redis-connection.js';
 import { CALL_TOOL_QUEUE, newInstanceId, queueKeys, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
 import { startHeartbeat } from './heartbeat.js';
+import { IntakeWorker, startJobIntake } from './job-intake.js';
 import { createJobProcessor, type ToolCallJobSummary } from './processor.js';
 import { createReplySender } from './reply-sender.js';
 
@@ -16,6 +16,8 @@ import { createReplySender } from './reply-sender.js';
 const LOCK_DURATION_MS = 10_000;
 const STALLED_INTERVAL_MS = 5_000;
 const MAX_STALLED_COUNT = 1;
+/** Seconds an idle worker's fetch blocks on Redis: also how long shutdown may wait for it to return. */
+const DRAIN_DELAY_SECONDS = 1;
 /** What shutdown allows beyond the active jobs' deadlines for replies and BullMQ's bookkeeping. */
 const SHUTDOWN_MARGIN_MS = 5_000;
 
@@ -32,16 +34,16 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
   const commands = createRedisConnection(runtime.redisUrl, 'commands', logger);
   const subscriber = createRedisConnection(runtime.redisUrl, 'subscriber', logger);
   const processor = createJobProcessor({ pool, sendReply: createReplySender(commands, runtime.queuePrefix), workerId, logger });
-  const worker = new Worker<ToolCallJobData, ToolCallJobSummary>(CALL_TOOL_QUEUE, processor, {
+  const worker = new IntakeWorker<ToolCallJobData, ToolCallJobSummary>(CALL_TOOL_QUEUE, processor, {
     connection: createRedisConnection(runtime.redisUrl, 'blocking', logger),
     prefix: runtime.queuePrefix,
     name: workerId,
-    concurrency: runtime.workerConcurrency,
     lockDuration: LOCK_DURATION_MS,
     stalledInterval: STALLED_INTERVAL_MS,
     maxStalledCount: MAX_STALLED_COUNT,
-    // Jobs are taken only once the heartbeat and the cancellation subscription exist: a job started
-    // before gateways can see this worker would be failed as "worker lost".
+    drainDelay: DRAIN_DELAY_SECONDS,
+    // Jobs are taken by the intake, and only once the heartbeat and the cancellation subscription exist:
+    // a job started before gateways can see this worker would be failed as "worker lost".
     autorun: false,
   });
   worker.on('error', (error) => logger.warn({ err: error.message }, 'worker error'));
@@ -60,8 +62,13 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
 
   const heartbeat = startHeartbeat(commands, runtime.queuePrefix, workerId, logger);
   await heartbeat.announced;
-  worker.run().catch((error: unknown) => logger.error({ err: error }, 'worker stopped with an error'));
-  logger.info({ concurrency: runtime.workerConcurrency, threads: runtime.workerThreads, pluginsDir: runtime.pluginsDir }, 'toolgate worker ready');
+  await worker.startStalledCheckTimer();
+  worker.startLockRenewal();
+  const intake = startJobIntake({ worker, pool, workerId, maxHeld: runtime.workerConcurrency, logger });
+  logger.info(
+    { config: config.file, threads: runtime.workerThreads, threadConcurrency: settings.thread_concurrency, maxHeld: runtime.workerConcurrency, pluginsDir: runtime.pluginsDir },
+    'toolgate worker ready',
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -79,6 +86,7 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
     );
     bound.unref();
     // The heartbeat goes on while jobs finish, so gateways do not take this worker for dead.
+    await intake.stop();
     await worker.close();
     await heartbeat.stop();
     await Promise.all([pool.close(), subscriber.quit().catch(() => {}), commands.quit().catch(() => {})]);

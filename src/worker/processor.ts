@@ -46,7 +46,16 @@ export function createJobProcessor({ pool, sendReply, workerId, logger }: JobPro
     const forwarder = createEventForwarder((event) => sendQuietly({ type: 'event', jobId, event }));
     const started = Date.now();
     const outcome = await pool.run(
-      { target: data.target, args: data.args, requestId: data.requestId, deadline: data.deadline, timeoutMs: data.timeoutMs },
+      {
+        tool: data.tool,
+        isolation: data.isolation,
+        maxConcurrency: data.maxConcurrency,
+        target: data.target,
+        args: data.args,
+        requestId: data.requestId,
+        deadline: data.deadline,
+        timeoutMs: data.timeoutMs,
+      },
       { signal, onEvent: forwarder.onEvent },
     );
     forwarder.flush();

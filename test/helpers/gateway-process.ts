@@ -32,10 +32,20 @@ export function writeTempConfig(yaml: string): string {
 
 /** Spawns `toolgate` (the real CLI entry) with arguments and environment; stdout is read as JSON logs. */
 export function spawnToolgate(args: string[], env: Record<string, string | undefined> = {}): SpawnedProcess {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/toolgate.js'), ...args], {
+  return spawnLogging(process.execPath, [join(ROOT, 'bin/toolgate.js'), ...args], env);
+}
+
+/**
+ * Spawns a command in the project folder whose stdout is JSON log lines (`npm start`, say). With
+ * `group`, it leads a process group of its own, and `stop` signals the whole group (npm and the node
+ * process it starts).
+ */
+export function spawnLogging(command: string, args: string[], env: Record<string, string | undefined> = {}, group = false): SpawnedProcess {
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: group,
   });
   const logs: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
@@ -82,7 +92,10 @@ export function spawnToolgate(args: string[], env: Record<string, string | undef
       });
     },
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null) {
+        if (group && child.pid !== undefined) process.kill(-child.pid, signal);
+        else child.kill(signal);
+      }
       return exited;
     },
   };

@@ -6,7 +6,7 @@ export const QUEUE_CONFIG = join(ROOT, 'test/fixtures/config.queue.yaml');
 
 /** Environment for queue mode on a Redis, with a key prefix of its own. */
 export function queueEnv(redisUrl: string, prefix = `test-${randomUUID().slice(0, 8)}`): Record<string, string> {
-  return { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, PLUGINS_DIR: FIXTURE_PLUGINS, WORKER_THREADS: '2', WORKER_CONCURRENCY: '2' };
+  return { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, PLUGINS_DIR: FIXTURE_PLUGINS, WORKER_THREADS: '2' };
 }
 
 export async function startWorker(env: Record<string, string>, config = QUEUE_CONFIG): Promise<SpawnedProcess> {

@@ -2,25 +2,19 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToolPool, type PoolCall, type ToolPool } from '../../src/shared/execution/tool-pool.js';
-import { FIXTURE_PLUGINS } from '../helpers/gateway-process.js';
+import type { ToolPool } from '../../src/shared/execution/tool-pool.js';
+import { createTestPool, faultCall as call } from '../helpers/tool-pool.js';
 
 let pool: ToolPool;
 
 beforeAll(() => {
-  // One thread, so a second call has to wait for the first.
-  // A grace longer than the first call, so a cancelled call reaches the thread rather than being dropped
-  // from Piscina's queue when its grace runs out.
-  pool = createToolPool({ threads: 1, heapMb: 64, cancelGraceMs: 2_000, pluginsDir: FIXTURE_PLUGINS, maxResultBytes: 100_000 });
+  // One thread running one call at a time, so a second call has to wait for the first.
+  pool = createTestPool({ threadConcurrency: 1, cancelGraceMs: 2_000 });
 });
 
 afterAll(async () => {
   await pool.close();
 });
-
-function call(exportName: string, args: Record<string, unknown>, timeoutMs = 5_000): PoolCall {
-  return { target: { module: 'faults.ts', exportName }, args, requestId: 'test', deadline: Date.now() + timeoutMs, timeoutMs };
-}
 
 describe('createToolPool', () => {
   it('never starts a handler cancelled while it waited for a thread', async () => {
@@ -48,7 +42,7 @@ describe('createToolPool', () => {
   it('does not run a call whose deadline passed while it waited', async () => {
     const marker = join(mkdtempSync(join(tmpdir(), 'toolgate-pool-')), 'ran');
     const first = pool.run(call('sleep', { ms: 300 }));
-    const late = await pool.run(call('record_and_sleep', { marker, ms: 0 }, 100));
+    const late = await pool.run(call('record_and_sleep', { marker, ms: 0 }, { timeoutMs: 100 }));
     expect(late).toEqual({ ok: false, error: { kind: 'timeout', message: 'timed out after 100 ms' } });
     await first;
     expect(await pool.run(call('echo', {}))).toMatchObject({ ok: true });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/shared/config/config-error.js';
 import { loadConfig } from '../../src/shared/config/load-config.js';
-import { createToolPool, type ToolPool } from '../../src/shared/execution/tool-pool.js';
+import type { ToolPool } from '../../src/shared/execution/tool-pool.js';
+import { createTestPool } from '../helpers/tool-pool.js';
 import { loadToolRegistry } from '../../src/shared/plugins/tool-registry.js';
 import { createToolCatalog } from '../../src/gateway/tools/tool-catalog.js';
 
@@ -29,7 +30,7 @@ async function registryFor(configYaml: string, plugins: Record<string, string>) 
   writeFileSync(join(root, 'package.json'), '{ "type": "module" }');
   writeFileSync(join(root, 'config.yaml'), configYaml);
   const config = loadConfig({ flags: { configPath: join(root, 'config.yaml'), pluginsDir }, env: {} });
-  pool = createToolPool({ threads: 1, heapMb: 64, cancelGraceMs: 100, pluginsDir, maxResultBytes: 1_000_000 });
+  pool = createTestPool({ cancelGraceMs: 100, pluginsDir, maxResultBytes: 1_000_000 });
   return loadToolRegistry({ config, describe: pool.describe });
 }
 

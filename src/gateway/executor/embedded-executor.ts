@@ -19,8 +19,18 @@ export function createEmbeddedExecutor({ pool, maxQueueDepth }: EmbeddedExecutor
       }
       inFlight += 1;
       try {
+        const { tool } = execution;
         return await pool.run(
-          { target: execution.tool.target, args: execution.args, requestId: execution.requestId, deadline: execution.deadline, timeoutMs: execution.tool.timeoutMs },
+          {
+            tool: tool.name,
+            isolation: tool.isolation,
+            maxConcurrency: tool.maxConcurrency,
+            target: tool.target,
+            args: execution.args,
+            requestId: execution.requestId,
+            deadline: execution.deadline,
+            timeoutMs: tool.timeoutMs,
+          },
           hooks,
         );
       } finally {

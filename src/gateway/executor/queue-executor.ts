@@ -141,6 +141,8 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
         requestId: execution.requestId,
         deadline: execution.deadline,
         timeoutMs: tool.timeoutMs,
+        isolation: tool.isolation,
+        maxConcurrency: tool.maxConcurrency,
         retryable,
         replyTo: deps.gatewayId,
       };

@@ -15,8 +15,11 @@ export interface RuntimeEnv {
   readonly logLevel: LogLevel;
   /** Piscina threads per process. */
   readonly workerThreads: number;
-  /** Jobs a worker process takes at once; near the thread count, since queue wait counts against deadlines. */
-  readonly workerConcurrency: number;
+  /**
+   * At most this many jobs a worker process holds at once (`WORKER_CONCURRENCY`). Unset, a worker takes
+   * jobs while its pool can start them, which is what most deployments want.
+   */
+  readonly workerConcurrency: number | undefined;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -47,6 +50,6 @@ export function readRuntimeEnv(env: EnvSnapshot, flags: Partial<RuntimeEnv> = {}
     queuePrefix: env.QUEUE_PREFIX || 'toolgate',
     logLevel,
     workerThreads,
-    workerConcurrency: positiveInt(env.WORKER_CONCURRENCY, 'WORKER_CONCURRENCY', workerThreads),
+    workerConcurrency: env.WORKER_CONCURRENCY ? positiveInt(env.WORKER_CONCURRENCY, 'WORKER_CONCURRENCY', 1) : undefined,
   };
 }

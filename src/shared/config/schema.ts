@@ -8,6 +8,9 @@ const toolName = z.string().regex(TOOL_NAME_PATTERN, 'expected a name matching ^
 
 const jsonSchemaObject = z.record(z.string(), z.unknown());
 
+/** `shared` (default): calls interleave on a thread; `exclusive`: each call alone on a thread. */
+export const toolIsolationSchema = z.enum(['shared', 'exclusive']);
+
 export const toolAnnotationsSchema = z
   .object({
     title: z.string().optional(),
@@ -26,6 +29,8 @@ export const mcpToolSchema = z
     handler: z.string().min(1, 'expected "module.function"'),
     timeout_ms: z.number().int().positive().max(MAX_TIMER_MS).optional(),
     annotations: toolAnnotationsSchema.optional(),
+    isolation: toolIsolationSchema.optional(),
+    max_concurrency: z.number().int().positive().optional(),
   })
   .strict();
 

@@ -8,6 +8,8 @@ export const toolgateSettingsSchema = z
   .object({
     tool_timeout_ms: z.number().int().positive().max(MAX_TIMER_MS).default(55_000),
     cancel_grace_ms: z.number().int().nonnegative().max(MAX_TIMER_MS).default(2_000),
+    /** Shared calls a pool thread runs at once (SPEC §3a); see the README for how the default was chosen. */
+    thread_concurrency: z.number().int().positive().max(10_000).default(64),
     max_result_bytes: z.number().int().positive().default(10 * 1024 * 1024),
     max_request_bytes: z.number().int().positive().default(4 * 1024 * 1024),
     max_queue_depth: z.number().int().positive().default(10_000),

@@ -3,13 +3,14 @@
  * by Node's module cache. Everything is caught here and returned as data, because errors lose their class
  * and fields crossing the thread boundary.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { pathToFileURL } from 'node:url';
-import { BroadcastChannel } from 'node:worker_threads';
+import { BroadcastChannel, threadId, workerData } from 'node:worker_threads';
 import { modulePathInside, type HandlerTarget } from '../plugins/handler-target.js';
 import { TOOL_LOG_LEVELS, type ToolContext, type ToolDefinition, type ToolHandler, type ToolLogLevel } from '../plugins/plugin-contract.js';
 import { limitResultSize, toCallToolResult } from '../tool-result.js';
 import { messageOf } from '../errors.js';
-import { callFailure, type CallOutcome, type CallTask, type ChannelMessage, type DeclaredToolInfo, type DescribeTask, type ModuleDescription, type ThreadEvent, type ThreadTask } from './thread-protocol.js';
+import { CALL_FLAG, callFailure, CULPRIT, type CallOutcome, type CallTask, type ChannelMessage, type DeclaredToolInfo, type DescribeTask, type ModuleDescription, type PoolThreadData, type ThreadEvent, type ThreadTask } from './thread-protocol.js';
 
 type PluginModule = Record<string, unknown>;
 
@@ -47,26 +48,38 @@ function findHandler(plugin: PluginModule, target: HandlerTarget): ToolHandler {
 
 /** Calls running in this thread, by id, so aborts arriving on the channel reach their handler. */
 const running = new Map<number, AbortController>();
-const channels = new Map<string, BroadcastChannel>();
+const { channel: channelName, heartbeatMs } = workerData as PoolThreadData;
+const channel = new BroadcastChannel(channelName);
+channel.onmessage = (message) => {
+  const data = (message as { data: ChannelMessage }).data;
+  if (data.type === 'abort') running.get(data.callId)?.abort(new Error(data.reason));
+};
+// Neither the channel nor the heartbeat may keep an idle thread alive.
+channel.unref();
+// The heartbeat says this thread's event loop is free: a call that outlives its abort is abandoned while
+// it beats, and its thread terminated only when it stops (the loop is blocked).
+const beat = () => channel.postMessage({ type: 'heartbeat', threadId } satisfies ChannelMessage);
+beat();
+setInterval(beat, heartbeatMs).unref();
 
-function channelNamed(name: string): BroadcastChannel {
-  let channel = channels.get(name);
-  if (!channel) {
-    channel = new BroadcastChannel(name);
-    channel.onmessage = (message) => {
-      const data = (message as { data: ChannelMessage }).data;
-      if (data.type === 'abort') running.get(data.callId)?.abort(new Error(data.reason));
-    };
-    // The channel must not keep an idle thread alive.
-    channel.unref();
-    channels.set(name, channel);
-  }
-  return channel;
-}
+/**
+ * The call whose code is running, followed through its awaits and timers, so that the call which ends
+ * the thread (`process.exit()`, an uncaught throw) can be named to the calls it takes down with it.
+ */
+const currentCall = new AsyncLocalStorage<Int32Array>();
+const markCulprit = (why: number) => {
+  const flags = currentCall.getStore();
+  if (flags) Atomics.store(flags, CALL_FLAG.culprit, why);
+};
+process.on('uncaughtExceptionMonitor', () => markCulprit(CULPRIT.uncaught));
+const exit = process.exit.bind(process);
+process.exit = ((code?: number) => {
+  markCulprit(CULPRIT.exit);
+  return exit(code);
+}) as typeof process.exit;
 
 async function runCall(task: CallTask): Promise<CallOutcome> {
   if (Date.now() >= task.deadline) return callFailure('timeout', 'deadline passed before the call started');
-  const channel = channelNamed(task.channel);
   const controller = new AbortController();
   running.set(task.callId, controller);
   const send = (event: ThreadEvent) => {
@@ -93,8 +106,8 @@ async function runCall(task: CallTask): Promise<CallOutcome> {
       return callFailure('load_error', messageOf(error));
     }
     // Cancelled or timed out while it waited for this thread: the handler never starts.
-    if (Atomics.load(task.abortFlag, 0) === 1) return callFailure('cancelled', 'aborted before it started');
-    const value = await handler(task.args, ctx);
+    if (Atomics.load(task.flags, CALL_FLAG.aborted) === 1) return callFailure('cancelled', 'aborted before it started');
+    const value = await currentCall.run(task.flags, () => handler(task.args, ctx));
     return { ok: true, result: limitResultSize(toCallToolResult(value), task.maxResultBytes) };
   } catch (error) {
     return callFailure('handler_error', messageOf(error));
@@ -113,6 +126,8 @@ function describeDeclaredTool(tool: unknown): DeclaredToolInfo {
     inputSchema: clone(definition.inputSchema),
     annotations: clone(definition.annotations),
     timeoutMs: definition.timeoutMs,
+    isolation: definition.isolation,
+    maxConcurrency: definition.maxConcurrency,
     hasHandler: typeof definition.handler === 'function',
   };
 }

@@ -41,6 +41,13 @@ export interface ToolDefinition<Args extends ToolArguments = ToolArguments> {
   readonly annotations?: ToolAnnotationHints;
   /** Overrides `toolgate_settings.tool_timeout_ms` for this tool. */
   readonly timeoutMs?: number;
+  /**
+   * `shared` (default): calls interleave with others on a thread. `exclusive`: each call runs alone on a
+   * thread, for CPU-heavy or untrusted code that would hold up the calls beside it.
+   */
+  readonly isolation?: 'shared' | 'exclusive';
+  /** At most this many calls of the tool in flight per process; more wait, within their deadline. */
+  readonly maxConcurrency?: number;
   readonly handler: ToolHandler<Args>;
 }
 

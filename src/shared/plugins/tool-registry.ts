@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, formatKeyPath } from '../config/config-error.js';
 import type { ToolgateConfig } from '../config/load-config.js';
-import { TOOL_NAME_PATTERN, toolAnnotationsSchema, type ToolAnnotations } from '../config/schema.js';
+import { TOOL_NAME_PATTERN, toolAnnotationsSchema, toolIsolationSchema, type ToolAnnotations } from '../config/schema.js';
+import type { ToolIsolation } from '../execution/thread-placement.js';
 import { MAX_TIMER_MS } from '../config/settings.js';
 import type { ModuleDescription } from '../execution/thread-protocol.js';
 import { HandlerResolutionError, resolveHandler, type HandlerTarget } from './handler-target.js';
@@ -15,6 +16,9 @@ export interface RegisteredTool {
   readonly inputSchema: Readonly<Record<string, unknown>>;
   readonly annotations: ToolAnnotations | undefined;
   readonly timeoutMs: number;
+  readonly isolation: ToolIsolation;
+  /** Calls in flight per process at most; none means no cap beyond the pool's. */
+  readonly maxConcurrency: number | undefined;
   readonly target: HandlerTarget;
   /** Where it was declared, for messages: `config/config.yaml mcp_tools[0]` or `plugins/x.ts tools[1]`. */
   readonly origin: string;
@@ -26,6 +30,8 @@ const declaredToolSchema = z.object({
   inputSchema: z.record(z.string(), z.unknown()).optional(),
   annotations: toolAnnotationsSchema.optional(),
   timeoutMs: z.number().int().positive().max(MAX_TIMER_MS).optional(),
+  isolation: toolIsolationSchema.optional(),
+  maxConcurrency: z.number().int().positive().optional(),
   hasHandler: z.literal(true, { error: 'expected a handler function' }),
 });
 
@@ -64,6 +70,8 @@ export async function loadToolRegistry({ config, describe }: LoadToolRegistryOpt
         inputSchema: entry.input_schema,
         annotations: entry.annotations,
         timeoutMs: entry.timeout_ms ?? config.settings.tool_timeout_ms,
+        isolation: entry.isolation ?? 'shared',
+        maxConcurrency: entry.max_concurrency,
         target,
         origin,
       });
@@ -88,6 +96,8 @@ export async function loadToolRegistry({ config, describe }: LoadToolRegistryOpt
         inputSchema: tool.inputSchema ?? { type: 'object' },
         annotations: tool.annotations,
         timeoutMs: tool.timeoutMs ?? config.settings.tool_timeout_ms,
+        isolation: tool.isolation ?? 'shared',
+        maxConcurrency: tool.maxConcurrency,
         target: { module: description.module, declaredTool: tool.name },
         origin,
       });

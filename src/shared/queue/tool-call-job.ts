@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CallOutcome, ThreadEvent } from '../execution/thread-protocol.js';
+import type { ToolIsolation } from '../execution/thread-placement.js';
 import type { HandlerTarget } from '../plugins/handler-target.js';
 
 /** The BullMQ queue every tool call goes through. */
@@ -19,6 +20,9 @@ export interface ToolCallJobData {
   /** Epoch milliseconds (gateway clock: keep hosts NTP-synced). A job not started by then is not run. */
   readonly deadline: number;
   readonly timeoutMs: number;
+  readonly isolation: ToolIsolation;
+  /** `max_concurrency`: enforced per worker process. */
+  readonly maxConcurrency: number | undefined;
   /** The tool is `readOnlyHint` or `idempotentHint`: safe to run again after a worker died mid-call. */
   readonly retryable: boolean;
   /** The gateway waiting for the answer; names its reply list. */
