@@ -9,15 +9,18 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { noop } from './plugins/bench_tools.ts';
+import { cpu_spin, io_wait, noop } from './plugins/bench_tools.ts';
 
 const transports = new Map<string, StreamableHTTPServerTransport>();
 
 function createServer(): McpServer {
   const server = new McpServer({ name: 'baseline', version: '1.0.0' });
-  server.registerTool('noop', { description: 'Returns its text', inputSchema: { text: z.string().optional() } }, (args) => ({
-    content: [{ type: 'text', text: noop(args) }],
-  }));
+  const inputSchema = { text: z.string().optional() };
+  for (const [name, handler] of Object.entries({ noop, io_wait, cpu_spin })) {
+    server.registerTool(name, { description: `The benchmark's ${name} workload`, inputSchema }, async (args) => ({
+      content: [{ type: 'text', text: await handler(args) }],
+    }));
+  }
   return server;
 }
 

@@ -1,10 +1,13 @@
 /**
  * `npm run bench`: starts every configuration on loopback, drives each with the load generator (a process
- * of its own) at 1 and 32 concurrent clients, interleaving configurations over BENCH_REPS repetitions
- * (default 3), and prints medians with min–max and the ratios the targets are stated in. Results go to
- * bench/results/ as JSON with the core count, Node version and commit.
+ * of its own) at 1, 32 and 128 concurrent clients (tool workloads) or 1 and 32 (the rest), interleaving
+ * configurations over BENCH_REPS repetitions (default 3), and prints medians with min–max and the ratios
+ * the targets are stated in. Results go to bench/results/ as JSON with the core count, Node version and
+ * commit.
  *
- * BENCH_DURATION_MS (default 3000) and BENCH_WARMUP_MS (default 500) set each measurement's length.
+ * BENCH_DURATION_MS (default 3000) and BENCH_WARMUP_MS (default 500) set each measurement's length;
+ * BENCH_CONFIG (default bench/config.yaml) the gateways' config, to compare settings;
+ * BENCH_ONLY (a substring) keeps only the rows whose name contains it.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,17 +21,32 @@ import type { LoadResult, LoadSpec } from './load-generator.ts';
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3_000);
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 500);
-const CONCURRENCY = [1, 32] as const;
-const CONFIG = join(ROOT, 'bench/config.yaml');
+const TOOL_CONCURRENCY = [1, 32, 128];
+const OTHER_CONCURRENCY = [1, 32];
+const CONFIG = process.env.BENCH_CONFIG ?? join(ROOT, 'bench/config.yaml');
+const ONLY = process.env.BENCH_ONLY;
+/** Each tool workload (`bench/plugins/bench_tools.ts`) by the name its rows carry. */
+const WORKLOADS = { trivial: 'noop', io: 'io_wait', cpu: 'cpu_spin' } as const;
+type Workload = keyof typeof WORKLOADS;
 const PLUGINS = join(ROOT, 'bench/plugins');
 
 const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const JSON_HEADERS = { 'content-type': 'application/json', authorization: 'Bearer sk-bench' };
-const CALL_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'noop', arguments: { text: 'ok' } } });
+const callBody = (tool: string) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: { text: 'ok' } } });
 const LIST_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
 const chatBody = (stream: boolean) => JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'hi' }], ...(stream && { stream: true }) });
 
-type Target = Omit<LoadSpec, 'concurrency' | 'durationMs' | 'warmupMs'>;
+type Target = Omit<LoadSpec, 'concurrency' | 'durationMs' | 'warmupMs'> & { readonly concurrency: readonly number[] };
+
+/** `tools/call <workload> · <configuration>` rows for an MCP endpoint. */
+function toolTargets(configuration: string, mcpUrl: string): Record<string, Target> {
+  return Object.fromEntries(
+    Object.entries(WORKLOADS).map(([workload, tool]) => [
+      `tools/call ${workload} · ${configuration}`,
+      { url: mcpUrl, method: 'POST', headers: MCP_HEADERS, body: callBody(tool), mcpSession: true, concurrency: TOOL_CONCURRENCY },
+    ]),
+  );
+}
 
 /** Starts a helper script that prints `{ url }` as its first line. */
 async function startScript(script: string, env: Record<string, string> = {}): Promise<{ url: string; stop: () => void }> {
@@ -56,7 +74,7 @@ async function startWorkers(count: number, env: Record<string, string>): Promise
   );
 }
 
-function runLoad(target: Target, concurrency: number): Promise<LoadResult> {
+function runLoad({ concurrency: _levels, ...target }: Target, concurrency: number): Promise<LoadResult> {
   const spec: LoadSpec = { ...target, concurrency, durationMs: DURATION_MS, warmupMs: WARMUP_MS };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/load-generator.ts'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -99,10 +117,7 @@ async function main(): Promise<void> {
     const embedded = await startGateway(gatewayEnv);
     stops.push(() => embedded.process.stop());
 
-    const targets: Record<string, Target> = {
-      'tools/call · SDK baseline': { url: `${baseline.url}/mcp`, method: 'POST', headers: MCP_HEADERS, body: CALL_BODY, mcpSession: true },
-      'tools/call · embedded': { url: `${embedded.url}/mcp`, method: 'POST', headers: MCP_HEADERS, body: CALL_BODY, mcpSession: true },
-    };
+    const targets: Record<string, Target> = { ...toolTargets('SDK baseline', `${baseline.url}/mcp`), ...toolTargets('embedded', `${embedded.url}/mcp`) };
 
     let redis: TestRedis | undefined;
     if (hasRedisServerBinary() || process.env.REDIS_URL) {
@@ -113,25 +128,27 @@ async function main(): Promise<void> {
         const gateway = await startGateway(env);
         stops.push(() => gateway.process.stop());
         for (const worker of await startWorkers(workers, env)) stops.push(() => worker.stop());
-        targets[`tools/call · queue ${workers} worker${workers > 1 ? 's' : ''}`] = { url: `${gateway.url}/mcp`, method: 'POST', headers: MCP_HEADERS, body: CALL_BODY, mcpSession: true };
+        Object.assign(targets, toolTargets(`queue ${workers} worker${workers > 1 ? 's' : ''}`, `${gateway.url}/mcp`));
       }
       // Let the gateways see their workers' heartbeats.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
     } else {
       process.stderr.write('redis-server not found and REDIS_URL not set: skipping queue mode\n');
     }
+    const concurrency = OTHER_CONCURRENCY;
     Object.assign(targets, {
-      'tools/list · embedded': { url: `${embedded.url}/mcp`, method: 'POST', headers: MCP_HEADERS, body: LIST_BODY, mcpSession: true },
-      'REST call_tool · embedded': { url: `${embedded.url}/mcp/call_tool`, method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ name: 'noop', arguments: { text: 'ok' } }) },
-      'chat · direct to upstream': { url: `${upstream.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: chatBody(false) },
-      'chat · through gateway': { url: `${embedded.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: chatBody(false) },
-      'chat stream · direct to upstream': { url: `${upstream.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: chatBody(true) },
-      'chat stream · through gateway': { url: `${embedded.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: chatBody(true) },
+      'tools/list · embedded': { url: `${embedded.url}/mcp`, method: 'POST', headers: MCP_HEADERS, body: LIST_BODY, mcpSession: true, concurrency },
+      'REST call_tool · embedded': { url: `${embedded.url}/mcp/call_tool`, method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ name: 'noop', arguments: { text: 'ok' } }), concurrency },
+      'chat · direct to upstream': { url: `${upstream.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: chatBody(false), concurrency },
+      'chat · through gateway': { url: `${embedded.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: chatBody(false), concurrency },
+      'chat stream · direct to upstream': { url: `${upstream.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: chatBody(true), concurrency },
+      'chat stream · through gateway': { url: `${embedded.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: chatBody(true), concurrency },
     } satisfies Record<string, Target>);
+    const measured = Object.entries(targets).filter(([name]) => ONLY === undefined || name.includes(ONLY));
 
     for (let rep = 1; rep <= REPS; rep += 1) {
-      for (const [name, target] of Object.entries(targets)) {
-        for (const concurrency of CONCURRENCY) {
+      for (const [name, target] of measured) {
+        for (const concurrency of target.concurrency) {
           const result = await runLoad(target, concurrency);
           process.stderr.write(`rep ${rep}/${REPS}  ${name.padEnd(34)} c=${String(concurrency).padEnd(3)} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50Ms.toFixed(2)} ms${result.errors ? `  errors ${result.errors}` : ''}\n`);
           const byConcurrency = results.get(name) ?? new Map<number, LoadResult[]>();
@@ -149,17 +166,25 @@ async function main(): Promise<void> {
   const at = (name: string, concurrency: number) => summaries[name]?.[concurrency];
   const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined && b !== 0 ? a / b : undefined);
   const difference = (a?: number, b?: number) => (a !== undefined && b !== undefined ? a - b : undefined);
-  const baseline32 = at('tools/call · SDK baseline', 32)?.rps.median;
-  const comparisons = {
-    'queue 1 worker vs SDK baseline, tools/call/s at 32 (target ≥ 1.0)': ratio(at('tools/call · queue 1 worker', 32)?.rps.median, baseline32),
-    'queue 2 workers vs SDK baseline, tools/call/s at 32 (target ≥ 1.0)': ratio(at('tools/call · queue 2 workers', 32)?.rps.median, baseline32),
-    'embedded vs SDK baseline, tools/call/s at 32': ratio(at('tools/call · embedded', 32)?.rps.median, baseline32),
-    'queue hop, p50 ms added over embedded at 1 (target ≤ 1)': difference(at('tools/call · queue 1 worker', 1)?.p50Ms.median, at('tools/call · embedded', 1)?.p50Ms.median),
+  const versusBaseline = (workload: Workload, configuration: string, clients: number) =>
+    ratio(at(`tools/call ${workload} · ${configuration}`, clients)?.rps.median, at(`tools/call ${workload} · SDK baseline`, clients)?.rps.median);
+  const comparisons: Record<string, number | undefined> = {};
+  for (const [workload, clients, embeddedTarget, queueTarget] of [
+    ['io', 128, 0.9, 0.8],
+    ['cpu', 32, 1.7, 1.4],
+    ['trivial', 32, 1.0, 0.6],
+  ] as const) {
+    comparisons[`${workload} at ${clients}: embedded vs SDK baseline, calls/s (target ≥ ${embeddedTarget})`] = versusBaseline(workload, 'embedded', clients);
+    comparisons[`${workload} at ${clients}: queue 1 worker vs SDK baseline, calls/s (target ≥ ${queueTarget})`] = versusBaseline(workload, 'queue 1 worker', clients);
+    comparisons[`${workload} at ${clients}: queue 2 workers vs SDK baseline, calls/s`] = versusBaseline(workload, 'queue 2 workers', clients);
+  }
+  Object.assign(comparisons, {
+    'trivial at 1: queue hop, p50 ms added over embedded (target ≤ 1.5)': difference(at('tools/call trivial · queue 1 worker', 1)?.p50Ms.median, at('tools/call trivial · embedded', 1)?.p50Ms.median),
     'chat proxy, p50 ms added at 1 (target ≤ 1)': difference(at('chat · through gateway', 1)?.p50Ms.median, at('chat · direct to upstream', 1)?.p50Ms.median),
     'chat proxy vs direct, req/s at 32 (target ≥ 0.5)': ratio(at('chat · through gateway', 32)?.rps.median, at('chat · direct to upstream', 32)?.rps.median),
     'chat stream proxy, p50 ms added at 1 (target ≤ 1)': difference(at('chat stream · through gateway', 1)?.p50Ms.median, at('chat stream · direct to upstream', 1)?.p50Ms.median),
     'chat stream proxy vs direct, req/s at 32 (target ≥ 0.5)': ratio(at('chat stream · through gateway', 32)?.rps.median, at('chat stream · direct to upstream', 32)?.rps.median),
-  };
+  });
 
   const format = (stat: { median: number; min: number; max: number }, digits: number) => `${stat.median.toFixed(digits)} (${stat.min.toFixed(digits)}–${stat.max.toFixed(digits)})`;
   const lines = ['', `| configuration | clients | req/s median (min–max) | p50 ms | p99 ms |`, '| --- | --- | --- | --- | --- |'];

@@ -6,6 +6,8 @@ import type { ToolExecutor } from './executor/tool-executor.js';
 import { requireMasterKey } from './http/auth.js';
 import { cors } from './http/cors.js';
 import { errorHandler } from './http/error-handler.js';
+import { headOnStreams } from './http/head-on-streams.js';
+import { jsonBody } from './http/json-body.js';
 import { originGuard } from './http/origin-guard.js';
 import { requestId } from './http/request-id.js';
 import { mountHealthRoutes } from './health-routes.js';
@@ -49,8 +51,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(originGuard({ allowedOrigins: deps.settings.allowed_origins, bindHost: deps.bindHost }));
   app.use(cors());
   if (deps.masterKey !== undefined) app.use(requireMasterKey(deps.masterKey));
-  // express's default limit is 100 kB; MCP messages may be larger.
-  app.use(express.json({ limit: deps.settings.max_request_bytes }));
+  app.use(headOnStreams());
+  app.use(jsonBody({ maxBytes: deps.settings.max_request_bytes }));
 
   const serverDeps: McpServerDeps = { catalog: deps.catalog, invoker: deps.invoker, logger: deps.logger, version: deps.version };
   const routes = express.Router();
@@ -69,6 +71,6 @@ export function createApp(deps: AppDeps): Express {
   app.use(() => {
     throw new AppError('not_found', 'Not found');
   });
-  app.use(errorHandler({ logger: deps.logger, maxRequestBytes: deps.settings.max_request_bytes }));
+  app.use(errorHandler({ logger: deps.logger }));
   return app;
 }

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { loadConfig, type ToolgateConfig } from '../shared/config/load-config.js';
@@ -76,7 +77,16 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     version: packageVersion,
   });
 
-  const server = app.listen(runtime.port, runtime.host);
+  const server = createServer(
+    {
+      // A client sending its request slowly (or declaring more than it sends) is cut off with a 408;
+      // checked every second rather than Node's default 30.
+      requestTimeout: settings.request_body_timeout_ms,
+      headersTimeout: Math.min(settings.request_body_timeout_ms, 60_000),
+      connectionsCheckingInterval: 1_000,
+    },
+    app,
+  ).listen(runtime.port, runtime.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -110,7 +120,13 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     const forced = setTimeout(() => server.closeAllConnections(), SHUTDOWN_MARGIN_MS);
     await closed;
     clearTimeout(forced);
+    // Closing Redis connections waits for Redis; one that is down must not hold the process.
+    const gaveUp = setTimeout(() => {
+      logger.warn('could not close the executor (is Redis down?); exiting');
+      process.exit(1);
+    }, SHUTDOWN_MARGIN_MS);
     await executor.close();
+    clearTimeout(gaveUp);
     logger.info('stopped');
     process.exit(0);
   };

@@ -79,7 +79,7 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
     // handling takes over.
     const bound = setTimeout(
       () => {
-        logger.warn('active jobs did not finish in time; exiting');
+        logger.warn('shutdown did not finish in time (jobs still running, or Redis unreachable); exiting');
         process.exit(1);
       },
       Math.max(latestDeadline - Date.now(), 0) + settings.cancel_grace_ms + SHUTDOWN_MARGIN_MS,

@@ -10,8 +10,10 @@ export const E2E_CONFIG = join(ROOT, 'test/fixtures/config.e2e.yaml');
 
 export interface SpawnedProcess {
   readonly child: ChildProcess;
-  /** Parsed JSON log lines seen so far. */
+  /** Parsed JSON log lines seen so far; a line that is not JSON is kept as `{ unparsed: line }`. */
   readonly logs: Record<string, unknown>[];
+  /** Everything written to stderr so far. */
+  stderr(): string;
   /** Resolves with the first log line matching, or rejects after `timeoutMs`. */
   waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Sends a signal and waits for the exit code. */
@@ -55,7 +57,7 @@ export function spawnLogging(command: string, args: string[], env: Record<string
     try {
       logs.push(JSON.parse(line) as Record<string, unknown>);
     } catch {
-      logs.push({ msg: line });
+      logs.push({ unparsed: line });
     }
     for (const wake of waiters) wake();
   });
@@ -67,6 +69,7 @@ export function spawnLogging(command: string, args: string[], env: Record<string
   return {
     child,
     logs,
+    stderr: () => stderr,
     waitForLog(predicate, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
         const check = () => {

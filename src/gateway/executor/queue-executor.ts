@@ -13,9 +13,20 @@ interface PendingCall {
   readonly settle: (outcome: CallOutcome) => void;
   readonly hooks: ExecutionHooks;
   readonly retryable: boolean;
-  /** The worker running it now, from its `started` reply. */
+  /** The worker running it now, from its `started` reply or its job's lock. */
   workerId: string | undefined;
   starts: number;
+  readonly enqueuedAt: number;
+}
+
+/** A call not heard of this long after it was queued is looked up in Redis: has a worker taken it? */
+const UNSTARTED_LOOKUP_AFTER_MS = 1_000;
+
+/** The worker id in a job's lock token (`<workerId>:<n>`, as the worker's intake writes it). */
+function lockHolder(token: string | null): string | undefined {
+  if (token === null) return undefined;
+  const separator = token.lastIndexOf(':');
+  return separator > 0 ? token.slice(0, separator) : undefined;
 }
 
 export interface QueueExecutorDeps {
@@ -78,15 +89,41 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
     }
   };
 
+  const failIfHolderDied = (call: PendingCall, state: QueueState) => {
+    if (call.workerId === undefined || state.liveWorkers.has(call.workerId)) return;
+    // A retryable job goes back to the queue through BullMQ's stall check; anything else, or a job
+    // whose second worker died too, fails now rather than at its deadline.
+    if (call.retryable && call.starts < 2) call.workerId = undefined;
+    else call.settle(callFailure('worker_lost', WORKER_LOST_MESSAGE));
+  };
+
+  /**
+   * A worker that dies between taking a job and saying so leaves the job's lock naming it: read the locks
+   * of calls not heard of, so those are failed as quickly as the ones that had started.
+   */
+  const findUnannouncedHolders = async (state: QueueState) => {
+    const now = Date.now();
+    const unheard = [...pending].filter(([, call]) => call.workerId === undefined && call.starts === 0 && now - call.enqueuedAt >= UNSTARTED_LOOKUP_AFTER_MS);
+    if (unheard.length === 0) return;
+    let tokens: (string | null)[];
+    try {
+      tokens = await redis.mget(...unheard.map(([jobId]) => queue.toKey(`${jobId}:lock`)));
+    } catch (error) {
+      logger.debug({ err: error }, 'could not read job locks');
+      return;
+    }
+    unheard.forEach(([jobId, call], index) => {
+      const holder = lockHolder(tokens[index] ?? null);
+      if (holder === undefined || pending.get(jobId) !== call || call.workerId !== undefined) return;
+      call.workerId = holder;
+      failIfHolderDied(call, state);
+    });
+  };
+
   const onQueueState = (state: QueueState) => {
     if (!state.redisReachable) return;
-    for (const call of pending.values()) {
-      if (call.workerId === undefined || state.liveWorkers.has(call.workerId)) continue;
-      // A retryable job goes back to the queue through BullMQ's stall check; anything else, or a job
-      // whose second worker died too, fails now rather than at its deadline.
-      if (call.retryable && call.starts < 2) call.workerId = undefined;
-      else call.settle(callFailure('worker_lost', WORKER_LOST_MESSAGE));
-    }
+    for (const call of pending.values()) failIfHolderDied(call, state);
+    void findUnannouncedHolders(state);
   };
 
   const reader = startReplyReader({ redis: deps.blockingRedis, key: keys.replies(deps.gatewayId), onReply, logger });
@@ -131,7 +168,7 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
           void cancelJob(jobId);
         }, execution.deadline - Date.now());
         hooks.signal?.addEventListener('abort', onCancel, { once: true });
-        pending.set(jobId, { settle: finish, hooks, retryable, workerId: undefined, starts: 0 });
+        pending.set(jobId, { settle: finish, hooks, retryable, workerId: undefined, starts: 0, enqueuedAt: Date.now() });
       });
 
       const data: ToolCallJobData = {

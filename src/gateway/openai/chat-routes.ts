@@ -26,6 +26,9 @@ function parseChatBody(body: unknown, router: ModelRouter): Record<string, unkno
   const request = body;
   if (typeof request.model !== 'string' || request.model === '') throw new AppError('invalid_request', "Missing required parameter: 'model'");
   if (!Array.isArray(request.messages)) throw new AppError('invalid_request', "Missing required parameter: 'messages' (an array)");
+  request.messages.forEach((message: unknown, index) => {
+    if (!isJsonObject(message) || typeof message.role !== 'string') throw new AppError('invalid_request', `Invalid 'messages[${index}]': expected an object with a string 'role'`);
+  });
   if (!router.has(request.model)) {
     throw new AppError('invalid_request', `Invalid model name passed in model=${request.model}. Known models: ${router.modelNames.join(', ') || '(none configured)'}`);
   }

@@ -12,6 +12,8 @@ export const toolgateSettingsSchema = z
     thread_concurrency: z.number().int().positive().max(10_000).default(64),
     max_result_bytes: z.number().int().positive().default(10 * 1024 * 1024),
     max_request_bytes: z.number().int().positive().default(4 * 1024 * 1024),
+    /** How long a client may take to send a request, headers and body: past it, 408 and the connection closes. */
+    request_body_timeout_ms: z.number().int().positive().max(MAX_TIMER_MS).default(30_000),
     max_queue_depth: z.number().int().positive().default(10_000),
     plugin_heap_mb: z.number().int().min(16).default(512),
     session_idle_ms: z.number().int().positive().max(MAX_TIMER_MS).default(30 * 60 * 1000),
