@@ -7,7 +7,7 @@ import { createToolPool, toolPoolOptions, type ToolPool } from '../shared/execut
 import { createLogger, type Logger } from '../shared/logger.js';
 import { packageVersion } from '../shared/package-version.js';
 import { loadToolRegistry } from '../shared/plugins/tool-registry.js';
-import { createRedisConnection } from '../shared/queue/redis-connection.js';
+import { createRedisConnection, logQueueErrors } from '../shared/queue/redis-connection.js';
 import { CALL_TOOL_QUEUE, newInstanceId, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
 import { createModelRouter } from '../shared/llm/model-router.js';
 import { createApp } from './app.js';
@@ -29,8 +29,10 @@ async function createExecutor(config: ToolgateConfig, pool: ToolPool, logger: Lo
   // The gateway only enqueues: its pool was needed to read the plugins, not to run them.
   await pool.close();
   const redis = createRedisConnection(redisUrl, 'commands', logger);
+  const queue = new Queue<ToolCallJobData>(CALL_TOOL_QUEUE, { connection: redis, prefix: queuePrefix });
+  queue.on('error', logQueueErrors(logger, 'queue'));
   const executor = await startQueueExecutor({
-    queue: new Queue<ToolCallJobData>(CALL_TOOL_QUEUE, { connection: redis, prefix: queuePrefix }),
+    queue,
     redis,
     blockingRedis: createRedisConnection(redisUrl, 'blocking', logger),
     prefix: queuePrefix,

@@ -2,7 +2,7 @@ import { loadConfig } from '../shared/config/load-config.js';
 import type { RuntimeEnv } from '../shared/config/runtime-env.js';
 import { createToolPool, toolPoolOptions } from '../shared/execution/tool-pool.js';
 import { createLogger } from '../shared/logger.js';
-import { createRedisConnection } from '../shared/queue/redis-connection.js';
+import { createRedisConnection, logQueueErrors } from '../shared/queue/redis-connection.js';
 import { CALL_TOOL_QUEUE, newInstanceId, queueKeys, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
 import { startHeartbeat } from './heartbeat.js';
 import { IntakeWorker, startJobIntake } from './job-intake.js';
@@ -46,11 +46,14 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
     // a job started before gateways can see this worker would be failed as "worker lost".
     autorun: false,
   });
-  worker.on('error', (error) => logger.warn({ err: error.message }, 'worker error'));
+  worker.on('error', logQueueErrors(logger, 'worker'));
   worker.on('failed', (job, error) => logger.warn({ jobId: job?.id, err: error.message }, 'job failed'));
-  // Every job carries its deadline (plugin-declared tools included): shutdown waits for the latest one.
-  let latestDeadline = 0;
-  worker.on('active', (job) => (latestDeadline = Math.max(latestDeadline, job.data.deadline)));
+  // Every job carries its deadline (plugin-declared tools included): shutdown waits for the latest one
+  // among those still running.
+  const activeDeadlines = new Map<string, number>();
+  worker.on('active', (job) => activeDeadlines.set(job.id ?? '', job.data.deadline));
+  worker.on('completed', (job) => activeDeadlines.delete(job.id ?? ''));
+  worker.on('failed', (job) => activeDeadlines.delete(job?.id ?? ''));
   await worker.waitUntilReady();
 
   // Gateways publish the ids of active jobs to cancel; the worker holding one aborts it.
@@ -82,7 +85,7 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
         logger.warn('shutdown did not finish in time (jobs still running, or Redis unreachable); exiting');
         process.exit(1);
       },
-      Math.max(latestDeadline - Date.now(), 0) + settings.cancel_grace_ms + SHUTDOWN_MARGIN_MS,
+      Math.max(0, ...[...activeDeadlines.values()].map((deadline) => deadline - Date.now())) + settings.cancel_grace_ms + SHUTDOWN_MARGIN_MS,
     );
     bound.unref();
     // The heartbeat goes on while jobs finish, so gateways do not take this worker for dead.

@@ -25,7 +25,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([gateway?.stop(), worker?.stop()]);
+  await Promise.all([gateway?.stop('SIGKILL'), worker?.stop('SIGKILL')]);
   await redis?.stop();
 });
 
@@ -55,4 +55,22 @@ it('fails calls clearly while Redis is down and serves again once it is back, wi
   expect(status).toBe(200);
   expect(gateway.child.exitCode).toBeNull();
   expect(worker.child.exitCode).toBeNull();
+
+  // Every line either process wrote is JSON, and each connection said once that it lost Redis.
+  for (const each of [gateway, worker]) {
+    expect(each.logs.filter((line) => 'unparsed' in line)).toEqual([]);
+    expect(each.stderr()).toBe('');
+    const lost = each.logs.filter((line) => line.msg === 'redis connection lost; reconnecting');
+    expect(lost.length).toBeGreaterThan(0);
+    expect(new Set(lost.map((line) => line.role)).size).toBe(lost.length);
+  }
 }, 40_000);
+
+it('exits on SIGTERM while Redis is down, gateway and worker alike, saying so', async () => {
+  await redis.stop();
+  const exits = await Promise.all([gateway.stop('SIGTERM'), worker.stop('SIGTERM')]);
+  // 1: the shutdown was cut short (by its bound) rather than finished cleanly.
+  expect(exits).toEqual([1, 1]);
+  expect(gateway.logs.some((line) => line.msg === 'could not close the executor (is Redis down?); exiting')).toBe(true);
+  expect(worker.logs.some((line) => String(line.msg).startsWith('shutdown did not finish in time'))).toBe(true);
+}, 30_000);

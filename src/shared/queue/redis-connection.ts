@@ -24,15 +24,38 @@ export function createRedisConnection(url: string, role: RedisRole, logger: Logg
     retryStrategy: reconnectDelay,
     lazyConnect: false,
   });
-  let lastError = '';
-  redis.on('error', (error: Error) => {
-    // Reconnection attempts repeat the same error; log each distinct one once.
-    if (error.message !== lastError) logger.warn({ role, err: error.message }, 'redis connection error');
-    lastError = error.message;
+  // Every reconnection attempt fails again while Redis is away: say so once when it goes, once when back.
+  // `reconnecting` comes whether or not the loss raised an error (a closed socket raises none).
+  let lost = false;
+  let lastError: string | undefined;
+  redis.on('error', (error: Error) => (lastError = error.message));
+  redis.on('reconnecting', () => {
+    if (!lost) logger.warn({ role, err: lastError }, 'redis connection lost; reconnecting');
+    lost = true;
   });
   redis.on('ready', () => {
-    if (lastError) logger.info({ role }, 'redis connection restored');
-    lastError = '';
+    if (lost) logger.info({ role }, 'redis connection restored');
+    lost = false;
   });
   return redis;
+}
+
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+
+/** Whether an error only says that Redis is unreachable. */
+function isConnectionError(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return true;
+  return typeof message === 'string' && /Connection is closed|Stream isn't writeable|connect ECONNREFUSED|read ECONNRESET/.test(message);
+}
+
+/**
+ * A listener for a BullMQ Queue's or Worker's `error` events. Without one BullMQ prints them raw to
+ * stderr; and it repeats an outage once per retry, which the connection has logged once already.
+ */
+export function logQueueErrors(logger: Logger, source: 'queue' | 'worker'): (error: Error) => void {
+  return (error) => {
+    if (isConnectionError(error)) logger.debug({ err: error.message }, `${source} waiting for redis`);
+    else logger.warn({ err: error.message }, `${source} error`);
+  };
 }
