@@ -2,12 +2,13 @@ import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { ModelDeployment } from '../shared/config/load-config.js';
 import { parseConfigValue } from '../shared/config/secret.js';
-import { createDeploymentClient } from '../shared/llm/deployment-client.js';
+import { DEFAULT_ROUTING } from '../shared/config/routing-settings.js';
+import { createDeploymentProvider } from '../shared/llm/deployment-client.js';
 import { mockCompletion } from '../shared/llm/mock-completion.js';
 import { routeModel, withProviderPrefix } from '../shared/llm/provider-route.js';
 
 export type CompletionRequest = Omit<ChatCompletionCreateParamsNonStreaming, 'model'> & {
-  /** `provider/model` as in `model_list` (`openai/gpt-4o`, `hosted_vllm/…`); no prefix means `openai/`.
+  /** `provider/model` as in `model_list` (`openai/gpt-4o`, `anthropic/…`); no prefix: the provider the name belongs to.
    *  With `baseURL`, the gateway's model name. */
   readonly model: string;
   /** Provider key (defaults to `OPENAI_API_KEY` or `AZURE_API_KEY`), or the gateway key with `baseURL`. */
@@ -50,12 +51,17 @@ export async function completion(request: CompletionRequest): Promise<Completion
     modelName: model,
     model: withProviderPrefix(model),
     apiKey: apiKey === undefined ? undefined : parseConfigValue(apiKey),
+    apiKeyEnvName: undefined,
     apiBase: apiBase === undefined ? undefined : parseConfigValue(apiBase),
     apiVersion,
     mockResponse: undefined,
     timeoutMs,
+    weight: undefined,
+    rpm: undefined,
+    tpm: undefined,
+    defaults: {},
     index: 0,
   };
-  const client = createDeploymentClient(deployment, process.env);
-  return withText(await client.chat.completions.create({ ...body, model: routeModel(deployment.model).upstreamModel }, { signal }));
+  const provider = createDeploymentProvider(deployment, deployment.model, process.env, DEFAULT_ROUTING);
+  return withText(await provider.complete({ ...body, model: routeModel(deployment.model).upstreamModel }, signal ?? new AbortController().signal));
 }

@@ -21,6 +21,7 @@ import type { ToolInvoker } from './tools/tool-invoker.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { ModelRouter } from '../shared/llm/model-router.js';
 import { mountChatRoutes } from './openai/chat-routes.js';
+import { mountEmbeddingRoutes } from './openai/embedding-routes.js';
 
 export interface AppDeps {
   readonly logger: Logger;
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps): Express {
   routes.get('/metrics', deps.metrics.handler);
   mountToolRoutes(routes, { catalog: deps.catalog, invoker: deps.invoker });
   mountChatRoutes(routes, { router: deps.models, logger: deps.logger, metrics: deps.metrics });
+  mountEmbeddingRoutes(routes, { router: deps.models, logger: deps.logger, metrics: deps.metrics });
   mountLegacySseRoutes(routes, { sessions: deps.sessions, serverDeps });
   mountStreamableRoutes(routes, {
     sessions: deps.sessions,

@@ -11,6 +11,7 @@ import { createRedisConnection, logQueueErrors } from '../shared/queue/redis-con
 import { CALL_TOOL_QUEUE, newInstanceId, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
 import { createModelRouter } from '../shared/llm/model-router.js';
 import { createApp } from './app.js';
+import { isLoopbackHost } from './http/origin-guard.js';
 import { createEmbeddedExecutor } from './executor/embedded-executor.js';
 import { startQueueExecutor } from './executor/queue-executor.js';
 import type { ToolExecutor } from './executor/tool-executor.js';
@@ -43,6 +44,19 @@ async function createExecutor(config: ToolgateConfig, pool: ToolPool, logger: Lo
   return { executor, queueGauges: () => ({ queueDepth: executor.queueState.depth, liveWorkers: executor.queueState.liveWorkers.size }) };
 }
 
+/** Resolves once the executor cannot deliver results any more (Redis lost): waiting for calls is moot. */
+function untilResultsUndeliverable(executor: ToolExecutor, logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const check = setInterval(() => {
+      if (executor.canDeliverResults()) return;
+      clearInterval(check);
+      logger.warn('Redis is unreachable: calls in flight cannot get their results; not waiting for them');
+      resolve();
+    }, 250);
+    check.unref();
+  });
+}
+
 /** Composition root of the gateway: config, logger, executor, app, listen, signals. */
 export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void> {
   const config = loadConfig({ flags });
@@ -59,7 +73,7 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     await pool.close();
     throw error;
   }
-  const models = createModelRouter(config.models, config.env);
+  const models = createModelRouter(config.models, config.env, config.routing);
   for (const warning of models.warnings) logger.warn(warning);
   const { executor, queueGauges } = await createExecutor(config, pool, logger);
   const metrics = createGatewayMetrics({ queueGauges });
@@ -102,10 +116,16 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
       config: config.file,
       tools: catalog.tools.map((tool) => tool.name),
       models: models.modelNames,
-      auth: config.masterKey !== undefined,
+      auth: config.masterKeySource ?? 'off',
     },
     'toolgate gateway listening',
   );
+  if (config.masterKey === undefined && !isLoopbackHost(runtime.host)) {
+    logger.warn(
+      { host: runtime.host },
+      'NO AUTH: this gateway listens beyond loopback without a master key; anyone who can reach it can call every tool and model. Set general_settings.master_key or LITELLM_MASTER_KEY',
+    );
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -115,7 +135,7 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const bound = Math.max(settings.tool_timeout_ms, ...catalog.tools.map((tool) => tool.timeoutMs)) + SHUTDOWN_MARGIN_MS;
-    await invoker.drain(bound);
+    await Promise.race([invoker.drain(bound), untilResultsUndeliverable(executor, logger)]);
     // Sessions' SSE streams never end by themselves and would keep the server open; chat requests and
     // streams still in flight finish on their own, within the bound.
     await sessions.closeAll();

@@ -33,7 +33,18 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
   const pool = createToolPool(toolPoolOptions(config, logger));
   const commands = createRedisConnection(runtime.redisUrl, 'commands', logger);
   const subscriber = createRedisConnection(runtime.redisUrl, 'subscriber', logger);
-  const processor = createJobProcessor({ pool, sendReply: createReplySender(commands, runtime.queuePrefix), workerId, logger });
+  const processJob = createJobProcessor({ pool, sendReply: createReplySender(commands, runtime.queuePrefix), workerId, logger });
+  // Shutdown waits for the latest deadline among the calls running now (plugin-declared tools included),
+  // whether or not Redis has heard that the others finished.
+  const runningDeadlines = new Map<string, number>();
+  const processor: typeof processJob = async (job, token, signal) => {
+    runningDeadlines.set(job.id ?? '', job.data.deadline);
+    try {
+      return await processJob(job, token, signal);
+    } finally {
+      runningDeadlines.delete(job.id ?? '');
+    }
+  };
   const worker = new IntakeWorker<ToolCallJobData, ToolCallJobSummary>(CALL_TOOL_QUEUE, processor, {
     connection: createRedisConnection(runtime.redisUrl, 'blocking', logger),
     prefix: runtime.queuePrefix,
@@ -48,12 +59,6 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
   });
   worker.on('error', logQueueErrors(logger, 'worker'));
   worker.on('failed', (job, error) => logger.warn({ jobId: job?.id, err: error.message }, 'job failed'));
-  // Every job carries its deadline (plugin-declared tools included): shutdown waits for the latest one
-  // among those still running.
-  const activeDeadlines = new Map<string, number>();
-  worker.on('active', (job) => activeDeadlines.set(job.id ?? '', job.data.deadline));
-  worker.on('completed', (job) => activeDeadlines.delete(job.id ?? ''));
-  worker.on('failed', (job) => activeDeadlines.delete(job?.id ?? ''));
   await worker.waitUntilReady();
 
   // Gateways publish the ids of active jobs to cancel; the worker holding one aborts it.
@@ -85,7 +90,7 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
         logger.warn('shutdown did not finish in time (jobs still running, or Redis unreachable); exiting');
         process.exit(1);
       },
-      Math.max(0, ...[...activeDeadlines.values()].map((deadline) => deadline - Date.now())) + settings.cancel_grace_ms + SHUTDOWN_MARGIN_MS,
+      Math.max(0, ...[...runningDeadlines.values()].map((deadline) => deadline - Date.now())) + settings.cancel_grace_ms + SHUTDOWN_MARGIN_MS,
     );
     bound.unref();
     // The heartbeat goes on while jobs finish, so gateways do not take this worker for dead.

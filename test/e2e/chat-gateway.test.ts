@@ -34,14 +34,15 @@ beforeAll(async () => {
 model_list:
   - model_name: fast
     litellm_params: { model: openai/gpt-4o-mini, api_base: ${upstream.url}/good/v1, api_key: os.environ/UPSTREAM_KEY }
+  # weight 0: tried only after the weighted ones, so the failing deployment always goes first.
   - model_name: flaky-500
-    litellm_params: { model: openai/gpt-4o, api_base: ${upstream.url}/broken/v1, api_key: sk-a }
+    litellm_params: { model: openai/gpt-4o, api_base: ${upstream.url}/broken/v1, api_key: sk-a, weight: 1 }
   - model_name: flaky-500
-    litellm_params: { model: openai/gpt-4o, api_base: ${upstream.url}/good/v1, api_key: sk-b }
+    litellm_params: { model: openai/gpt-4o, api_base: ${upstream.url}/good/v1, api_key: sk-b, weight: 0 }
   - model_name: flaky-refused
-    litellm_params: { model: hosted_vllm/meta-llama/Llama-3.1-8B, api_base: http://127.0.0.1:${closedPort}/v1 }
+    litellm_params: { model: hosted_vllm/meta-llama/Llama-3.1-8B, api_base: http://127.0.0.1:${closedPort}/v1, weight: 1 }
   - model_name: flaky-refused
-    litellm_params: { model: hosted_vllm/meta-llama/Llama-3.1-8B, api_base: ${upstream.url}/backup/v1 }
+    litellm_params: { model: hosted_vllm/meta-llama/Llama-3.1-8B, api_base: ${upstream.url}/backup/v1, weight: 0 }
   - model_name: limited
     litellm_params: { model: openai/a, api_base: ${upstream.url}/limited/v1 }
   - model_name: limited
@@ -53,9 +54,9 @@ model_list:
   - model_name: canned
     litellm_params: { model: openai/whatever, mock_response: "canned answer" }
   - model_name: claude
-    litellm_params: { model: anthropic/claude-3-5-sonnet, api_key: sk-ant-secret }
+    litellm_params: { model: bedrock/anthropic.claude-v2 }
   - model_name: mixed
-    litellm_params: { model: anthropic/claude-3-5-sonnet, api_key: sk-ant-secret }
+    litellm_params: { model: bedrock/anthropic.claude-v2 }
   - model_name: mixed
     litellm_params: { model: openai/gpt-4o, api_base: ${upstream.url}/fallback/v1, api_key: sk-c }
 general_settings:
@@ -155,14 +156,15 @@ describe('chat completions through the gateway', () => {
 
   it('lists the model groups', async () => {
     const models = await openai.models.list();
-    expect(models.data.map((model) => model.id)).toEqual(['fast', 'flaky-500', 'flaky-refused', 'limited', 'picky', 'slow', 'canned', 'claude', 'mixed']);
+    // `claude` has no deployment toolgate can serve.
+    expect(models.data.map((model) => model.id)).toEqual(['fast', 'flaky-500', 'flaky-refused', 'limited', 'picky', 'slow', 'canned', 'mixed']);
   });
 
   it('answers a provider it cannot serve with a 400 naming the supported forms, sending nothing anywhere', async () => {
     const before = upstream.requests.length;
     const error = await openai.chat.completions.create({ model: 'claude', messages: [{ role: 'user', content: 'hi' }] }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((error as Error).message).toMatch(/provider "anthropic" needs api_base; supported: openai\/<model>/);
+    expect((error as Error).message).toMatch(/provider "bedrock" is not served without api_base; supported: openai\//);
     expect(upstream.requests.length).toBe(before);
     const mixed = await openai.chat.completions.create({ model: 'mixed', messages: [{ role: 'user', content: 'hi' }] });
     expect(mixed.choices[0]?.message.content).toBe('answer from fallback');

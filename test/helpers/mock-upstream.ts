@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 
 /** What the mock does with one request. */
 export type UpstreamBehaviour =
-  | { readonly status: number; readonly json: unknown }
-  | { readonly chunks: readonly unknown[]; readonly delayMs?: number };
+  | { readonly status: number; readonly json: unknown; readonly delayMs?: number }
+  | { readonly chunks: readonly unknown[]; readonly delayMs?: number }
+  /** Named SSE events, as Anthropic's Messages API streams them. */
+  | { readonly events: readonly { readonly event: string; readonly data: unknown }[] };
 
 export interface RecordedRequest {
   readonly path: string;
@@ -53,11 +55,18 @@ export async function startMockUpstream(behave: (path: string, body: Record<stri
     requests.push({ path, headers: req.headers, body });
     const behaviour = behave(path, body);
     if ('status' in behaviour) {
+      if (behaviour.delayMs) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
+      if (res.destroyed) return;
       res.writeHead(behaviour.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(behaviour.json));
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream' });
+    if ('events' in behaviour) {
+      for (const { event, data } of behaviour.events) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      res.end();
+      return;
+    }
     let finished = false;
     res.on('close', () => {
       if (!finished) abortedStreams += 1;

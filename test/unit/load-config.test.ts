@@ -67,17 +67,17 @@ toolgate_settings:
 
   it('warns about unknown keys where LiteLLM configs have them, without failing', () => {
     const config = load(`
-router_settings: { routing_strategy: simple-shuffle }
+router_settings: { routing_strategy: simple-shuffle, enable_pre_call_checks: true }
 model_list:
   - model_name: m
-    litellm_params: { model: gpt-4o, rpm: 10 }
+    litellm_params: { model: gpt-4o, rpm: 10, some_future_param: 1 }
 general_settings: { database_url: postgres://x }
 litellm_settings: { drop_params: true }
 `);
     expect(config.warnings).toEqual([
-      expect.stringMatching(/: router_settings: unknown key/),
-      expect.stringMatching(/: model_list\[0\]\.litellm_params\.rpm: unknown key/),
+      expect.stringMatching(/: model_list\[0\]\.litellm_params\.some_future_param: unknown key/),
       expect.stringMatching(/: general_settings\.database_url: unknown key/),
+      expect.stringMatching(/: router_settings\.enable_pre_call_checks: not served by toolgate, ignored \(no context-window check before the call\)$/),
     ]);
     expect(config.models[0]?.model).toBe('openai/gpt-4o');
   });

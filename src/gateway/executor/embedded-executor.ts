@@ -38,6 +38,7 @@ export function createEmbeddedExecutor({ pool, maxQueueDepth }: EmbeddedExecutor
       }
     },
     readiness: async () => ({ ready: true, detail: { mode: 'embedded', inFlight } }),
+    canDeliverResults: () => true,
     close: () => pool.close(),
   };
 }

@@ -200,6 +200,8 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
       return { ready, detail: { mode: 'queue', redis: state.redisReachable ? 'ok' : 'unreachable', workers: state.liveWorkers.size, queueDepth: state.depth, inFlight: pending.size } };
     },
 
+    canDeliverResults: () => redis.status === 'ready' && monitor.state.redisReachable,
+
     get queueState() {
       return monitor.state;
     },

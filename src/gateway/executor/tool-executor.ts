@@ -30,5 +30,7 @@ export interface ToolExecutor {
   readonly mode: 'embedded' | 'queue';
   execute(execution: ToolExecution, hooks?: ExecutionHooks): Promise<CallOutcome>;
   readiness(): Promise<ExecutorReadiness>;
+  /** Whether calls in flight can still get their results (not while queue mode has lost Redis). */
+  canDeliverResults(): boolean;
   close(): Promise<void>;
 }

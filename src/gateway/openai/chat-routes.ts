@@ -1,5 +1,5 @@
 import type { Request, Response, Router } from 'express';
-import type { ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { AppError, messageOf } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import { mockCompletion, mockCompletionChunks } from '../../shared/llm/mock-completion.js';
@@ -7,6 +7,7 @@ import type { ModelRouter } from '../../shared/llm/model-router.js';
 import { toOpenAiErrorResponse } from '../../shared/llm/upstream-error.js';
 import type { Logger } from '../../shared/logger.js';
 import type { GatewayMetrics } from '../metrics.js';
+import { deploymentFailureLogger, modelRequestOf } from './model-request.js';
 import { startEventStream, writeEvent } from './sse-writer.js';
 
 export interface ChatRoutesDeps {
@@ -22,17 +23,12 @@ type ChatAnswer =
   | { readonly kind: 'stream'; readonly first: IteratorResult<ChatCompletionChunk>; readonly rest: AsyncIterator<ChatCompletionChunk> };
 
 function parseChatBody(body: unknown, router: ModelRouter): Record<string, unknown> & { model: string } {
-  if (!isJsonObject(body)) throw new AppError('invalid_request', 'Request body must be a JSON object');
-  const request = body;
-  if (typeof request.model !== 'string' || request.model === '') throw new AppError('invalid_request', "Missing required parameter: 'model'");
+  const request = modelRequestOf(body, router);
   if (!Array.isArray(request.messages)) throw new AppError('invalid_request', "Missing required parameter: 'messages' (an array)");
   request.messages.forEach((message: unknown, index) => {
     if (!isJsonObject(message) || typeof message.role !== 'string') throw new AppError('invalid_request', `Invalid 'messages[${index}]': expected an object with a string 'role'`);
   });
-  if (!router.has(request.model)) {
-    throw new AppError('invalid_request', `Invalid model name passed in model=${request.model}. Known models: ${router.modelNames.join(', ') || '(none configured)'}`);
-  }
-  return request as Record<string, unknown> & { model: string };
+  return request;
 }
 
 async function sendStream(res: Response, answer: Exclude<ChatAnswer, { kind: 'json' }>, model: string, logger: Logger): Promise<void> {
@@ -85,22 +81,15 @@ export function mountChatRoutes(router: Router, { router: models, logger, metric
           if (mock !== undefined) {
             return streaming ? { kind: 'chunks', chunks: mockCompletionChunks(model, request.messages, mock, includeUsage) } : { kind: 'json', body: mockCompletion(model, request.messages, mock) };
           }
-          const upstreamRequest = { ...request, model: target.upstreamModel };
-          const client = target.client();
-          if (!streaming) {
-            return { kind: 'json', body: await client.chat.completions.create(upstreamRequest as unknown as ChatCompletionCreateParamsNonStreaming, { signal: controller.signal }) };
-          }
-          const stream = await client.chat.completions.create({ ...upstreamRequest, stream: true } as unknown as ChatCompletionCreateParamsStreaming, { signal: controller.signal });
-          const rest = stream[Symbol.asyncIterator]();
+          // A deployment's own parameters (temperature, max_tokens, …) apply where the request sets none.
+          const upstreamRequest = { ...target.deployment.defaults, ...request, model: target.upstreamModel };
+          const provider = target.provider();
+          if (!streaming) return { kind: 'json', body: await provider.complete(upstreamRequest, controller.signal) };
+          const rest = (await provider.stream(upstreamRequest, controller.signal))[Symbol.asyncIterator]();
           // Reading the first chunk here keeps failures before it inside the fallback.
           return { kind: 'stream', first: await rest.next(), rest };
         },
-        ({ deployment, error, willRetry }) => {
-          const status = toOpenAiErrorResponse(error, model).status;
-          metrics.recordUpstreamFailure(model, status);
-          const cause = (error as { cause?: unknown }).cause;
-          logger.warn({ model, deployment: deployment.index, status, err: messageOf(error), cause: cause === undefined ? undefined : messageOf(cause), fallback: willRetry }, 'model deployment failed');
-        },
+        deploymentFailureLogger(logger, metrics, model),
       );
     } catch (error) {
       if (controller.signal.aborted) return;

@@ -4,21 +4,33 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, formatKeyPath } from './config-error.js';
 import { readRuntimeEnv, type RuntimeEnv } from './runtime-env.js';
-import { configFileSchema, knownKeys, type ConfigFile, type McpToolEntry } from './schema.js';
+import { parseRoutingSettings, type RoutingSettings } from './routing-settings.js';
+import { configFileSchema, DEPLOYMENT_DEFAULT_PARAMS, knownKeys, type ConfigFile, type McpToolEntry } from './schema.js';
 import { parseConfigValue, resolveConfigValue, type ConfigValue, type EnvSnapshot } from './secret.js';
 import type { ToolgateSettings } from './settings.js';
 import { withProviderPrefix } from '../llm/provider-route.js';
 
+/** Where the master key came from, for the startup log. */
+export type MasterKeySource = 'general_settings.master_key' | 'LITELLM_MASTER_KEY' | 'TOOLGATE_MASTER_KEY';
+
 /** One entry of `model_list`, normalised. */
 export interface ModelDeployment {
   readonly modelName: string;
-  /** `provider/model`; no prefix means `openai/`. */
+  /** `provider/model`; a name without a prefix gets the provider it belongs to (`withProviderPrefix`). */
   readonly model: string;
+  /** The variable `api_key` names (`os.environ/NAME`), to catch a key meant for another provider. */
+  readonly apiKeyEnvName: string | undefined;
   readonly apiKey: ConfigValue | undefined;
   readonly apiBase: ConfigValue | undefined;
   readonly apiVersion: string | undefined;
   readonly mockResponse: string | undefined;
   readonly timeoutMs: number | undefined;
+  /** Load-balancing weight inputs (LiteLLM's simple-shuffle: `weight`, else `rpm`, else `tpm`). */
+  readonly weight: number | undefined;
+  readonly rpm: number | undefined;
+  readonly tpm: number | undefined;
+  /** Request parameters set on the deployment, used where a request does not set them. */
+  readonly defaults: Readonly<Record<string, unknown>>;
   /** Position in `model_list`, for messages. */
   readonly index: number;
 }
@@ -29,8 +41,13 @@ export interface ToolgateConfig {
   readonly runtime: RuntimeEnv;
   readonly tools: readonly McpToolEntry[];
   readonly models: readonly ModelDeployment[];
-  /** `general_settings.master_key`, resolved at load: a missing variable stops startup. */
+  /**
+   * `general_settings.master_key` (resolved at load: a missing variable stops startup), else
+   * `LITELLM_MASTER_KEY`, else `TOOLGATE_MASTER_KEY`, as LiteLLM reads it.
+   */
   readonly masterKey: string | undefined;
+  readonly masterKeySource: MasterKeySource | undefined;
+  readonly routing: RoutingSettings;
   readonly settings: ToolgateSettings;
   /** The environment as it was at load, with `environment_variables` applied. */
   readonly env: EnvSnapshot;
@@ -53,6 +70,7 @@ function unknownKeyWarnings(file: string, data: ConfigFile): string[] {
     }
   };
   check(data, knownKeys.top, '');
+  // litellm_settings and router_settings are checked key by key where they are read.
   data.model_list.forEach((entry, index) => {
     check(entry, knownKeys.deployment, `model_list[${index}]`);
     check(entry.litellm_params ?? entry.params, knownKeys.litellmParams, `model_list[${index}].litellm_params`);
@@ -77,21 +95,33 @@ function readYaml(file: string): unknown {
   if (document.errors.length > 0) {
     throw new ConfigError(document.errors.map((error) => `${file}: YAML: ${error.message.split('\n')[0]}`));
   }
-  return document.toJS() ?? {};
+  const value: unknown = document.toJS() ?? {};
+  // A section holding only comments is YAML null: LiteLLM reads it as empty, and so do we.
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    return Object.fromEntries(Object.entries(value).filter(([, section]) => section !== null));
+  }
+  return value;
 }
 
 function normaliseDeployments(data: ConfigFile): ModelDeployment[] {
   return data.model_list.map((entry, index) => {
     const params = entry.litellm_params ?? entry.params;
     if (!params) throw new Error('unreachable: schema requires params');
+    const apiKey = params.api_key === undefined ? undefined : parseConfigValue(params.api_key);
+    const defaults = Object.fromEntries(DEPLOYMENT_DEFAULT_PARAMS.filter((name) => params[name] !== undefined).map((name) => [name, params[name]]));
     return Object.freeze({
       modelName: entry.model_name,
       model: withProviderPrefix(params.model),
-      apiKey: params.api_key === undefined ? undefined : parseConfigValue(params.api_key),
+      apiKey,
+      apiKeyEnvName: apiKey !== undefined && 'envName' in apiKey ? apiKey.envName : undefined,
       apiBase: params.api_base === undefined ? undefined : parseConfigValue(params.api_base),
       apiVersion: params.api_version,
       mockResponse: params.mock_response,
       timeoutMs: params.timeout === undefined ? undefined : params.timeout * 1000,
+      weight: params.weight,
+      rpm: params.rpm,
+      tpm: params.tpm,
+      defaults: Object.freeze(defaults),
       index,
     });
   });
@@ -117,15 +147,23 @@ export function loadConfig(options: LoadConfigOptions = {}): ToolgateConfig {
   const env: EnvSnapshot = Object.freeze({ ...processEnv });
 
   let masterKey: string | undefined;
+  let masterKeySource: MasterKeySource | undefined;
   const rawMasterKey = data.general_settings.master_key;
   if (rawMasterKey !== undefined) {
     try {
       masterKey = resolveConfigValue(parseConfigValue(rawMasterKey), env, 'general_settings.master_key');
+      masterKeySource = 'general_settings.master_key';
     } catch (error) {
       // Never run without auth by accident: a master_key that names a missing variable stops startup.
       throw new ConfigError([`${file}: ${(error as Error).message}`]);
     }
+  } else {
+    masterKeySource = (['LITELLM_MASTER_KEY', 'TOOLGATE_MASTER_KEY'] as const).find((name) => Boolean(env[name]));
+    masterKey = masterKeySource === undefined ? undefined : env[masterKeySource];
   }
+
+  const routing = parseRoutingSettings(file, data);
+  if (routing.problems.length > 0) throw new ConfigError(routing.problems);
 
   return Object.freeze({
     file,
@@ -133,8 +171,10 @@ export function loadConfig(options: LoadConfigOptions = {}): ToolgateConfig {
     tools: Object.freeze(data.mcp_tools.map((tool) => Object.freeze(tool))),
     models: Object.freeze(normaliseDeployments(data)),
     masterKey,
+    masterKeySource,
+    routing: routing.routing,
     settings: Object.freeze(data.toolgate_settings),
     env,
-    warnings: Object.freeze(unknownKeyWarnings(file, data)),
+    warnings: Object.freeze([...unknownKeyWarnings(file, data), ...routing.warnings]),
   });
 }

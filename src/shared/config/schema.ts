@@ -41,7 +41,13 @@ const deploymentParamsSchema = z.looseObject({
   api_version: z.string().optional(),
   mock_response: z.string().optional(),
   timeout: z.number().positive().optional(),
+  rpm: z.number().nonnegative().optional(),
+  tpm: z.number().nonnegative().optional(),
+  weight: z.number().nonnegative().optional(),
 });
+
+/** Request parameters a deployment may set, applied when a request does not set them (as LiteLLM does). */
+export const DEPLOYMENT_DEFAULT_PARAMS = ['temperature', 'max_tokens', 'max_completion_tokens', 'top_p', 'frequency_penalty', 'presence_penalty', 'seed', 'stop'] as const;
 
 export const modelDeploymentSchema = z
   .looseObject({
@@ -62,6 +68,7 @@ export const configFileSchema = z.looseObject({
   environment_variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   general_settings: z.looseObject({ master_key: z.string().optional() }).default({}),
   litellm_settings: z.record(z.string(), z.unknown()).optional(),
+  router_settings: z.record(z.string(), z.unknown()).optional(),
   toolgate_settings: toolgateSettingsSchema.default(toolgateSettingsSchema.parse({})),
 });
 
@@ -71,8 +78,8 @@ export type ToolAnnotations = z.infer<typeof toolAnnotationsSchema>;
 
 /** Keys toolgate reads; others in these places are warned about (so LiteLLM configs load), never fatal. */
 export const knownKeys = {
-  top: ['model_list', 'mcp_tools', 'mcp_servers', 'environment_variables', 'general_settings', 'litellm_settings', 'toolgate_settings'],
+  top: ['model_list', 'mcp_tools', 'mcp_servers', 'environment_variables', 'general_settings', 'litellm_settings', 'router_settings', 'toolgate_settings'],
   deployment: ['model_name', 'litellm_params', 'params', 'model_info'],
-  litellmParams: ['model', 'api_key', 'api_base', 'api_version', 'mock_response', 'timeout'],
+  litellmParams: ['model', 'api_key', 'api_base', 'api_version', 'mock_response', 'timeout', 'rpm', 'tpm', 'weight', ...DEPLOYMENT_DEFAULT_PARAMS],
   generalSettings: ['master_key'],
 } as const;

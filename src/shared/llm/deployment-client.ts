@@ -1,23 +1,33 @@
 import OpenAI, { AzureOpenAI } from 'openai';
 import type { ModelDeployment } from '../config/load-config.js';
+import type { RoutingSettings } from '../config/routing-settings.js';
 import { resolveConfigValue, type ConfigValue, type EnvSnapshot } from '../config/secret.js';
 import { AppError, messageOf } from '../errors.js';
-import { routeModel, unsupportedReason } from './provider-route.js';
+import { createAnthropicProvider } from './anthropic-provider.js';
+import { createOpenAiProvider, type ChatProvider } from './chat-provider.js';
+import { DEFAULT_AZURE_API_VERSION, keyMismatchReason, normaliseApiBase, routeModel, unsupportedReason } from './provider-route.js';
 
 /** Used when an OpenAI-compatible server needs no key (Ollama, LM Studio, most vLLM setups). */
 const NO_KEY = 'none';
 const DEFAULT_TIMEOUT_MS = 600_000;
 
+/** Why a deployment cannot be called as configured (for startup warnings and for its requests), if so. */
+export function deploymentProblem(deployment: ModelDeployment, model = deployment.model): string | undefined {
+  const hasApiBase = deployment.apiBase !== undefined;
+  return unsupportedReason(model, hasApiBase) ?? keyMismatchReason(model, deployment.apiKeyEnvName, hasApiBase);
+}
+
 /**
- * Builds the `openai` client for one deployment. Keys named by `os.environ/` are resolved now, when the
- * deployment is first used. Retries are off: the router falls back to the next deployment instead.
- * Throws `invalid_request` for a provider toolgate cannot serve (never guessing an endpoint, which would
- * send the prompt and the key elsewhere) and `deployment_misconfigured` for an unset variable.
+ * Builds the upstream for one deployment and model (`model` differs from the deployment's own for a
+ * wildcard deployment). Keys named by `os.environ/` are resolved now, when the deployment is first used.
+ * Retries are off: the router retries and falls back instead. Throws `invalid_request` for a deployment
+ * toolgate cannot serve or whose key belongs to another provider (never guessing an endpoint, which
+ * would send the prompt and the key elsewhere), and `deployment_misconfigured` for an unset variable.
  */
-export function createDeploymentClient(deployment: ModelDeployment, env: EnvSnapshot): OpenAI {
-  const unsupported = unsupportedReason(deployment.model, deployment.apiBase !== undefined);
-  if (unsupported) throw new AppError('invalid_request', unsupported);
-  const route = routeModel(deployment.model);
+export function createDeploymentProvider(deployment: ModelDeployment, model: string, env: EnvSnapshot, routing: RoutingSettings): ChatProvider {
+  const problem = deploymentProblem(deployment, model);
+  if (problem) throw new AppError('invalid_request', problem);
+  const route = routeModel(model);
   const where = `model_list[${deployment.index}].litellm_params`;
   const resolve = (value: ConfigValue, key: string) => {
     try {
@@ -26,14 +36,18 @@ export function createDeploymentClient(deployment: ModelDeployment, env: EnvSnap
       throw new AppError('deployment_misconfigured', `Model ${deployment.modelName} is misconfigured: ${messageOf(error)}`);
     }
   };
-  const apiKey = deployment.apiKey ? resolve(deployment.apiKey, 'api_key') : (route.keyEnvName && env[route.keyEnvName]) || NO_KEY;
-  const apiBase = deployment.apiBase ? resolve(deployment.apiBase, 'api_base') : route.defaultBaseUrl;
+  const envKey = route.keyEnvNames.map((name) => env[name]).find((value) => value !== undefined && value !== '');
+  const apiKey = deployment.apiKey ? resolve(deployment.apiKey, 'api_key') : (envKey ?? NO_KEY);
+  const apiBase = deployment.apiBase ? normaliseApiBase(route.provider, resolve(deployment.apiBase, 'api_base')) : route.defaultBaseUrl;
+  const timeout = deployment.timeoutMs ?? routing.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (route.kind === 'anthropic') return createAnthropicProvider({ apiKey, baseURL: apiBase, timeout, dropParams: routing.dropParams });
   // logLevel off: the client formats request details for its logger on every call otherwise.
-  const common = { apiKey, timeout: deployment.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxRetries: 0, logLevel: 'off' as const };
+  const common = { apiKey, timeout, maxRetries: 0, logLevel: 'off' as const };
   if (route.kind === 'azure') {
-    return new AzureOpenAI({ ...common, endpoint: apiBase, apiVersion: deployment.apiVersion ?? env.AZURE_API_VERSION, deployment: route.upstreamModel });
+    const apiVersion = deployment.apiVersion ?? env.AZURE_API_VERSION ?? DEFAULT_AZURE_API_VERSION;
+    return createOpenAiProvider(new AzureOpenAI({ ...common, endpoint: apiBase, apiVersion, deployment: route.upstreamModel }));
   }
-  // unsupportedReason() has ensured there is a base URL; OpenAI's constructor would otherwise fall back
+  // deploymentProblem() has ensured there is a base URL; OpenAI's constructor would otherwise fall back
   // to api.openai.com.
-  return new OpenAI({ ...common, baseURL: apiBase });
+  return createOpenAiProvider(new OpenAI({ ...common, baseURL: apiBase }));
 }

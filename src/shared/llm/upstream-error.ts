@@ -45,3 +45,11 @@ export function toOpenAiErrorResponse(error: unknown, model: string): OpenAiErro
   }
   return { status: 500, body: { error: { message: `Model ${model} could not be called`, type: 'api_error', param: null, code: 'internal' } } };
 }
+
+/** An upstream saying the prompt is over the model's context window (what `context_window_fallbacks` is for). */
+export function isContextWindowError(error: unknown): boolean {
+  if (!(error instanceof APIError)) return false;
+  const body = (error.error ?? {}) as { code?: unknown; message?: unknown };
+  const text = `${typeof body.code === 'string' ? body.code : ''} ${typeof body.message === 'string' ? body.message : error.message}`;
+  return /context_length_exceeded|context window|maximum context length|prompt is too long/i.test(text);
+}

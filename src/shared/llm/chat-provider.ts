@@ -1,0 +1,26 @@
+import type OpenAI from 'openai';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import type { CreateEmbeddingResponse, EmbeddingCreateParams } from 'openai/resources/embeddings';
+
+/** A chat request in OpenAI's shape, with the upstream model name already in `model`. */
+export type ChatRequest = Record<string, unknown> & { readonly model: string };
+
+/**
+ * One deployment's upstream, spoken to in OpenAI's shapes whatever the provider's own API is. Errors are
+ * the `openai` package's error classes (status, connection, timeout, abort), so routing and error
+ * responses treat every provider alike.
+ */
+export interface ChatProvider {
+  complete(request: ChatRequest, signal: AbortSignal): Promise<ChatCompletion>;
+  stream(request: ChatRequest, signal: AbortSignal): Promise<AsyncIterable<ChatCompletionChunk>>;
+  embed(request: Record<string, unknown> & { readonly model: string }, signal: AbortSignal): Promise<CreateEmbeddingResponse>;
+}
+
+/** An OpenAI-compatible upstream: requests pass through as they are. */
+export function createOpenAiProvider(client: OpenAI): ChatProvider {
+  return {
+    complete: (request, signal) => client.chat.completions.create(request as unknown as ChatCompletionCreateParamsNonStreaming, { signal }),
+    stream: (request, signal) => client.chat.completions.create({ ...request, stream: true } as unknown as ChatCompletionCreateParamsStreaming, { signal }),
+    embed: (request, signal) => client.embeddings.create(request as unknown as EmbeddingCreateParams, { signal }),
+  };
+}
