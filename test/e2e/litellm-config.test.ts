@@ -284,4 +284,10 @@ model_list:
     expect((await fetch(`${gateway.url}/v1/models`, { headers: { authorization: 'Bearer sk-from-env' } })).status).toBe(200);
     expect(gateway.logs.find((line) => line.msg === 'toolgate gateway listening')).toMatchObject({ auth: 'LITELLM_MASTER_KEY' });
   });
+
+  it('warns loudly when it listens beyond loopback without a key', async () => {
+    // Bound to every interface, but only ever spoken to on loopback.
+    const { gateway } = await gatewayWith('model_list: []', { HOST: '0.0.0.0' });
+    expect(await gateway.waitForLog((line) => String(line.msg).startsWith('NO AUTH: this gateway listens beyond loopback'))).toMatchObject({ level: 40, host: '0.0.0.0' });
+  });
 });

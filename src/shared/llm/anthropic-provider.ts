@@ -22,7 +22,8 @@ function asOpenAiError(error: unknown): unknown {
     // Anthropic's body is `{ type: "error", error: { type, message } }`; OpenAI's error keeps the inner one.
     const body: unknown = error.error;
     const inner = isJsonObject(body) && isJsonObject(body.error) ? body.error : undefined;
-    return APIError.generate(error.status, inner, error.message, error.headers);
+    // Without headers, `generate` would call it a connection error.
+    return APIError.generate(error.status, inner, error.message, error.headers ?? new Headers());
   }
   return error;
 }
