@@ -4,8 +4,9 @@ import { CallToolResultSchema, type CallToolResult, type Tool } from '@modelcont
 import type { ChatCompletionFunctionTool, ChatCompletionMessageFunctionToolCall, ChatCompletionToolMessageParam } from 'openai/resources/chat/completions';
 import { packageVersion } from '../shared/package-version.js';
 import { parseToolArguments, toOpenAITools, toToolMessage, type OpenAIToolSet } from './openai-tools.js';
-import { isAlive, killAndWait, processTree } from './process-tree.js';
-import { openTransport, type McpTransportSpec } from './transports.js';
+import { listAllTools } from '../shared/mcp/list-tools.js';
+import { isAlive, killAndWait, processTree } from '../shared/mcp/process-tree.js';
+import { openTransport, type McpTransportSpec } from '../shared/mcp/transports.js';
 
 export interface CallToolOptions {
   /** Fails the call with a timeout error after this long (the SDK's default is 60 s). */
@@ -45,20 +46,7 @@ export async function createMcpClient({ transport: spec, clientInfo }: CreateMcp
   await sdk.connect(transport);
   let openAiTools: OpenAIToolSet | undefined;
 
-  async function listMcpTools(): Promise<Tool[]> {
-    const tools: Tool[] = [];
-    const seen = new Set<string>();
-    let cursor: string | undefined;
-    do {
-      const page = await sdk.listTools(cursor === undefined ? undefined : { cursor });
-      tools.push(...page.tools);
-      cursor = page.nextCursor;
-      // A server that repeats a cursor would page forever.
-      if (cursor !== undefined && seen.has(cursor)) break;
-      if (cursor !== undefined) seen.add(cursor);
-    } while (cursor !== undefined);
-    return tools;
-  }
+  const listMcpTools = (): Promise<Tool[]> => listAllTools(sdk);
 
   async function callTool(name: string, args: Record<string, unknown> = {}, options: CallToolOptions = {}): Promise<CallToolResult> {
     const result = await sdk.callTool({ name, arguments: args }, CallToolResultSchema, { timeout: options.timeoutMs, signal: options.signal });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completion, createMcpClient, httpTransport, sseTransport, stdioTransport, type McpClient, type McpTransportSpec } from '../../src/index.js';
-import { isAlive } from '../../src/client/process-tree.js';
+import { isAlive } from '../../src/shared/mcp/process-tree.js';
 import { EVERYTHING_BIN, startEverythingServer, type EverythingHttpServer } from '../helpers/everything-server.js';
 import { ROOT, startGateway, type SpawnedGateway } from '../helpers/gateway-process.js';
 import { completionBody, startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
