@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { loadConfig, type ToolgateConfig } from '../shared/config/load-config.js';
 import type { RuntimeEnv } from '../shared/config/runtime-env.js';
 import { createToolPool, toolPoolOptions, type ToolPool } from '../shared/execution/tool-pool.js';
+import { createToolRunner } from '../shared/execution/tool-runner.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { packageVersion } from '../shared/package-version.js';
 import { loadToolRegistry } from '../shared/plugins/tool-registry.js';
@@ -26,7 +27,9 @@ const SHUTDOWN_MARGIN_MS = 5_000;
 /** Embedded mode runs tools in this process's pool; queue mode hands them to workers through Redis. */
 async function createExecutor(config: ToolgateConfig, pool: ToolPool, logger: Logger): Promise<{ executor: ToolExecutor; queueGauges?: () => QueueGauges }> {
   const { redisUrl, queuePrefix } = config.runtime;
-  if (redisUrl === undefined) return { executor: createEmbeddedExecutor({ pool, maxQueueDepth: config.settings.max_queue_depth }) };
+  if (redisUrl === undefined) {
+    return { executor: createEmbeddedExecutor({ runner: createToolRunner({ pool }), close: () => pool.close(), maxQueueDepth: config.settings.max_queue_depth }) };
+  }
   // The gateway only enqueues: its pool was needed to read the plugins, not to run them.
   await pool.close();
   const redis = createRedisConnection(redisUrl, 'commands', logger);

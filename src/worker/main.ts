@@ -1,6 +1,7 @@
 import { loadConfig } from '../shared/config/load-config.js';
 import type { RuntimeEnv } from '../shared/config/runtime-env.js';
 import { createToolPool, toolPoolOptions } from '../shared/execution/tool-pool.js';
+import { createToolRunner } from '../shared/execution/tool-runner.js';
 import { createLogger } from '../shared/logger.js';
 import { createRedisConnection, logQueueErrors } from '../shared/queue/redis-connection.js';
 import { CALL_TOOL_QUEUE, newInstanceId, queueKeys, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
@@ -33,7 +34,7 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
   const pool = createToolPool(toolPoolOptions(config, logger));
   const commands = createRedisConnection(runtime.redisUrl, 'commands', logger);
   const subscriber = createRedisConnection(runtime.redisUrl, 'subscriber', logger);
-  const processJob = createJobProcessor({ pool, sendReply: createReplySender(commands, runtime.queuePrefix), workerId, logger });
+  const processJob = createJobProcessor({ runner: createToolRunner({ pool }), sendReply: createReplySender(commands, runtime.queuePrefix), workerId, logger });
   // Shutdown waits for the latest deadline among the calls running now (plugin-declared tools included),
   // whether or not Redis has heard that the others finished.
   const runningDeadlines = new Map<string, number>();

@@ -1,13 +1,13 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { callFailure } from '../shared/execution/thread-protocol.js';
-import type { ToolPool } from '../shared/execution/tool-pool.js';
+import type { ToolRunner } from '../shared/execution/tool-runner.js';
 import type { Logger } from '../shared/logger.js';
 import { WORKER_LOST_MESSAGE, type ToolCallJobData, type ToolCallReply } from '../shared/queue/tool-call-job.js';
 import { createEventForwarder } from './event-forwarder.js';
 import type { SendReply } from './reply-sender.js';
 
 export interface JobProcessorDeps {
-  readonly pool: ToolPool;
+  readonly runner: ToolRunner;
   readonly sendReply: SendReply;
   readonly workerId: string;
   readonly logger: Logger;
@@ -23,7 +23,7 @@ export interface ToolCallJobSummary {
  * throws, so BullMQ never retries a tool by itself. A job that comes back after its worker died runs again
  * only if the tool is read-only or idempotent; otherwise it fails with "worker lost".
  */
-export function createJobProcessor({ pool, sendReply, workerId, logger }: JobProcessorDeps) {
+export function createJobProcessor({ runner, sendReply, workerId, logger }: JobProcessorDeps) {
   return async (job: Job<ToolCallJobData>, _token?: string, signal?: AbortSignal): Promise<ToolCallJobSummary> => {
     const data = job.data;
     const jobId = job.id ?? '';
@@ -45,19 +45,8 @@ export function createJobProcessor({ pool, sendReply, workerId, logger }: JobPro
     sendQuietly({ type: 'started', jobId, workerId, attempt: job.attemptsStarted });
     const forwarder = createEventForwarder((event) => sendQuietly({ type: 'event', jobId, event }));
     const started = Date.now();
-    const outcome = await pool.run(
-      {
-        tool: data.tool,
-        isolation: data.isolation,
-        maxConcurrency: data.maxConcurrency,
-        target: data.target,
-        args: data.args,
-        requestId: data.requestId,
-        deadline: data.deadline,
-        timeoutMs: data.timeoutMs,
-      },
-      { signal, onEvent: forwarder.onEvent },
-    );
+    const { retryable: _retryable, replyTo: _replyTo, ...run } = data;
+    const outcome = await runner.run(run, { signal, onEvent: forwarder.onEvent });
     forwarder.flush();
     await sendReply(data.replyTo, { type: 'result', jobId, outcome });
     // The gateway logs every call with its outcome; this is the worker's side of it, for debugging.

@@ -50,8 +50,8 @@ describe('loadToolRegistry', () => {
       },
     );
     expect(tools.map((tool) => [tool.name, tool.target, tool.timeoutMs])).toEqual([
-      ['now', { module: 'clock.ts', exportName: 'now' }, 500],
-      ['shout', { module: 'text/words.mts', declaredTool: 'shout' }, 55_000],
+      ['now', { kind: 'plugin', handler: { module: 'clock.ts', exportName: 'now' } }, 500],
+      ['shout', { kind: 'plugin', handler: { module: 'text/words.mts', declaredTool: 'shout' } }, 55_000],
     ]);
     expect(tools[1]?.inputSchema).toEqual({ type: 'object' });
   });

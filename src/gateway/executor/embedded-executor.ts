@@ -1,15 +1,17 @@
 import { AppError } from '../../shared/errors.js';
-import type { ToolPool } from '../../shared/execution/tool-pool.js';
-import type { ToolExecutor } from './tool-executor.js';
+import type { ToolRunner } from '../../shared/execution/tool-runner.js';
+import { toolRunOf, type ToolExecutor } from './tool-executor.js';
 
 export interface EmbeddedExecutorOptions {
-  readonly pool: ToolPool;
+  readonly runner: ToolRunner;
+  /** Closes what the runner runs on (the thread pool). */
+  readonly close: () => Promise<void>;
   /** Calls waiting for or holding a thread beyond which new calls are refused (`max_queue_depth`). */
   readonly maxQueueDepth: number;
 }
 
-/** Runs tools in this process's thread pool: the default when no `REDIS_URL` is set. */
-export function createEmbeddedExecutor({ pool, maxQueueDepth }: EmbeddedExecutorOptions): ToolExecutor {
+/** Runs tools in this process (its thread pool): the default when no `REDIS_URL` is set. */
+export function createEmbeddedExecutor({ runner, close, maxQueueDepth }: EmbeddedExecutorOptions): ToolExecutor {
   let inFlight = 0;
   return {
     mode: 'embedded',
@@ -19,26 +21,13 @@ export function createEmbeddedExecutor({ pool, maxQueueDepth }: EmbeddedExecutor
       }
       inFlight += 1;
       try {
-        const { tool } = execution;
-        return await pool.run(
-          {
-            tool: tool.name,
-            isolation: tool.isolation,
-            maxConcurrency: tool.maxConcurrency,
-            target: tool.target,
-            args: execution.args,
-            requestId: execution.requestId,
-            deadline: execution.deadline,
-            timeoutMs: tool.timeoutMs,
-          },
-          hooks,
-        );
+        return await runner.run(toolRunOf(execution), hooks);
       } finally {
         inFlight -= 1;
       }
     },
     readiness: async () => ({ ready: true, detail: { mode: 'embedded', inFlight } }),
     canDeliverResults: () => true,
-    close: () => pool.close(),
+    close,
   };
 }

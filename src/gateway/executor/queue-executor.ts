@@ -5,7 +5,7 @@ import { AppError } from '../../shared/errors.js';
 import { callFailure, CANCELLED, timedOut, type CallOutcome } from '../../shared/execution/thread-protocol.js';
 import type { Logger } from '../../shared/logger.js';
 import { CALL_TOOL_JOB, queueKeys, WORKER_LOST_MESSAGE, type ToolCallJobData, type ToolCallReply } from '../../shared/queue/tool-call-job.js';
-import type { ExecutionHooks, ToolExecutor } from './tool-executor.js';
+import { toolRunOf, type ExecutionHooks, type ToolExecutor } from './tool-executor.js';
 import { startReplyReader } from './reply-reader.js';
 import { startWorkerMonitor, type QueueState } from './worker-monitor.js';
 
@@ -171,18 +171,7 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
         pending.set(jobId, { settle: finish, hooks, retryable, workerId: undefined, starts: 0, enqueuedAt: Date.now() });
       });
 
-      const data: ToolCallJobData = {
-        tool: tool.name,
-        target: tool.target,
-        args: execution.args,
-        requestId: execution.requestId,
-        deadline: execution.deadline,
-        timeoutMs: tool.timeoutMs,
-        isolation: tool.isolation,
-        maxConcurrency: tool.maxConcurrency,
-        retryable,
-        replyTo: deps.gatewayId,
-      };
+      const data: ToolCallJobData = { ...toolRunOf(execution), retryable, replyTo: deps.gatewayId };
       try {
         // attempts: 1 — BullMQ never reruns a tool by itself; only stall recovery does, under our rules.
         await queue.add(CALL_TOOL_JOB, data, { jobId, attempts: 1, removeOnComplete: true, removeOnFail: { age: 3600, count: 1000 } });

@@ -1,4 +1,5 @@
 import type { CallOutcome, ThreadEvent } from '../../shared/execution/thread-protocol.js';
+import type { ToolRun } from '../../shared/execution/tool-runner.js';
 import type { RegisteredTool } from '../../shared/plugins/tool-registry.js';
 
 /** One validated tool call, ready to run. */
@@ -8,6 +9,11 @@ export interface ToolExecution {
   readonly requestId: string;
   /** Epoch milliseconds, counted from the gateway's receipt of the call. */
   readonly deadline: number;
+}
+
+/** The call as a runner takes it, wherever it runs. */
+export function toolRunOf({ tool, args, requestId, deadline }: ToolExecution): ToolRun {
+  return { tool: tool.name, target: tool.target, isolation: tool.isolation, maxConcurrency: tool.maxConcurrency, args, requestId, deadline, timeoutMs: tool.timeoutMs };
 }
 
 export interface ExecutionHooks {

@@ -4,9 +4,10 @@ import { ConfigError, formatKeyPath } from '../config/config-error.js';
 import type { ToolgateConfig } from '../config/load-config.js';
 import { TOOL_NAME_PATTERN, toolAnnotationsSchema, toolIsolationSchema, type ToolAnnotations } from '../config/schema.js';
 import type { ToolIsolation } from '../execution/thread-placement.js';
+import type { ToolTarget } from '../execution/tool-runner.js';
 import { MAX_TIMER_MS } from '../config/settings.js';
 import type { ModuleDescription } from '../execution/thread-protocol.js';
-import { HandlerResolutionError, resolveHandler, type HandlerTarget } from './handler-target.js';
+import { HandlerResolutionError, resolveHandler } from './handler-target.js';
 import { listPluginModules } from './plugin-modules.js';
 
 /** A tool the gateway serves, from `mcp_tools` or declared by a plugin module. */
@@ -19,7 +20,7 @@ export interface RegisteredTool {
   readonly isolation: ToolIsolation;
   /** Calls in flight per process at most; none means no cap beyond the pool's. */
   readonly maxConcurrency: number | undefined;
-  readonly target: HandlerTarget;
+  readonly target: ToolTarget;
   /** Where it was declared, for messages: `config/config.yaml mcp_tools[0]` or `plugins/x.ts tools[1]`. */
   readonly origin: string;
 }
@@ -72,7 +73,7 @@ export async function loadToolRegistry({ config, describe }: LoadToolRegistryOpt
         timeoutMs: entry.timeout_ms ?? config.settings.tool_timeout_ms,
         isolation: entry.isolation ?? 'shared',
         maxConcurrency: entry.max_concurrency,
-        target,
+        target: { kind: 'plugin', handler: target },
         origin,
       });
     } catch (error) {
@@ -98,7 +99,7 @@ export async function loadToolRegistry({ config, describe }: LoadToolRegistryOpt
         timeoutMs: tool.timeoutMs ?? config.settings.tool_timeout_ms,
         isolation: tool.isolation ?? 'shared',
         maxConcurrency: tool.maxConcurrency,
-        target: { module: description.module, declaredTool: tool.name },
+        target: { kind: 'plugin', handler: { module: description.module, declaredTool: tool.name } },
         origin,
       });
     });

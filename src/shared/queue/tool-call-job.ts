@@ -1,28 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CallOutcome, ThreadEvent } from '../execution/thread-protocol.js';
-import type { ToolIsolation } from '../execution/thread-placement.js';
-import type { HandlerTarget } from '../plugins/handler-target.js';
+import type { ToolRun } from '../execution/tool-runner.js';
 
 /** The BullMQ queue every tool call goes through. */
 export const CALL_TOOL_QUEUE = 'call_tool';
 export const CALL_TOOL_JOB = 'call_tool';
 
 /**
- * What the gateway puts on the queue. Self-contained: a worker needs no tool registry, only its plugins
- * folder, and checks `target` stays inside it.
+ * What the gateway puts on the queue: the call itself, as a runner takes it, and where to reply.
+ * Self-contained: a worker needs no tool registry, only its plugins folder (and checks a plugin target
+ * stays inside it).
  */
-export interface ToolCallJobData {
-  readonly tool: string;
-  readonly target: HandlerTarget;
-  readonly args: Record<string, unknown>;
-  readonly requestId: string;
-  /** Epoch milliseconds (gateway clock: keep hosts NTP-synced). A job not started by then is not run. */
-  readonly deadline: number;
-  readonly timeoutMs: number;
-  readonly isolation: ToolIsolation;
-  /** `max_concurrency`: enforced per worker process. */
-  readonly maxConcurrency: number | undefined;
+export interface ToolCallJobData extends ToolRun {
   /** The tool is `readOnlyHint` or `idempotentHint`: safe to run again after a worker died mid-call. */
   readonly retryable: boolean;
   /** The gateway waiting for the answer; names its reply list. */
