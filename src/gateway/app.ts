@@ -17,6 +17,7 @@ import type { SessionStore } from './mcp/session-store.js';
 import { mountStreamableRoutes } from './mcp/streamable-routes.js';
 import { mountToolRoutes } from './rest/tool-routes.js';
 import type { ToolCatalog } from './tools/tool-catalog.js';
+import type { UpstreamHealth } from './tools/upstream-feed.js';
 import type { ToolInvoker } from './tools/tool-invoker.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { ModelRouter } from '../shared/llm/model-router.js';
@@ -30,6 +31,8 @@ export interface AppDeps {
   /** The address the server binds; loopback turns on the Host check. */
   readonly bindHost: string;
   readonly catalog: ToolCatalog;
+  /** Each upstream MCP server's state, for `GET /v1/mcp/server/health`. */
+  readonly upstreamHealth: () => readonly UpstreamHealth[];
   readonly invoker: ToolInvoker;
   readonly executor: ToolExecutor;
   readonly sessions: SessionStore;
@@ -58,7 +61,7 @@ export function createApp(deps: AppDeps): Express {
   const serverDeps: McpServerDeps = { catalog: deps.catalog, invoker: deps.invoker, logger: deps.logger, version: deps.version };
   const routes = express.Router();
   routes.get('/metrics', deps.metrics.handler);
-  mountToolRoutes(routes, { catalog: deps.catalog, invoker: deps.invoker });
+  mountToolRoutes(routes, { catalog: deps.catalog, invoker: deps.invoker, upstreamHealth: deps.upstreamHealth });
   mountChatRoutes(routes, { router: deps.models, logger: deps.logger, metrics: deps.metrics });
   mountEmbeddingRoutes(routes, { router: deps.models, logger: deps.logger, metrics: deps.metrics });
   mountLegacySseRoutes(routes, { sessions: deps.sessions, serverDeps });

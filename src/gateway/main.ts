@@ -5,6 +5,10 @@ import { loadConfig, type ToolgateConfig } from '../shared/config/load-config.js
 import type { RuntimeEnv } from '../shared/config/runtime-env.js';
 import { createToolPool, toolPoolOptions, type ToolPool } from '../shared/execution/tool-pool.js';
 import { createToolRunner } from '../shared/execution/tool-runner.js';
+import { startListingReader } from '../shared/queue/upstream-listings.js';
+import { startUpstreamDiscovery } from '../shared/upstream/upstream-discovery.js';
+import { createUpstreamServers } from '../shared/upstream/upstream-servers.js';
+import { createUpstreamFeed, type UpstreamFeed } from './tools/upstream-feed.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { packageVersion } from '../shared/package-version.js';
 import { loadToolRegistry } from '../shared/plugins/tool-registry.js';
@@ -24,15 +28,31 @@ import { createToolInvoker } from './tools/tool-invoker.js';
 /** How long shutdown waits for in-flight calls beyond the longest tool deadline. */
 const SHUTDOWN_MARGIN_MS = 5_000;
 
-/** Embedded mode runs tools in this process's pool; queue mode hands them to workers through Redis. */
-async function createExecutor(config: ToolgateConfig, pool: ToolPool, logger: Logger): Promise<{ executor: ToolExecutor; queueGauges?: () => QueueGauges }> {
+/** How long startup waits for the upstream servers' first listings before it listens without them. */
+const FIRST_LISTING_WAIT_MS = 5_000;
+
+/**
+ * Embedded mode runs tools in this process (its pool, its upstream connections); queue mode hands them to
+ * workers through Redis, and learns the upstream servers' tools from the workers' listings there: the
+ * gateway never connects to an upstream server itself, so it never starts a stdio server.
+ */
+async function createExecutor(config: ToolgateConfig, pool: ToolPool, feed: UpstreamFeed, logger: Logger): Promise<{ executor: ToolExecutor; queueGauges?: () => QueueGauges }> {
   const { redisUrl, queuePrefix } = config.runtime;
+  const servers = config.upstreamServers;
   if (redisUrl === undefined) {
-    return { executor: createEmbeddedExecutor({ runner: createToolRunner({ pool }), close: () => pool.close(), maxQueueDepth: config.settings.max_queue_depth }) };
+    const upstreams = createUpstreamServers(servers, logger, config.settings.max_result_bytes);
+    const discovery = startUpstreamDiscovery({ servers, listTools: upstreams.listTools, onListing: feed.apply, logger });
+    await Promise.race([discovery.firstLook, new Promise((resolve) => setTimeout(resolve, FIRST_LISTING_WAIT_MS).unref())]);
+    const close = async () => {
+      discovery.stop();
+      await Promise.all([pool.close(), upstreams.close()]);
+    };
+    return { executor: createEmbeddedExecutor({ runner: createToolRunner({ pool, upstreams }), close, maxQueueDepth: config.settings.max_queue_depth }) };
   }
   // The gateway only enqueues: its pool was needed to read the plugins, not to run them.
   await pool.close();
   const redis = createRedisConnection(redisUrl, 'commands', logger);
+  const listings = startListingReader({ redis, prefix: queuePrefix, servers: servers.map((server) => server.name), onListing: feed.apply, logger });
   const queue = new Queue<ToolCallJobData>(CALL_TOOL_QUEUE, { connection: redis, prefix: queuePrefix });
   queue.on('error', logQueueErrors(logger, 'queue'));
   const executor = await startQueueExecutor({
@@ -43,6 +63,7 @@ async function createExecutor(config: ToolgateConfig, pool: ToolPool, logger: Lo
     gatewayId: newInstanceId(),
     maxQueueDepth: config.settings.max_queue_depth,
     logger,
+    onClose: () => listings.stop(),
   });
   return { executor, queueGauges: () => ({ queueDepth: executor.queueState.depth, liveWorkers: executor.queueState.liveWorkers.size }) };
 }
@@ -71,16 +92,21 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
   const pool = createToolPool(toolPoolOptions(config, logger, (tool) => metrics.recordAbandonedCall(tool)));
   let catalog;
   try {
-    catalog = createToolCatalog(await loadToolRegistry({ config, describe: pool.describe }));
+    catalog = createToolCatalog(await loadToolRegistry({ config, describe: pool.describe }), { onProblem: (message) => logger.warn(message) });
   } catch (error) {
     await pool.close();
     throw error;
   }
   const models = createModelRouter(config.models, config.env, config.routing);
   for (const warning of models.warnings) logger.warn(warning);
-  const { executor, queueGauges } = await createExecutor(config, pool, logger);
+  const feed = createUpstreamFeed({ catalog, servers: config.upstreamServers, separator: settings.tool_prefix_separator, defaultTimeoutMs: settings.tool_timeout_ms, logger });
+  const { executor, queueGauges } = await createExecutor(config, pool, feed, logger);
   const metrics = createGatewayMetrics({ queueGauges });
   const sessions = createSessionStore({ idleMs: settings.session_idle_ms });
+  // Clients that follow the list (it changes as upstream servers come and go) hear of every change.
+  catalog.onChange(() => {
+    for (const session of sessions.all()) session.server.sendToolListChanged().catch(() => {});
+  });
   const invoker = createToolInvoker({ catalog, executor, logger, onCallFinished: metrics.recordToolCall });
   const app = createApp({
     logger,
@@ -88,6 +114,7 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     masterKey: config.masterKey,
     bindHost: runtime.host,
     catalog,
+    upstreamHealth: feed.health,
     invoker,
     executor,
     sessions,

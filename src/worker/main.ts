@@ -2,6 +2,9 @@ import { loadConfig } from '../shared/config/load-config.js';
 import type { RuntimeEnv } from '../shared/config/runtime-env.js';
 import { createToolPool, toolPoolOptions } from '../shared/execution/tool-pool.js';
 import { createToolRunner } from '../shared/execution/tool-runner.js';
+import { publishListing } from '../shared/queue/upstream-listings.js';
+import { startUpstreamDiscovery } from '../shared/upstream/upstream-discovery.js';
+import { createUpstreamServers } from '../shared/upstream/upstream-servers.js';
 import { createLogger } from '../shared/logger.js';
 import { createRedisConnection, logQueueErrors } from '../shared/queue/redis-connection.js';
 import { CALL_TOOL_QUEUE, newInstanceId, queueKeys, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
@@ -34,7 +37,15 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
   const pool = createToolPool(toolPoolOptions(config, logger));
   const commands = createRedisConnection(runtime.redisUrl, 'commands', logger);
   const subscriber = createRedisConnection(runtime.redisUrl, 'subscriber', logger);
-  const processJob = createJobProcessor({ runner: createToolRunner({ pool }), sendReply: createReplySender(commands, runtime.queuePrefix), workerId, logger });
+  // Workers own the upstream connections; the gateways learn the servers' tools from their listings.
+  const upstreams = createUpstreamServers(config.upstreamServers, logger, settings.max_result_bytes);
+  const discovery = startUpstreamDiscovery({
+    servers: config.upstreamServers,
+    listTools: upstreams.listTools,
+    onListing: (listing) => void publishListing(commands, runtime.queuePrefix, listing).catch((error: unknown) => logger.debug({ err: error }, 'could not publish an upstream listing')),
+    logger,
+  });
+  const processJob = createJobProcessor({ runner: createToolRunner({ pool, upstreams }), sendReply: createReplySender(commands, runtime.queuePrefix), workerId, logger });
   // Shutdown waits for the latest deadline among the calls running now (plugin-declared tools included),
   // whether or not Redis has heard that the others finished.
   const runningDeadlines = new Map<string, number>();
@@ -98,7 +109,8 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
     await intake.stop();
     await worker.close();
     await heartbeat.stop();
-    await Promise.all([pool.close(), subscriber.quit().catch(() => {}), commands.quit().catch(() => {})]);
+    discovery.stop();
+    await Promise.all([pool.close(), upstreams.close(), subscriber.quit().catch(() => {}), commands.quit().catch(() => {})]);
     logger.info('stopped');
     process.exit(0);
   };

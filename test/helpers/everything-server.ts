@@ -12,9 +12,9 @@ export interface EverythingHttpServer {
   stop(): Promise<void>;
 }
 
-/** Starts it over `sse` or `streamableHttp` on a free port, resolving once it listens. */
-export async function startEverythingServer(mode: 'sse' | 'streamableHttp'): Promise<EverythingHttpServer> {
-  const port = await freePort();
+/** Starts it over `sse` or `streamableHttp` on `port` (a free one by default), resolving once it listens. */
+export async function startEverythingServer(mode: 'sse' | 'streamableHttp', port?: number): Promise<EverythingHttpServer> {
+  port ??= await freePort();
   const child = spawn(process.execPath, [EVERYTHING_BIN, mode], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     let output = '';

@@ -40,6 +40,8 @@ export interface QueueExecutorDeps {
   readonly gatewayId: string;
   readonly maxQueueDepth: number;
   readonly logger: Logger;
+  /** Runs first when the executor closes (stops what reads Redis beside it). */
+  readonly onClose?: () => void;
 }
 
 export interface QueueExecutor extends ToolExecutor {
@@ -196,6 +198,7 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
     },
 
     async close() {
+      deps.onClose?.();
       monitor.stop();
       for (const call of pending.values()) call.settle(callFailure('cancelled', 'gateway shutting down'));
       await reader.stop();

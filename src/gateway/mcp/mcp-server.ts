@@ -53,7 +53,7 @@ function protocolError(code: number, message: string): Error {
 
 /** A low-level MCP `Server` for one session: `tools/list`, `tools/call` and `logging/setLevel`. */
 export function createSessionServer(deps: McpServerDeps, session: SessionState, hooks: SessionServerHooks = {}): Server {
-  const server = new Server({ name: 'toolgate', version: deps.version }, { capabilities: { tools: { listChanged: false }, logging: {} } });
+  const server = new Server({ name: 'toolgate', version: deps.version }, { capabilities: { tools: { listChanged: true }, logging: {} } });
 
   server.setRequestHandler(SetLevelRequestSchema, (request) => {
     session.logLevel = request.params.level;

@@ -16,6 +16,8 @@ export interface SessionStore {
   /** Removes and closes a session (idempotent). */
   close(id: string): Promise<void>;
   closeAll(): Promise<void>;
+  /** Every open session. */
+  all(): McpSession[];
   readonly size: number;
 }
 
@@ -53,6 +55,7 @@ export function createSessionStore(options: { idleMs: number }): SessionStore {
       clearInterval(sweep);
       await Promise.all([...sessions.keys()].map(close));
     },
+    all: () => [...sessions.values()].map((entry) => entry.session),
     get size() {
       return sessions.size;
     },

@@ -3,10 +3,12 @@ import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import { requestIdOf } from '../http/request-id.js';
 import type { ToolCatalog } from '../tools/tool-catalog.js';
+import type { UpstreamHealth } from '../tools/upstream-feed.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
 
 export interface ToolRoutesDeps {
   readonly catalog: ToolCatalog;
+  readonly upstreamHealth: () => readonly UpstreamHealth[];
   readonly invoker: ToolInvoker;
 }
 
@@ -14,7 +16,11 @@ export interface ToolRoutesDeps {
  * LiteLLM's REST tool routes: list (`{ tools, error, message }`, the `/mcp-rest` shape) and call
  * (`{ name, arguments }` → `CallToolResult`; unknown tool 404, missing name 400, bad arguments 200 isError).
  */
-export function mountToolRoutes(router: Router, { catalog, invoker }: ToolRoutesDeps): void {
+export function mountToolRoutes(router: Router, { catalog, invoker, upstreamHealth }: ToolRoutesDeps): void {
+  // LiteLLM's route: each upstream MCP server's status, last error, tools and latency.
+  router.get('/v1/mcp/server/health', (_req, res) => {
+    res.json({ servers: upstreamHealth() });
+  });
   router.get(['/mcp/list_tools', '/mcp/tools/list', '/mcp-rest/tools/list'], (_req, res) => {
     res.json({
       tools: catalog.mcpTools.map(({ name, description, inputSchema }) => ({ name, description, inputSchema })),

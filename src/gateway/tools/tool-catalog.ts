@@ -16,8 +16,16 @@ export interface CatalogTool extends RegisteredTool {
 export interface ToolCatalog {
   get(name: string): CatalogTool | undefined;
   readonly tools: readonly CatalogTool[];
-  /** `tools/list`'s answer: every schema exactly as configured. Built once. */
+  /** `tools/list`'s answer: every schema exactly as configured or listed upstream. Rebuilt on change. */
   readonly mcpTools: readonly Tool[];
+  /**
+   * Replaces the tools one upstream server contributes (none while it is unreachable). A name already
+   * taken (by a local tool or another server) keeps its first owner; the later tool is left out and
+   * reported. Returns the names left out.
+   */
+  setUpstreamTools(server: string, tools: readonly RegisteredTool[]): string[];
+  /** Calls `listener` after every change to the list. */
+  onChange(listener: () => void): () => void;
 }
 
 function createValidators() {
@@ -33,36 +41,87 @@ function createValidators() {
   };
 }
 
+function toMcpTool(tool: CatalogTool): Tool {
+  return {
+    name: tool.name,
+    description: tool.description,
+    inputSchema: tool.inputSchema as Tool['inputSchema'],
+    ...(tool.annotations && { annotations: tool.annotations }),
+  };
+}
+
 /**
- * Compiles each tool's input schema once, in the dialect its `$schema` names (draft-07 or 2020-12).
- * A schema that does not compile stops startup, naming the tool.
+ * Compiles each tool's input schema once, in the dialect its `$schema` names (draft-07 or 2020-12). A
+ * local schema that does not compile stops startup, naming the tool; an upstream one is served without
+ * validation (the upstream validates its own arguments) and reported.
  */
-export function createToolCatalog(registered: readonly RegisteredTool[]): ToolCatalog {
+export function createToolCatalog(registered: readonly RegisteredTool[], options: { onProblem?: (message: string) => void } = {}): ToolCatalog {
   const validatorFor = createValidators();
-  const problems: string[] = [];
-  const byName = new Map<string, CatalogTool>();
-  for (const tool of registered) {
-    let compiled: ValidateFunction;
+  const compile = (tool: RegisteredTool): CatalogTool | string => {
     try {
-      compiled = validatorFor(tool.inputSchema).compile(tool.inputSchema);
+      const ajv = validatorFor(tool.inputSchema);
+      const compiled: ValidateFunction = ajv.compile(tool.inputSchema);
+      const validate = (args: Record<string, unknown>) => (compiled(args) ? undefined : ajv.errorsText(compiled.errors, { dataVar: 'arguments', separator: '; ' }));
+      return Object.freeze({ ...tool, validate });
     } catch (error) {
-      problems.push(`${tool.origin}: input_schema does not compile: ${(error as Error).message}`);
-      continue;
+      return `${tool.origin}: input_schema does not compile: ${(error as Error).message}`;
     }
-    const ajv = validatorFor(tool.inputSchema);
-    const validate = (args: Record<string, unknown>) =>
-      compiled(args) ? undefined : ajv.errorsText(compiled.errors, { dataVar: 'arguments', separator: '; ' });
-    byName.set(tool.name, Object.freeze({ ...tool, validate }));
+  };
+
+  const local = new Map<string, CatalogTool>();
+  const problems: string[] = [];
+  for (const tool of registered) {
+    const compiled = compile(tool);
+    if (typeof compiled === 'string') problems.push(compiled);
+    else local.set(tool.name, compiled);
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  const tools = [...byName.values()];
-  const mcpTools = tools.map(
-    (tool): Tool => ({
-      name: tool.name,
-      description: tool.description,
-      inputSchema: tool.inputSchema as Tool['inputSchema'],
-      ...(tool.annotations && { annotations: tool.annotations }),
-    }),
-  );
-  return { get: (name) => byName.get(name), tools, mcpTools };
+
+  const upstream = new Map<string, CatalogTool[]>();
+  const listeners = new Set<() => void>();
+  let byName = new Map(local);
+  let mcpTools: readonly Tool[] = [...byName.values()].map(toMcpTool);
+
+  return {
+    get: (name) => byName.get(name),
+    get tools() {
+      return [...byName.values()];
+    },
+    get mcpTools() {
+      return mcpTools;
+    },
+    setUpstreamTools(server, tools) {
+      upstream.set(
+        server,
+        tools.map((tool) => {
+          const compiled = compile(tool);
+          if (typeof compiled !== 'string') return compiled;
+          options.onProblem?.(`${compiled}; served without argument validation`);
+          return Object.freeze({ ...tool, validate: () => undefined });
+        }),
+      );
+      const next = new Map(local);
+      const excluded: string[] = [];
+      for (const serverTools of upstream.values()) {
+        for (const tool of serverTools) {
+          const owner = next.get(tool.name);
+          if (owner) {
+            excluded.push(tool.name);
+            options.onProblem?.(`tool name "${tool.name}" from ${tool.origin} is taken by ${owner.origin}; left out`);
+          } else next.set(tool.name, tool);
+        }
+      }
+      const nextMcpTools = [...next.values()].map(toMcpTool);
+      // A refresh that lists the same tools is no change for clients.
+      const changed = JSON.stringify(nextMcpTools) !== JSON.stringify(mcpTools);
+      byName = next;
+      mcpTools = nextMcpTools;
+      if (changed) for (const listener of listeners) listener();
+      return excluded;
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
 }

@@ -14,7 +14,7 @@ export interface InvokeOptions extends ExecutionHooks {
 }
 
 /** How a finished call went, for logs and metrics. */
-export type CallOutcomeLabel = 'success' | 'tool_error' | 'invalid_arguments' | 'timeout' | 'crashed' | 'cancelled' | 'worker_lost' | 'load_error';
+export type CallOutcomeLabel = 'success' | 'tool_error' | 'invalid_arguments' | 'timeout' | 'crashed' | 'cancelled' | 'worker_lost' | 'load_error' | 'upstream_error';
 
 export interface ToolInvoker {
   /**

@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, formatKeyPath } from './config-error.js';
 import { readRuntimeEnv, type RuntimeEnv } from './runtime-env.js';
+import { parseMcpServers, type UpstreamServerConfig } from './mcp-servers.js';
 import { parseRoutingSettings, type RoutingSettings } from './routing-settings.js';
 import { configFileSchema, DEPLOYMENT_DEFAULT_PARAMS, knownKeys, type ConfigFile, type McpToolEntry } from './schema.js';
 import { parseConfigValue, resolveConfigValue, type ConfigValue, type EnvSnapshot } from './secret.js';
@@ -48,6 +49,8 @@ export interface ToolgateConfig {
   readonly masterKey: string | undefined;
   readonly masterKeySource: MasterKeySource | undefined;
   readonly routing: RoutingSettings;
+  /** `mcp_servers`, in config order. */
+  readonly upstreamServers: readonly UpstreamServerConfig[];
   readonly settings: ToolgateSettings;
   /** The environment as it was at load, with `environment_variables` applied. */
   readonly env: EnvSnapshot;
@@ -163,7 +166,9 @@ export function loadConfig(options: LoadConfigOptions = {}): ToolgateConfig {
   }
 
   const routing = parseRoutingSettings(file, data);
-  if (routing.problems.length > 0) throw new ConfigError(routing.problems);
+  const upstream = parseMcpServers(file, data.mcp_servers, env);
+  const problems = [...routing.problems, ...upstream.problems];
+  if (problems.length > 0) throw new ConfigError(problems);
 
   return Object.freeze({
     file,
@@ -173,8 +178,9 @@ export function loadConfig(options: LoadConfigOptions = {}): ToolgateConfig {
     masterKey,
     masterKeySource,
     routing: routing.routing,
+    upstreamServers: Object.freeze(upstream.servers),
     settings: Object.freeze(data.toolgate_settings),
     env,
-    warnings: Object.freeze([...unknownKeyWarnings(file, data), ...routing.warnings]),
+    warnings: Object.freeze([...unknownKeyWarnings(file, data), ...routing.warnings, ...upstream.warnings]),
   });
 }

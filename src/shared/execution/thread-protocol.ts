@@ -57,7 +57,7 @@ export interface DescribeTask {
 export type ThreadTask = CallTask | DescribeTask;
 
 /** Why a call failed, as data: errors lose their class crossing threads and queues. */
-export type FailureKind = 'handler_error' | 'timeout' | 'crashed' | 'cancelled' | 'worker_lost' | 'load_error';
+export type FailureKind = 'handler_error' | 'timeout' | 'crashed' | 'cancelled' | 'worker_lost' | 'load_error' | 'upstream_error';
 
 /** What comes back from a call, across the thread and queue boundaries alike. */
 export type CallOutcome =

@@ -1,10 +1,14 @@
 import type { HandlerTarget } from '../plugins/handler-target.js';
+import type { UpstreamServers } from '../upstream/upstream-servers.js';
 import type { ToolIsolation } from './thread-placement.js';
 import type { CallOutcome } from './thread-protocol.js';
 import type { PoolCallHooks, ToolPool } from './tool-pool.js';
 
-/** What runs a tool: a plugin handler in a pool thread. */
-export type ToolTarget = { readonly kind: 'plugin'; readonly handler: HandlerTarget };
+/** What runs a tool: a plugin handler in a pool thread, or a tool of an upstream MCP server. */
+export type ToolTarget =
+  | { readonly kind: 'plugin'; readonly handler: HandlerTarget }
+  /** `tool` is the upstream's own name for it. */
+  | { readonly kind: 'upstream'; readonly server: string; readonly tool: string };
 
 /** One call, as an executor hands it to a runner: the same in embedded mode and on a worker. */
 export interface ToolRun {
@@ -24,9 +28,16 @@ export interface ToolRunner {
   run(run: ToolRun, hooks?: PoolCallHooks): Promise<CallOutcome>;
 }
 
-/** Runs calls where their target says. */
-export function createToolRunner({ pool }: { pool: ToolPool }): ToolRunner {
+/**
+ * Runs calls where their target says: plugins in the thread pool; upstream tools on this process's event
+ * loop (they are I/O and never wait behind plugin threads, SPEC §3a).
+ */
+export function createToolRunner({ pool, upstreams }: { pool: ToolPool; upstreams: UpstreamServers }): ToolRunner {
   return {
-    run: (run, hooks) => pool.run({ ...run, target: run.target.handler }, hooks),
+    run(run, hooks) {
+      const { target } = run;
+      if (target.kind === 'plugin') return pool.run({ ...run, target: target.handler }, hooks);
+      return upstreams.call(target.server, { tool: target.tool, args: run.args, deadline: run.deadline, timeoutMs: run.timeoutMs }, hooks);
+    },
   };
 }

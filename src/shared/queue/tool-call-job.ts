@@ -41,6 +41,8 @@ export function queueKeys(prefix: string) {
     workers: `${prefix}:tg:workers`,
     /** Per-worker heartbeat with a TTL: present while the worker is alive. */
     heartbeat: (workerId: string) => `${prefix}:tg:heartbeat:${workerId}`,
+    /** The latest listing of an upstream MCP server, written by the workers that connect to it. */
+    upstreamListing: (server: string) => `${prefix}:tg:upstream:${server}`,
   };
 }
 

@@ -1,0 +1,83 @@
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { UpstreamServerConfig } from '../config/mcp-servers.js';
+import { messageOf } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+/** What one look at an upstream server found: its tools, or why there are none. */
+export interface UpstreamListing {
+  readonly server: string;
+  /** Upstream names and schemas; undefined when the server could not be listed. */
+  readonly tools: readonly Tool[] | undefined;
+  readonly error: string | undefined;
+  /** Epoch ms of the look. */
+  readonly at: number;
+  readonly latencyMs: number | undefined;
+}
+
+export interface UpstreamDiscovery {
+  /** Resolves once every server has been looked at once (or has failed to answer). */
+  readonly firstLook: Promise<void>;
+  stop(): void;
+}
+
+/** A listed server is looked at again this often; its list may have changed. */
+export const UPSTREAM_REFRESH_MS = 30_000;
+/** A server that could not be listed is tried again after this, doubling up to the refresh interval. */
+const RETRY_BASE_MS = 1_000;
+const LIST_TIMEOUT_MS = 10_000;
+
+/**
+ * Lists every available upstream server now and then: every `UPSTREAM_REFRESH_MS` while it answers, with
+ * backoff while it does not. An unavailable server (an auth type not served, say) is reported once and
+ * never contacted. Nothing here throws: a server that is down only contributes no tools.
+ */
+export function startUpstreamDiscovery(options: {
+  readonly servers: readonly UpstreamServerConfig[];
+  readonly listTools: (server: string, timeoutMs: number) => Promise<Tool[]>;
+  readonly onListing: (listing: UpstreamListing) => void;
+  readonly logger: Logger;
+}): UpstreamDiscovery {
+  const timers = new Set<NodeJS.Timeout>();
+  let stopped = false;
+
+  const look = async (server: UpstreamServerConfig, failures: number): Promise<void> => {
+    if (stopped) return;
+    const started = Date.now();
+    let next: number;
+    try {
+      const tools = await options.listTools(server.name, LIST_TIMEOUT_MS);
+      options.onListing({ server: server.name, tools, error: undefined, at: Date.now(), latencyMs: Date.now() - started });
+      if (failures > 0) options.logger.info({ server: server.name, tools: tools.length }, 'upstream server listed again');
+      failures = 0;
+      next = UPSTREAM_REFRESH_MS;
+    } catch (error) {
+      if (failures === 0) options.logger.warn({ server: server.name, err: messageOf(error) }, 'upstream server could not be listed; retrying with backoff');
+      options.onListing({ server: server.name, tools: undefined, error: messageOf(error), at: Date.now(), latencyMs: undefined });
+      failures += 1;
+      next = Math.min(RETRY_BASE_MS * 2 ** (failures - 1), UPSTREAM_REFRESH_MS);
+    }
+    if (stopped) return;
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      void look(server, failures);
+    }, next);
+    timer.unref();
+    timers.add(timer);
+  };
+
+  const firstLook = Promise.all(
+    options.servers.map((server) => {
+      if (server.unavailable === undefined) return look(server, 0);
+      options.onListing({ server: server.name, tools: undefined, error: server.unavailable, at: Date.now(), latencyMs: undefined });
+      return Promise.resolve();
+    }),
+  ).then(() => undefined);
+
+  return {
+    firstLook,
+    stop() {
+      stopped = true;
+      for (const timer of timers) clearTimeout(timer);
+    },
+  };
+}

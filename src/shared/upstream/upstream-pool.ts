@@ -1,0 +1,191 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { getDefaultEnvironment, type StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { CallToolResultSchema, ErrorCode, McpError, ProgressNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { UpstreamServerConfig } from '../config/mcp-servers.js';
+import { messageOf } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { listAllTools } from '../mcp/list-tools.js';
+import { isAlive, killAndWait, processTree } from '../mcp/process-tree.js';
+import { openTransport, type McpTransportSpec } from '../mcp/transports.js';
+import { packageVersion } from '../package-version.js';
+import { callFailure, CANCELLED, timedOut, type CallOutcome, type ThreadEvent } from '../execution/thread-protocol.js';
+import { limitResultSize } from '../tool-result.js';
+
+/** A connection unused this long is closed (a stdio child is ended); the next call opens another. */
+const IDLE_CLOSE_MS = 60_000;
+/** Waits between failed attempts to connect: doubling from this, up to the cap. */
+const RECONNECT_BASE_MS = 500;
+const RECONNECT_MAX_MS = 30_000;
+const CONNECT_TIMEOUT_MS = 30_000;
+
+export interface UpstreamCall {
+  readonly tool: string;
+  readonly args: Record<string, unknown>;
+  readonly deadline: number;
+  readonly timeoutMs: number;
+}
+
+export interface UpstreamCallHooks {
+  /** Cancels the call; the upstream receives `notifications/cancelled`. */
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: ThreadEvent) => void;
+}
+
+/** The connections to one upstream server in this process. */
+export interface UpstreamPool {
+  call(call: UpstreamCall, hooks?: UpstreamCallHooks): Promise<CallOutcome>;
+  listTools(timeoutMs: number): Promise<Tool[]>;
+  /** Connections open now (stdio: children alive). */
+  readonly openConnections: number;
+  close(): Promise<void>;
+}
+
+interface Connection {
+  readonly client: Client;
+  readonly pid: number | undefined;
+  inFlight: number;
+  closed: boolean;
+  idleTimer: NodeJS.Timeout | undefined;
+}
+
+function transportSpec(server: UpstreamServerConfig): McpTransportSpec {
+  const { transport } = server;
+  // A stdio server gets the SDK's safe subset of this process's environment plus its own `env`.
+  if (transport.kind === 'stdio') return { kind: 'stdio', command: transport.command, args: transport.args, env: { ...getDefaultEnvironment(), ...transport.env } };
+  return { kind: transport.kind, url: new URL(transport.url), headers: { ...transport.headers } };
+}
+
+/**
+ * Up to `max_connections` connections to one server, opened when calls need them (a call shares the
+ * least busy one once all are busy and the cap is reached: MCP multiplexes requests), closed when idle,
+ * reopened with backoff after failures. A connection that dies fails its calls in flight, naming the
+ * server; a stdio child is always ended with its whole process tree.
+ */
+export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger, maxResultBytes: number): UpstreamPool {
+  const connections = new Set<Connection>();
+  let opening: Promise<Connection> | undefined;
+  let failures = 0;
+  let retryAt = 0;
+  let closing = false;
+  // Progress is routed by our own tokens rather than the SDK's `onprogress`: the SDK forgets a call's
+  // progress handler the moment its result arrives, and a stdio server that writes its last progress
+  // notification and the result together would lose that notification (it is dispatched a microtask
+  // later). Here a call's route lives until a turn after its result.
+  const progressRoutes = new Map<string, (event: ThreadEvent) => void>();
+  let nextToken = 0;
+  const named = (message: string) => `upstream server "${server.name}": ${message}`;
+
+  const closeConnection = async (connection: Connection) => {
+    if (connection.closed) return;
+    connection.closed = true;
+    connections.delete(connection);
+    clearTimeout(connection.idleTimer);
+    // Snapshot the child's own children first: once it exits they are re-parented and out of sight.
+    const tree = connection.pid === undefined ? [] : processTree(connection.pid);
+    await connection.client.close().catch(() => {});
+    const survivors = tree.filter(isAlive);
+    if (survivors.length > 0) await killAndWait(survivors);
+  };
+
+  const open = async (): Promise<Connection> => {
+    const wait = retryAt - Date.now();
+    if (wait > 0) throw new Error(named(`unavailable after ${failures} failed connection attempts; retrying in ${Math.ceil(wait / 1000)} s`));
+    const client = new Client({ name: 'toolgate', version: packageVersion });
+    const transport = openTransport(transportSpec(server));
+    try {
+      await client.connect(transport, { timeout: CONNECT_TIMEOUT_MS });
+    } catch (error) {
+      failures += 1;
+      retryAt = Date.now() + Math.min(RECONNECT_BASE_MS * 2 ** (failures - 1), RECONNECT_MAX_MS);
+      await client.close().catch(() => {});
+      throw new Error(named(`could not connect: ${messageOf(error)}`), { cause: error });
+    }
+    failures = 0;
+    const pid = server.transport.kind === 'stdio' ? ((transport as StdioClientTransport).pid ?? undefined) : undefined;
+    const connection: Connection = { client, pid, inFlight: 0, closed: false, idleTimer: undefined };
+    client.setNotificationHandler(ProgressNotificationSchema, ({ params }) => {
+      progressRoutes.get(String(params.progressToken))?.({ type: 'progress', progress: params.progress, total: params.total, message: params.message });
+    });
+    client.onclose = () => {
+      if (!connection.closed && !closing) logger.warn({ server: server.name, pid }, 'upstream connection closed');
+      void closeConnection(connection);
+    };
+    connections.add(connection);
+    logger.info({ server: server.name, transport: server.transport.kind, pid, open: connections.size }, 'upstream connection opened');
+    return connection;
+  };
+
+  const acquire = async (): Promise<Connection> => {
+    if (closing) throw new Error(named('shutting down'));
+    const live = [...connections].filter((connection) => !connection.closed);
+    const leastBusy = live.sort((a, b) => a.inFlight - b.inFlight)[0];
+    if (leastBusy && (leastBusy.inFlight === 0 || live.length + (opening ? 1 : 0) >= server.maxConnections)) return leastBusy;
+    // One connection opens at a time, so a burst does not start a crowd of children at once.
+    opening ??= open().finally(() => (opening = undefined));
+    return opening;
+  };
+
+  const release = (connection: Connection) => {
+    connection.inFlight -= 1;
+    if (connection.inFlight > 0 || connection.closed) return;
+    clearTimeout(connection.idleTimer);
+    connection.idleTimer = setTimeout(() => void closeConnection(connection), IDLE_CLOSE_MS);
+    connection.idleTimer.unref();
+  };
+
+  async function call(request: UpstreamCall, hooks: UpstreamCallHooks = {}): Promise<CallOutcome> {
+    const remaining = request.deadline - Date.now();
+    if (remaining <= 0) return timedOut(request.timeoutMs);
+    if (hooks.signal?.aborted) return CANCELLED;
+    let connection: Connection;
+    try {
+      connection = await acquire();
+    } catch (error) {
+      return callFailure('upstream_error', messageOf(error));
+    }
+    connection.inFlight += 1;
+    clearTimeout(connection.idleTimer);
+    const progressToken = `${server.name}-${nextToken++}`;
+    if (hooks.onEvent) progressRoutes.set(progressToken, hooks.onEvent);
+    try {
+      const result = await connection.client.callTool(
+        { name: request.tool, arguments: request.args, ...(hooks.onEvent && { _meta: { progressToken } }) },
+        CallToolResultSchema,
+        { signal: hooks.signal, timeout: Math.max(request.deadline - Date.now(), 1) },
+      );
+      // Notifications that arrived with the result are dispatched by now.
+      await new Promise((resolve) => setImmediate(resolve));
+      return { ok: true, result: limitResultSize(result as CallToolResult, maxResultBytes) };
+    } catch (error) {
+      if (hooks.signal?.aborted) return CANCELLED;
+      if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return timedOut(request.timeoutMs);
+      if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) return callFailure('upstream_error', named('the connection closed during the call'));
+      return callFailure('upstream_error', named(error instanceof McpError ? error.message : messageOf(error)));
+    } finally {
+      progressRoutes.delete(progressToken);
+      release(connection);
+    }
+  }
+
+  return {
+    call,
+    async listTools(timeoutMs) {
+      const connection = await acquire();
+      connection.inFlight += 1;
+      clearTimeout(connection.idleTimer);
+      try {
+        return await listAllTools(connection.client, { timeout: timeoutMs });
+      } finally {
+        release(connection);
+      }
+    },
+    get openConnections() {
+      return [...connections].filter((connection) => !connection.closed).length;
+    },
+    async close() {
+      closing = true;
+      await opening?.catch(() => {});
+      await Promise.all([...connections].map(closeConnection));
+    },
+  };
+}

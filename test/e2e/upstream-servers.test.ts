@@ -1,0 +1,162 @@
+import { join } from 'node:path';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { McpError, ToolListChangedNotificationSchema, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { isAlive, processTree } from '../../src/shared/mcp/process-tree.js';
+import { EVERYTHING_BIN, startEverythingServer, type EverythingHttpServer } from '../helpers/everything-server.js';
+import { ROOT, startGateway, writeTempConfig, type SpawnedGateway } from '../helpers/gateway-process.js';
+import { connectClient, type TransportKind } from '../helpers/mcp-client.js';
+import { freePort } from '../helpers/redis-server.js';
+
+// Upstream MCP servers behind an embedded gateway: the real server-everything over stdio, streamable
+// HTTP and SSE, and a small fault server, all driven by the real SDK client.
+const FAULT_SERVER = join(ROOT, 'test/fixtures/upstream-fault-server.mjs');
+
+function commandLineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
+function textOf(result: unknown): string {
+  return ((result as CallToolResult).content ?? []).map((block) => (block.type === 'text' ? block.text : '')).join('');
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+let http: EverythingHttpServer;
+let sse: EverythingHttpServer;
+let latePort: number;
+let late: EverythingHttpServer | undefined;
+let gateway: SpawnedGateway;
+
+beforeAll(async () => {
+  [http, sse, latePort] = await Promise.all([startEverythingServer('streamableHttp'), startEverythingServer('sse'), freePort()]);
+  const config = writeTempConfig(`
+mcp_tools:
+  - name: echo
+    description: A local plugin tool
+    input_schema: { type: object, properties: { text: { type: string } } }
+    handler: faults.echo
+mcp_servers:
+  ev_stdio: { transport: stdio, command: ${process.execPath}, args: [${EVERYTHING_BIN}, stdio] }
+  ev_http: { url: ${http.url}, allowed_tools: [echo, get-tiny-image, get-sum] }
+  ev_sse: { transport: sse, url: ${sse.url}, disallowed_tools: [get-tiny-image] }
+  faulty: { transport: stdio, command: ${process.execPath}, args: [${FAULT_SERVER}], max_connections: 2 }
+  late: { url: http://127.0.0.1:${latePort}/mcp }
+  locked: { url: http://127.0.0.1:1/mcp, auth_type: oauth2 }
+`);
+  gateway = await startGateway({ config });
+});
+
+afterAll(async () => {
+  await gateway?.stop();
+  await Promise.all([http?.stop(), sse?.stop(), late?.stop()]);
+});
+
+describe.each<TransportKind>(['streamable-http', 'sse'])('upstream servers through an embedded gateway, over %s', (kind) => {
+  let client: Client;
+
+  beforeAll(async () => {
+    client = await connectClient(gateway.url, kind);
+  });
+
+  afterAll(async () => {
+    await client?.close();
+  });
+
+  it('lists local and upstream tools, prefixed and filtered', async () => {
+    const names = (await client.listTools()).tools.map((tool) => tool.name);
+    expect(names).toEqual(expect.arrayContaining(['echo', 'ev_stdio-echo', 'ev_stdio-get-tiny-image', 'ev_http-echo', 'ev_http-get-sum', 'ev_sse-echo', 'faulty-parent_pid']));
+    expect(names).not.toContain('ev_http-get-env');
+    expect(names).not.toContain('ev_sse-get-tiny-image');
+    expect(names.some((name) => name.startsWith('locked-'))).toBe(false);
+  });
+
+  it.each(['ev_stdio', 'ev_http', 'ev_sse'])('calls a tool of %s', async (server) => {
+    const result = await client.callTool({ name: `${server}-echo`, arguments: { message: `hello ${server}` } });
+    expect(textOf(result)).toBe(`Echo: hello ${server}`);
+  });
+
+  it('passes image content through unchanged', async () => {
+    const result = await client.callTool({ name: 'ev_stdio-get-tiny-image', arguments: {} });
+    expect((result as CallToolResult).content.some((block) => block.type === 'image' && block.mimeType === 'image/png' && block.data.length > 0)).toBe(true);
+  });
+
+  it('relays an upstream tool’s progress', async () => {
+    const updates: Progress[] = [];
+    const result = await client.callTool({ name: 'faulty-wait', arguments: { ms: 500 } }, undefined, { onprogress: (update) => updates.push(update) });
+    expect(textOf(result)).toBe('waited 500 ms');
+    expect(updates.map((update) => update.progress)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('refuses a tool the filters leave out as unknown', async () => {
+    const error = await client.callTool({ name: 'ev_http-get-env', arguments: {} }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(McpError);
+    expect((error as McpError).message).toMatch(/Unknown tool: ev_http-get-env/);
+  });
+});
+
+describe('upstream faults', () => {
+  it('ends a call whose stdio server dies mid-call with isError naming the server; the next call works', async () => {
+    const client = await connectClient(gateway.url, 'streamable-http');
+    try {
+      const result = await client.callTool({ name: 'faulty-crash_after', arguments: { ms: 200 } });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/^upstream server "faulty": /);
+      expect(textOf(await client.callTool({ name: 'faulty-parent_pid', arguments: {} }))).toBe(String(gateway.child.pid));
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('starts without an upstream that is down, reports it, and adds its tools when it comes up', async () => {
+    const health = (await (await fetch(`${gateway.url}/v1/mcp/server/health`)).json()) as { servers: { server: string; status: string; error: string | null }[] };
+    expect(health.servers.find((server) => server.server === 'late')).toMatchObject({ status: 'unhealthy' });
+    expect(health.servers.find((server) => server.server === 'locked')).toMatchObject({ error: expect.stringMatching(/auth_type "oauth2" is not served/) });
+    const client = await connectClient(gateway.url, 'streamable-http');
+    try {
+      let changed = 0;
+      client.setNotificationHandler(ToolListChangedNotificationSchema, () => void (changed += 1));
+      // The standalone GET stream carries notifications outside requests; give it a moment to open.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      late = await startEverythingServer('streamableHttp', latePort);
+      await waitFor(async () => ((await client.listTools()).tools.some((tool) => tool.name === 'late-echo') ? true : undefined), 'the late server’s tools');
+      await waitFor(async () => (changed > 0 ? true : undefined), 'notifications/tools/list_changed', 5_000);
+      expect(textOf(await client.callTool({ name: 'late-echo', arguments: { message: 'finally' } }))).toBe('Echo: finally');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('keeps stdio children within max_connections, and leaves none behind on shutdown', async () => {
+    const faultyChildren = () => processTree(gateway.child.pid!).filter((pid) => commandLineOf(pid).includes('upstream-fault-server'));
+    const clients = await Promise.all(Array.from({ length: 8 }, () => connectClient(gateway.url, 'streamable-http')));
+    let most = 0;
+    const watch = setInterval(() => (most = Math.max(most, faultyChildren().length)), 50);
+    try {
+      await Promise.all(clients.flatMap((client) => [1, 2, 3].map(() => client.callTool({ name: 'faulty-wait', arguments: { ms: 300 } }))));
+    } finally {
+      clearInterval(watch);
+      await Promise.all(clients.map((client) => client.close()));
+    }
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(2);
+    const tree = processTree(gateway.child.pid!);
+    expect(tree.length).toBeGreaterThan(1);
+    expect(await gateway.stop()).toBe(0);
+    // Killed children may take a moment to be gone.
+    await waitFor(async () => (tree.some(isAlive) ? undefined : true), 'the upstream children to exit', 3_000);
+  });
+});
