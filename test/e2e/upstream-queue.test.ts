@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { isAlive, processTree } from '../../src/shared/mcp/process-tree.js';
+import { ROOT, writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
+import { connectClient } from '../helpers/mcp-client.js';
+import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
+
+// Queue mode: the workers own the upstream connections; the gateway learns the tools from their
+// listings and never starts an upstream server itself.
+const FAULT_SERVER = join(ROOT, 'test/fixtures/upstream-fault-server.mjs');
+const MAX_CONNECTIONS = 2;
+const CONFIG = writeTempConfig(`
+mcp_servers:
+  faulty: { transport: stdio, command: ${process.execPath}, args: [${FAULT_SERVER}], max_connections: ${MAX_CONNECTIONS} }
+`);
+
+const env = queueEnv(inject('redisUrl'));
+let gateway: SpawnedGateway;
+let workers: SpawnedProcess[];
+
+function textOf(result: unknown): string {
+  return ((result as CallToolResult).content ?? []).map((block) => (block.type === 'text' ? block.text : '')).join('');
+}
+
+function upstreamChildrenOf(pid: number): number[] {
+  return processTree(pid).filter((child) => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('upstream-fault-server');
+    } catch {
+      return false;
+    }
+  });
+}
+
+beforeAll(async () => {
+  gateway = await startQueueGateway(env, CONFIG);
+  workers = await Promise.all([startWorker(env, CONFIG), startWorker(env, CONFIG)]);
+  await waitForWorkers(gateway, 2);
+});
+
+afterAll(async () => {
+  await Promise.all([gateway?.stop(), ...(workers ?? []).map((worker) => worker.stop())]);
+});
+
+it('serves upstream tools listed by the workers, runs their calls on both, and keeps within max_connections', async () => {
+  const until = Date.now() + 20_000;
+  for (;;) {
+    const client = await connectClient(gateway.url, 'streamable-http');
+    const names = (await client.listTools()).tools.map((tool) => tool.name);
+    await client.close();
+    if (names.includes('faulty-parent_pid')) break;
+    if (Date.now() > until) throw new Error(`the gateway never listed the workers' upstream tools: ${names.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+
+  const ranOn = new Set<string>();
+  let most = 0;
+  const watch = setInterval(() => {
+    for (const worker of workers) most = Math.max(most, upstreamChildrenOf(worker.child.pid!).length);
+  }, 50);
+  try {
+    // 40 sessions opened and dropped, 10 calls each, several at a time.
+    for (let batch = 0; batch < 4; batch += 1) {
+      const clients = await Promise.all(Array.from({ length: 10 }, () => connectClient(gateway.url, 'streamable-http')));
+      await Promise.all(
+        clients.map(async (client) => {
+          for (let call = 0; call < 10; call += 1) {
+            const result = await client.callTool({ name: call % 2 ? 'faulty-parent_pid' : 'faulty-wait', arguments: call % 2 ? {} : { ms: 20 } });
+            expect(result.isError).toBeFalsy();
+            if (call % 2) ranOn.add(textOf(result));
+          }
+        }),
+      );
+      await Promise.all(clients.map((client) => client.close()));
+    }
+  } finally {
+    clearInterval(watch);
+  }
+  expect([...ranOn].sort()).toEqual(workers.map((worker) => String(worker.child.pid)).sort());
+  expect(most).toBeGreaterThan(0);
+  expect(most).toBeLessThanOrEqual(MAX_CONNECTIONS);
+  // The gateway started no process of its own.
+  expect(processTree(gateway.child.pid!)).toEqual([gateway.child.pid]);
+
+  const children = workers.flatMap((worker) => upstreamChildrenOf(worker.child.pid!));
+  await Promise.all(workers.map((worker) => worker.stop()));
+  const until2 = Date.now() + 3_000;
+  while (children.some(isAlive) && Date.now() < until2) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(children.filter(isAlive)).toEqual([]);
+}, 90_000);
