@@ -8,7 +8,8 @@ export interface QueueGauges {
 }
 
 export interface GatewayMetrics {
-  recordToolCall(tool: string, outcome: CallOutcomeLabel, seconds: number): void;
+  /** A finished call; upstream tools are counted by server too. */
+  recordToolCall(tool: string, outcome: CallOutcomeLabel, seconds: number, server?: string): void;
   /** A call given up while its handler kept running (embedded mode; SPEC §3a). */
   recordAbandonedCall(tool: string): void;
   recordChatRequest(model: string, status: number): void;
@@ -27,6 +28,14 @@ export function createGatewayMetrics(options: { queueGauges?: () => QueueGauges 
     name: 'toolgate_tool_call_duration_seconds',
     help: 'Tool call latency from receipt to result, queue wait included',
     labelNames: ['tool'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const upstreamCalls = new Counter({ name: 'toolgate_upstream_calls_total', help: 'Calls of upstream MCP servers’ tools by server and outcome', labelNames: ['server', 'outcome'], registers: [registry] });
+  const upstreamCallLatency = new Histogram({
+    name: 'toolgate_upstream_call_duration_seconds',
+    help: 'Latency of upstream MCP servers’ tool calls, from receipt to result',
+    labelNames: ['server'],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [registry],
   });
@@ -71,9 +80,12 @@ export function createGatewayMetrics(options: { queueGauges?: () => QueueGauges 
   }
 
   return {
-    recordToolCall(tool, outcome, seconds) {
+    recordToolCall(tool, outcome, seconds, server) {
       toolCalls.inc({ tool, outcome });
       toolLatency.observe({ tool }, seconds);
+      if (server === undefined) return;
+      upstreamCalls.inc({ server, outcome });
+      upstreamCallLatency.observe({ server }, seconds);
     },
     recordAbandonedCall(tool) {
       abandonedCalls.inc({ tool });

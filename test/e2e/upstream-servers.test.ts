@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpError, ToolListChangedNotificationSchema, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { isAlive, processTree } from '../../src/shared/mcp/process-tree.js';
 import { EVERYTHING_BIN, startEverythingServer, type EverythingHttpServer } from '../helpers/everything-server.js';
 import { ROOT, startGateway, writeTempConfig, type SpawnedGateway } from '../helpers/gateway-process.js';
@@ -105,6 +106,31 @@ describe.each<TransportKind>(['streamable-http', 'sse'])('upstream servers throu
     const error = await client.callTool({ name: 'ev_http-get-env', arguments: {} }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(McpError);
     expect((error as McpError).message).toMatch(/Unknown tool: ev_http-get-env/);
+  });
+});
+
+describe('metrics', () => {
+  it('counts upstream calls by server and outcome', async () => {
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(/toolgate_upstream_calls_total\{server="ev_stdio",outcome="success"\} [1-9]/);
+    expect(metrics).toMatch(/toolgate_upstream_calls_total\{server="ev_http",outcome="success"\} [1-9]/);
+  });
+});
+
+describe('cancellation', () => {
+  it('reaches the upstream server when the client cancels', async () => {
+    const client = await connectClient(gateway.url, 'streamable-http');
+    try {
+      const marker = join(mkdtempSync(join(tmpdir(), 'toolgate-upstream-')), 'cancelled');
+      const controller = new AbortController();
+      const call = client.callTool({ name: 'faulty-mark_on_cancel', arguments: { marker } }, undefined, { signal: controller.signal }).catch(() => 'aborted');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      controller.abort('changed my mind');
+      expect(await call).toBe('aborted');
+      await waitFor(async () => (existsSync(marker) ? true : undefined), 'the upstream to see the cancellation', 5_000);
+    } finally {
+      await client.close();
+    }
   });
 });
 

@@ -30,7 +30,8 @@ export interface ToolInvokerDeps {
   readonly catalog: ToolCatalog;
   readonly executor: ToolExecutor;
   readonly logger: Logger;
-  readonly onCallFinished?: (tool: string, outcome: CallOutcomeLabel, seconds: number) => void;
+  /** `server` names the upstream MCP server for an upstream tool. */
+  readonly onCallFinished?: (tool: string, outcome: CallOutcomeLabel, seconds: number, server: string | undefined) => void;
 }
 
 /** pino's method for each MCP log level. */
@@ -82,7 +83,7 @@ export function createToolInvoker({ catalog, executor, logger, onCallFinished }:
       const finished = (outcome: CallOutcomeLabel, result: CallToolResult) => {
         const seconds = (Date.now() - receivedAt) / 1000;
         logger.info({ tool: name, requestId: options.requestId, outcome, durationMs: Math.round(seconds * 1000) }, 'tool call');
-        onCallFinished?.(name, outcome, seconds);
+        onCallFinished?.(name, outcome, seconds, tool.target.kind === 'upstream' ? tool.target.server : undefined);
         return result;
       };
 
