@@ -1,4 +1,6 @@
-import express, { type Express } from 'express';
+import express, { type Express, type Request } from 'express';
+import type { UpstreamServerConfig } from '../shared/config/mcp-servers.js';
+import { createViewResolver } from './tools/tool-view.js';
 import type { Logger } from '../shared/logger.js';
 import type { ToolgateSettings } from '../shared/config/settings.js';
 import { AppError } from '../shared/errors.js';
@@ -33,6 +35,7 @@ export interface AppDeps {
   readonly catalog: ToolCatalog;
   /** Each upstream MCP server's state, for `GET /v1/mcp/server/health`. */
   readonly upstreamHealth: () => readonly UpstreamHealth[];
+  readonly upstreamServers: readonly UpstreamServerConfig[];
   readonly invoker: ToolInvoker;
   readonly executor: ToolExecutor;
   readonly sessions: SessionStore;
@@ -59,17 +62,20 @@ export function createApp(deps: AppDeps): Express {
   app.use(jsonBody({ maxBytes: deps.settings.max_request_bytes }));
 
   const serverDeps: McpServerDeps = { catalog: deps.catalog, invoker: deps.invoker, logger: deps.logger, version: deps.version };
+  const viewFor = createViewResolver(deps.upstreamServers);
+  const resolveView = (req: Request) => viewFor({ pathServer: req.params.server as string | undefined, serversHeader: req.get('x-mcp-servers') });
   const routes = express.Router();
   routes.get('/metrics', deps.metrics.handler);
-  mountToolRoutes(routes, { catalog: deps.catalog, invoker: deps.invoker, upstreamHealth: deps.upstreamHealth });
+  mountToolRoutes(routes, { catalog: deps.catalog, invoker: deps.invoker, upstreamHealth: deps.upstreamHealth, viewFor: (serverId) => viewFor({ serversHeader: serverId }) });
   mountChatRoutes(routes, { router: deps.models, logger: deps.logger, metrics: deps.metrics });
   mountEmbeddingRoutes(routes, { router: deps.models, logger: deps.logger, metrics: deps.metrics });
-  mountLegacySseRoutes(routes, { sessions: deps.sessions, serverDeps });
+  mountLegacySseRoutes(routes, { sessions: deps.sessions, serverDeps, resolveView });
   mountStreamableRoutes(routes, {
     sessions: deps.sessions,
     serverDeps,
     logger: deps.logger,
-    openLegacySse: openLegacySse({ sessions: deps.sessions, serverDeps }),
+    openLegacySse: openLegacySse({ sessions: deps.sessions, serverDeps, resolveView }),
+    resolveView,
   });
   app.use(routes);
 

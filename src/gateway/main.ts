@@ -115,6 +115,7 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     bindHost: runtime.host,
     catalog,
     upstreamHealth: feed.health,
+    upstreamServers: config.upstreamServers,
     invoker,
     executor,
     sessions,

@@ -30,7 +30,7 @@ describe('REST tool routes', () => {
     const response = await fetch(new URL(path, gateway.url), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'echo', arguments: { text: 'via rest' }, server_id: 'ignored' }),
+      body: JSON.stringify({ name: 'echo', arguments: { text: 'via rest' } }),
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ content: [{ type: 'text', text: '{"text":"via rest"}' }], structuredContent: { text: 'via rest' } });

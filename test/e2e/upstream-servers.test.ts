@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError, ToolListChangedNotificationSchema, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -106,6 +107,50 @@ describe.each<TransportKind>(['streamable-http', 'sse'])('upstream servers throu
     const error = await client.callTool({ name: 'ev_http-get-env', arguments: {} }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(McpError);
     expect((error as McpError).message).toMatch(/Unknown tool: ev_http-get-env/);
+  });
+});
+
+describe('narrowed views', () => {
+  async function connectTo(path: string, headers: Record<string, string> = {}): Promise<Client> {
+    const client = new Client({ name: 'toolgate-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(path, gateway.url), { requestInit: { headers } }));
+    return client;
+  }
+
+  it.each(['/mcp/ev_http', '/ev_http/mcp'])('%s serves one server under its own names', async (path) => {
+    const client = await connectTo(path);
+    try {
+      const names = (await client.listTools()).tools.map((tool) => tool.name).sort();
+      expect(names).toEqual(['echo', 'get-sum', 'get-tiny-image']);
+      expect(textOf(await client.callTool({ name: 'echo', arguments: { message: 'direct' } }))).toBe('Echo: direct');
+      for (const outside of ['faulty-parent_pid', 'ev_http-echo', 'get-env']) {
+        await expect(client.callTool({ name: outside, arguments: {} })).rejects.toThrow(`Unknown tool: ${outside}`);
+      }
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('narrows /mcp to the servers x-mcp-servers names', async () => {
+    const client = await connectTo('/mcp', { 'x-mcp-servers': 'ev_http, faulty' });
+    try {
+      const names = (await client.listTools()).tools.map((tool) => tool.name);
+      expect(names.length).toBeGreaterThan(0);
+      expect(names.every((name) => name.startsWith('ev_http-') || name.startsWith('faulty-'))).toBe(true);
+      await expect(client.callTool({ name: 'echo', arguments: { text: 'local' } })).rejects.toThrow('Unknown tool: echo');
+      await expect(client.callTool({ name: 'ev_stdio-echo', arguments: { message: 'x' } })).rejects.toThrow('Unknown tool: ev_stdio-echo');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('honours server_id on the REST routes, and answers an unknown server with 404', async () => {
+    const listed = (await (await fetch(`${gateway.url}/mcp/list_tools?server_id=faulty`)).json()) as { tools: { name: string }[] };
+    expect(listed.tools.length).toBeGreaterThan(0);
+    expect(listed.tools.every((tool) => tool.name.startsWith('faulty-'))).toBe(true);
+    const refused = await fetch(`${gateway.url}/mcp/call_tool`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ev_stdio-echo', arguments: { message: 'x' }, server_id: 'faulty' }) });
+    expect(refused.status).toBe(404);
+    expect((await fetch(`${gateway.url}/mcp/nosuchserver`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"x","version":"1"}}}' })).status).toBe(404);
   });
 });
 

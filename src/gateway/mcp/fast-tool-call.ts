@@ -69,7 +69,7 @@ export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger 
       send: (notification) => write({ jsonrpc: '2.0', ...notification }),
     });
     try {
-      const result = await deps.invoker.invoke(call.name, call.arguments, { requestId, signal: controller.signal, onEvent });
+      const result = await deps.invoker.invoke(call.name, call.arguments, { requestId, signal: controller.signal, onEvent, view: session.state.view });
       if (!controller.signal.aborted) write({ jsonrpc: '2.0', id: call.id, result });
     } catch (error) {
       if (!controller.signal.aborted) write({ jsonrpc: '2.0', id: call.id, error: toolCallError(error, deps.logger, { tool: call.name, requestId }) });

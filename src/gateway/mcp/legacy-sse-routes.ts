@@ -5,6 +5,7 @@ import { keepSseAlive } from '../http/sse-keepalive.js';
 import { createSessionServer, type McpServerDeps } from './mcp-server.js';
 import { createSessionState } from './session-state.js';
 import type { SessionStore } from './session-store.js';
+import type { ToolView } from '../tools/tool-view.js';
 
 /** Where legacy clients post their messages; a path, never an absolute URL, so proxies keep working. */
 const MESSAGES_PATH = '/mcp/messages';
@@ -12,6 +13,8 @@ const MESSAGES_PATH = '/mcp/messages';
 export interface LegacySseDeps {
   readonly sessions: SessionStore;
   readonly serverDeps: McpServerDeps;
+  /** The tools a new session sees, from its path and `x-mcp-servers`. */
+  readonly resolveView: (req: Request) => ToolView;
 }
 
 function acceptsEventStream(req: Request): boolean {
@@ -25,8 +28,8 @@ export function openLegacySse(deps: LegacySseDeps) {
     if (!acceptsEventStream(req)) return sendJsonRpcError(res, 406, -32000, 'Not Acceptable: this endpoint streams text/event-stream');
     // The SDK's legacy transport sets neither of these; proxies would buffer or cut the stream.
     res.setHeader('X-Accel-Buffering', 'no');
+    const state = createSessionState(deps.resolveView(req));
     const transport = new SSEServerTransport(MESSAGES_PATH, res);
-    const state = createSessionState();
     const server = createSessionServer(deps.serverDeps, state);
     keepSseAlive(res);
     res.on('close', () => void deps.sessions.close(transport.sessionId));

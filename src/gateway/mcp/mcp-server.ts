@@ -60,7 +60,7 @@ export function createSessionServer(deps: McpServerDeps, session: SessionState, 
     return {};
   });
 
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...deps.catalog.mcpTools] }));
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...session.view.list(deps.catalog)] }));
 
   server.setRequestHandler(CallToolMethodSchema, async (request, extra) => {
     // The Server wrapper has checked this is a CallToolRequest.
@@ -85,7 +85,7 @@ export function createSessionServer(deps: McpServerDeps, session: SessionState, 
     const onAbort = () => hooks.onCancelled?.(extra.requestId);
     extra.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const result = await deps.invoker.invoke(params.name, params.arguments, { requestId, signal: extra.signal, onEvent });
+      const result = await deps.invoker.invoke(params.name, params.arguments, { requestId, signal: extra.signal, onEvent, view: session.view });
       await Promise.all(sending);
       const sinceNotified = Date.now() - lastNotifiedAt;
       if (sinceNotified < NOTIFICATION_GAP_MS) await new Promise((resolve) => setTimeout(resolve, NOTIFICATION_GAP_MS - sinceNotified));

@@ -9,6 +9,7 @@ import { createSessionServer } from './mcp-server.js';
 import { createSessionState } from './session-state.js';
 import { createFastToolCall } from './fast-tool-call.js';
 import type { SessionStore } from './session-store.js';
+import type { ToolView } from '../tools/tool-view.js';
 
 export interface StreamableRoutesDeps {
   readonly sessions: SessionStore;
@@ -16,6 +17,8 @@ export interface StreamableRoutesDeps {
   readonly logger: Logger;
   /** Opens a legacy SSE session: a GET without `Mcp-Session-Id` is a 2024-11-05 client. */
   readonly openLegacySse: (req: Request, res: Response) => Promise<void>;
+  /** The tools a new session sees, from its path and `x-mcp-servers`. */
+  readonly resolveView: (req: Request) => ToolView;
 }
 
 function containsInitialize(body: unknown): boolean {
@@ -24,7 +27,7 @@ function containsInitialize(body: unknown): boolean {
 
 /** Starts a stateful streamable HTTP session; its `initialize` response carries `Mcp-Session-Id`. */
 async function startSession(deps: StreamableRoutesDeps, req: Request, res: Response): Promise<void> {
-  const state = createSessionState();
+  const state = createSessionState(deps.resolveView(req));
   const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
     sessionIdGenerator: () => randomUUID(),
     // Responses are SSE streams: in JSON-response mode the SDK drops progress and log notifications.
@@ -40,7 +43,10 @@ async function startSession(deps: StreamableRoutesDeps, req: Request, res: Respo
   await transport.handleRequest(req, res, req.body);
 }
 
-/** `/mcp` and `/mcp/`: streamable HTTP for POST, DELETE and GET with a session id; legacy SSE for other GETs. */
+/**
+ * `/mcp` and `/mcp/`: streamable HTTP for POST, DELETE and GET with a session id; legacy SSE for other
+ * GETs. `/mcp/{server}` and `/{server}/mcp` do the same for one upstream server's tools.
+ */
 export function mountStreamableRoutes(router: Router, deps: StreamableRoutesDeps): void {
   const fastPath = createFastToolCall({ invoker: deps.serverDeps.invoker, logger: deps.logger });
   const handle = async (req: Request, res: Response) => {
@@ -56,7 +62,8 @@ export function mountStreamableRoutes(router: Router, deps: StreamableRoutesDeps
     if (req.method === 'POST' && fastPath.tryHandle(req, res, session)) return;
     await session.transport.handleRequest(req, res, req.body);
   };
-  router.post(['/mcp', '/mcp/'], handle);
-  router.get(['/mcp', '/mcp/'], handle);
-  router.delete(['/mcp', '/mcp/'], handle);
+  const paths = ['/mcp', '/mcp/', '/mcp/:server', '/:server/mcp'];
+  router.post(paths, handle);
+  router.get(paths, handle);
+  router.delete(paths, handle);
 }

@@ -4,11 +4,14 @@ import { isJsonObject } from '../../shared/json-object.js';
 import { requestIdOf } from '../http/request-id.js';
 import type { ToolCatalog } from '../tools/tool-catalog.js';
 import type { UpstreamHealth } from '../tools/upstream-feed.js';
+import type { ToolView } from '../tools/tool-view.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
 
 export interface ToolRoutesDeps {
   readonly catalog: ToolCatalog;
   readonly upstreamHealth: () => readonly UpstreamHealth[];
+  /** The view `server_id` (a server name or alias, or several comma-separated) asks for. */
+  readonly viewFor: (serverId: string | undefined) => ToolView;
   readonly invoker: ToolInvoker;
 }
 
@@ -16,16 +19,18 @@ export interface ToolRoutesDeps {
  * LiteLLM's REST tool routes: list (`{ tools, error, message }`, the `/mcp-rest` shape) and call
  * (`{ name, arguments }` → `CallToolResult`; unknown tool 404, missing name 400, bad arguments 200 isError).
  */
-export function mountToolRoutes(router: Router, { catalog, invoker, upstreamHealth }: ToolRoutesDeps): void {
+export function mountToolRoutes(router: Router, { catalog, invoker, upstreamHealth, viewFor }: ToolRoutesDeps): void {
   // LiteLLM's route: each upstream MCP server's status, last error, tools and latency.
   router.get('/v1/mcp/server/health', (_req, res) => {
     res.json({ servers: upstreamHealth() });
   });
-  router.get(['/mcp/list_tools', '/mcp/tools/list', '/mcp-rest/tools/list'], (_req, res) => {
+  router.get(['/mcp/list_tools', '/mcp/tools/list', '/mcp-rest/tools/list'], (req, res) => {
+    const serverId = typeof req.query.server_id === 'string' ? req.query.server_id : undefined;
+    const tools = viewFor(serverId).list(catalog);
     res.json({
-      tools: catalog.mcpTools.map(({ name, description, inputSchema }) => ({ name, description, inputSchema })),
+      tools: tools.map(({ name, description, inputSchema }) => ({ name, description, inputSchema })),
       error: null,
-      message: `Successfully retrieved ${catalog.mcpTools.length} tools`,
+      message: `Successfully retrieved ${tools.length} tools`,
     });
   });
 
@@ -35,10 +40,11 @@ export function mountToolRoutes(router: Router, { catalog, invoker, upstreamHeal
     if (!isJsonObject(body)) {
       throw new AppError('invalid_request', 'Request body must be a JSON object: { "name": "<tool>", "arguments": { … } }');
     }
-    const { name, arguments: args } = body;
+    const { name, arguments: args, server_id: serverId } = body;
     if (typeof name !== 'string' || name === '') throw new AppError('invalid_request', 'Missing required field "name" (string)');
+    const view = viewFor(typeof serverId === 'string' ? serverId : undefined);
     // A client that disconnects does not cancel the call: like MCP calls, it ends at its deadline.
-    const result = await invoker.invoke(name, args, { requestId: requestIdOf(res), receivedAt });
+    const result = await invoker.invoke(name, args, { requestId: requestIdOf(res), receivedAt, view });
     res.json(result);
   });
 }

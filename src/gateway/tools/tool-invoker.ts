@@ -6,9 +6,12 @@ import type { CallOutcome, ThreadEvent } from '../../shared/execution/thread-pro
 import type { ToolLogLevel } from '../../shared/plugins/plugin-contract.js';
 import type { ExecutionHooks, ToolExecution, ToolExecutor } from '../executor/tool-executor.js';
 import type { ToolCatalog } from './tool-catalog.js';
+import type { ToolView } from './tool-view.js';
 
 export interface InvokeOptions extends ExecutionHooks {
   readonly requestId: string;
+  /** What the caller may see and call, under its names; everything by default. */
+  readonly view?: ToolView;
   /** When the gateway received the call; the deadline counts from here. Defaults to now. */
   readonly receivedAt?: number;
 }
@@ -75,9 +78,10 @@ export function createToolInvoker({ catalog, executor, logger, onCallFinished }:
       });
     },
 
-    async invoke(name, rawArgs, options) {
-      const tool = catalog.get(name);
-      if (!tool) throw new AppError('unknown_tool', `Unknown tool: ${name}`);
+    async invoke(requestedName, rawArgs, options) {
+      const name = options.view ? options.view.resolve(catalog, requestedName) : requestedName;
+      const tool = name === undefined ? undefined : catalog.get(name);
+      if (!tool || name === undefined) throw new AppError('unknown_tool', `Unknown tool: ${requestedName}`);
       if (draining) throw new AppError('unavailable', 'The gateway is shutting down', { retryAfterSeconds: 1 });
       const receivedAt = options.receivedAt ?? Date.now();
       const finished = (outcome: CallOutcomeLabel, result: CallToolResult) => {
