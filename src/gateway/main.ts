@@ -40,7 +40,7 @@ async function createExecutor(config: ToolgateConfig, pool: ToolPool, feed: Upst
   const { redisUrl, queuePrefix } = config.runtime;
   const servers = config.upstreamServers;
   if (redisUrl === undefined) {
-    const upstreams = createUpstreamServers(servers, logger, config.settings.max_result_bytes);
+    const upstreams = createUpstreamServers(servers, logger, { maxResultBytes: config.settings.max_result_bytes, onToolsChanged: (server) => discovery.refresh(server) });
     const discovery = startUpstreamDiscovery({ servers, listTools: upstreams.listTools, onListing: feed.apply, logger });
     await Promise.race([discovery.firstLook, new Promise((resolve) => setTimeout(resolve, FIRST_LISTING_WAIT_MS).unref())]);
     const close = async () => {

@@ -38,7 +38,7 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
   const commands = createRedisConnection(runtime.redisUrl, 'commands', logger);
   const subscriber = createRedisConnection(runtime.redisUrl, 'subscriber', logger);
   // Workers own the upstream connections; the gateways learn the servers' tools from their listings.
-  const upstreams = createUpstreamServers(config.upstreamServers, logger, settings.max_result_bytes);
+  const upstreams = createUpstreamServers(config.upstreamServers, logger, { maxResultBytes: settings.max_result_bytes, onToolsChanged: (server) => discovery.refresh(server) });
   const discovery = startUpstreamDiscovery({
     servers: config.upstreamServers,
     listTools: upstreams.listTools,

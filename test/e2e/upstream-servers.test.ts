@@ -56,6 +56,7 @@ mcp_servers:
   ev_http: { url: ${http.url}, allowed_tools: [echo, get-tiny-image, get-sum] }
   ev_sse: { transport: sse, url: ${sse.url}, disallowed_tools: [get-tiny-image] }
   faulty: { transport: stdio, command: ${process.execPath}, args: [${FAULT_SERVER}], max_connections: 2 }
+  changing: { transport: stdio, command: ${process.execPath}, args: [${FAULT_SERVER}, one-connection], max_connections: 1 }
   late: { url: http://127.0.0.1:${latePort}/mcp }
   locked: { url: http://127.0.0.1:1/mcp, auth_type: oauth2 }
 `);
@@ -154,6 +155,24 @@ describe('narrowed views', () => {
   });
 });
 
+describe('a server whose list changes', () => {
+  it('is listed again when it says so, and the sessions hear of it', async () => {
+    const client = await connectClient(gateway.url, 'streamable-http');
+    try {
+      let changed = 0;
+      client.setNotificationHandler(ToolListChangedNotificationSchema, () => void (changed += 1));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // One connection: each stdio child is a server of its own, with its own list.
+      expect(textOf(await client.callTool({ name: 'changing-add_tool', arguments: { name: 'fresh' } }))).toBe('added fresh');
+      // Well before the 30 s refresh: the upstream's list_changed brings it.
+      await waitFor(async () => ((await client.listTools()).tools.some((tool) => tool.name === 'changing-fresh') ? true : undefined), 'the new tool', 5_000);
+      await waitFor(async () => (changed > 0 ? true : undefined), 'notifications/tools/list_changed', 3_000);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe('metrics', () => {
   it('counts upstream calls by server and outcome', async () => {
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
@@ -212,7 +231,11 @@ describe('upstream faults', () => {
   });
 
   it('keeps stdio children within max_connections, and leaves none behind on shutdown', async () => {
-    const faultyChildren = () => processTree(gateway.child.pid!).filter((pid) => commandLineOf(pid).includes('upstream-fault-server'));
+    const faultyChildren = () =>
+      processTree(gateway.child.pid!).filter((pid) => {
+        const command = commandLineOf(pid);
+        return command.includes('upstream-fault-server') && !command.includes('one-connection');
+      });
     const clients = await Promise.all(Array.from({ length: 8 }, () => connectClient(gateway.url, 'streamable-http')));
     let most = 0;
     const watch = setInterval(() => (most = Math.max(most, faultyChildren().length)), 50);

@@ -17,6 +17,8 @@ export interface UpstreamListing {
 export interface UpstreamDiscovery {
   /** Resolves once every server has been looked at once (or has failed to answer). */
   readonly firstLook: Promise<void>;
+  /** Looks at a server now (it said its list changed) rather than at its next turn. */
+  refresh(server: string): void;
   stop(): void;
 }
 
@@ -37,7 +39,9 @@ export function startUpstreamDiscovery(options: {
   readonly onListing: (listing: UpstreamListing) => void;
   readonly logger: Logger;
 }): UpstreamDiscovery {
-  const timers = new Set<NodeJS.Timeout>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  // Servers whose list changed while a look at them was under way: looked at again straight after.
+  const changedMeanwhile = new Set<string>();
   let stopped = false;
 
   const look = async (server: UpstreamServerConfig, failures: number): Promise<void> => {
@@ -57,12 +61,13 @@ export function startUpstreamDiscovery(options: {
       next = Math.min(RETRY_BASE_MS * 2 ** (failures - 1), UPSTREAM_REFRESH_MS);
     }
     if (stopped) return;
+    if (changedMeanwhile.delete(server.name)) next = 0;
     const timer = setTimeout(() => {
-      timers.delete(timer);
+      timers.delete(server.name);
       void look(server, failures);
     }, next);
     timer.unref();
-    timers.add(timer);
+    timers.set(server.name, timer);
   };
 
   const firstLook = Promise.all(
@@ -75,9 +80,21 @@ export function startUpstreamDiscovery(options: {
 
   return {
     firstLook,
+    refresh(name) {
+      const server = options.servers.find((candidate) => candidate.name === name);
+      const pending = timers.get(name);
+      if (!server || stopped) return;
+      if (pending === undefined) {
+        changedMeanwhile.add(name);
+        return;
+      }
+      clearTimeout(pending);
+      timers.delete(name);
+      void look(server, 0);
+    },
     stop() {
       stopped = true;
-      for (const timer of timers) clearTimeout(timer);
+      for (const timer of timers.values()) clearTimeout(timer);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, type StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { CallToolResultSchema, ErrorCode, McpError, ProgressNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, ErrorCode, McpError, ProgressNotificationSchema, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { UpstreamServerConfig } from '../config/mcp-servers.js';
 import { messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -61,7 +61,8 @@ function transportSpec(server: UpstreamServerConfig): McpTransportSpec {
  * reopened with backoff after failures. A connection that dies fails its calls in flight, naming the
  * server; a stdio child is always ended with its whole process tree.
  */
-export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger, maxResultBytes: number): UpstreamPool {
+export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger, options: { maxResultBytes: number; onToolsChanged?: () => void }): UpstreamPool {
+  const { maxResultBytes } = options;
   const connections = new Set<Connection>();
   let opening: Promise<Connection> | undefined;
   let failures = 0;
@@ -103,6 +104,7 @@ export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger,
     failures = 0;
     const pid = server.transport.kind === 'stdio' ? ((transport as StdioClientTransport).pid ?? undefined) : undefined;
     const connection: Connection = { client, pid, inFlight: 0, closed: false, idleTimer: undefined };
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => options.onToolsChanged?.());
     client.setNotificationHandler(ProgressNotificationSchema, ({ params }) => {
       progressRoutes.get(String(params.progressToken))?.({ type: 'progress', progress: params.progress, total: params.total, message: params.message });
     });

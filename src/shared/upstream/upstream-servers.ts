@@ -15,9 +15,17 @@ export interface UpstreamServers {
   close(): Promise<void>;
 }
 
-export function createUpstreamServers(configs: readonly UpstreamServerConfig[], logger: Logger, maxResultBytes: number): UpstreamServers {
+/** `onToolsChanged` hears of a server's `notifications/tools/list_changed`. */
+export function createUpstreamServers(
+  configs: readonly UpstreamServerConfig[],
+  logger: Logger,
+  options: { maxResultBytes: number; onToolsChanged?: (server: string) => void },
+): UpstreamServers {
   const pools = new Map<string, UpstreamPool>();
-  for (const server of configs) if (server.unavailable === undefined) pools.set(server.name, createUpstreamPool(server, logger, maxResultBytes));
+  for (const server of configs) {
+    if (server.unavailable !== undefined) continue;
+    pools.set(server.name, createUpstreamPool(server, logger, { maxResultBytes: options.maxResultBytes, onToolsChanged: () => options.onToolsChanged?.(server.name) }));
+  }
   const poolOf = (server: string) => {
     const pool = pools.get(server);
     if (!pool) throw new Error(`upstream server "${server}" is not available here`);
