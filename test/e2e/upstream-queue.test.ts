@@ -61,8 +61,8 @@ it('serves upstream tools listed by the workers, runs their calls on both, and k
     for (const worker of workers) most = Math.max(most, upstreamChildrenOf(worker.child.pid!).length);
   }, 50);
   try {
-    // 40 sessions opened and dropped, 10 calls each, several at a time.
-    for (let batch = 0; batch < 4; batch += 1) {
+    // 100 sessions opened and dropped, 10 calls each: 1,000 calls, ten sessions at a time.
+    for (let batch = 0; batch < 10; batch += 1) {
       const clients = await Promise.all(Array.from({ length: 10 }, () => connectClient(gateway.url, 'streamable-http')));
       await Promise.all(
         clients.map(async (client) => {

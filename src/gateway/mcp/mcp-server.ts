@@ -21,6 +21,28 @@ const NOTIFICATION_GAP_MS = 5;
 // validates the request: malformed params then become -32602 rather than -32603.
 const CallToolMethodSchema = z.object({ method: z.literal('tools/call'), params: z.unknown().optional() });
 
+/**
+ * `tools/list` pages past this many tools (`nextCursor`). Large, because some clients read only the
+ * first page; paging is for catalogs that merge many upstream servers.
+ */
+export const TOOLS_PAGE_SIZE = 1_000;
+
+function cursorFor(offset: number): string {
+  return Buffer.from(JSON.stringify({ offset })).toString('base64url');
+}
+
+/** The offset a cursor we issued stands for; anything else is invalid params. */
+function offsetOf(cursor: string | undefined): number {
+  if (cursor === undefined) return 0;
+  try {
+    const { offset } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { offset?: unknown };
+    if (typeof offset === 'number' && Number.isInteger(offset) && offset >= 0) return offset;
+  } catch {
+    // Not one of ours.
+  }
+  throw protocolError(ErrorCode.InvalidParams, 'Invalid cursor');
+}
+
 export interface McpServerDeps {
   readonly catalog: ToolCatalog;
   readonly invoker: ToolInvoker;
@@ -60,7 +82,12 @@ export function createSessionServer(deps: McpServerDeps, session: SessionState, 
     return {};
   });
 
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...session.view.list(deps.catalog)] }));
+  server.setRequestHandler(ListToolsRequestSchema, (request) => {
+    const tools = session.view.list(deps.catalog);
+    const start = offsetOf(request.params?.cursor);
+    const end = start + TOOLS_PAGE_SIZE;
+    return { tools: tools.slice(start, end), ...(end < tools.length && { nextCursor: cursorFor(end) }) };
+  });
 
   server.setRequestHandler(CallToolMethodSchema, async (request, extra) => {
     // The Server wrapper has checked this is a CallToolRequest.
