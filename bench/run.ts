@@ -10,8 +10,10 @@
  * BENCH_ONLY (a substring) keeps only the rows whose name contains it.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { availableParallelism, cpus } from 'node:os';
+import { startEverythingServer } from '../test/helpers/everything-server.ts';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT, spawnToolgate, type SpawnedProcess } from '../test/helpers/gateway-process.ts';
@@ -23,7 +25,9 @@ const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3_000);
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 500);
 const TOOL_CONCURRENCY = [1, 32, 128];
 const OTHER_CONCURRENCY = [1, 32];
-const CONFIG = process.env.BENCH_CONFIG ?? join(ROOT, 'bench/config.yaml');
+const BASE_CONFIG = process.env.BENCH_CONFIG ?? join(ROOT, 'bench/config.yaml');
+/** Set once the upstream MCP server is up: the base config plus `mcp_servers` pointing at it. */
+let CONFIG = BASE_CONFIG;
 const ONLY = process.env.BENCH_ONLY;
 /** Each tool workload (`bench/plugins/bench_tools.ts`) by the name its rows carry. */
 const WORKLOADS = { trivial: 'noop', io: 'io_wait', cpu: 'cpu_spin' } as const;
@@ -32,7 +36,12 @@ const PLUGINS = join(ROOT, 'bench/plugins');
 
 const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const JSON_HEADERS = { 'content-type': 'application/json', authorization: 'Bearer sk-bench' };
-const callBody = (tool: string) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: { text: 'ok' } } });
+const callBody = (tool: string, args: Record<string, unknown> = { text: 'ok' }) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: args } });
+
+/** `tools/call upstream · <configuration>`: server-everything's `echo`, called directly or through a gateway. */
+function upstreamTarget(configuration: string, mcpUrl: string, tool: string): Record<string, Target> {
+  return { [`tools/call upstream · ${configuration}`]: { url: mcpUrl, method: 'POST', headers: MCP_HEADERS, body: callBody(tool, { message: 'ok' }), mcpSession: true, concurrency: OTHER_CONCURRENCY } };
+}
 const LIST_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
 const chatBody = (stream: boolean) => JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'hi' }], ...(stream && { stream: true }) });
 
@@ -113,11 +122,22 @@ async function main(): Promise<void> {
     stops.push(upstream.stop);
     const baseline = await startScript('bench/baseline-server.ts');
     stops.push(baseline.stop);
+    // An upstream MCP server (the reference server over streamable HTTP), called directly and through
+    // the gateways as `mcp_servers.ev`.
+    const everything = await startEverythingServer('streamableHttp');
+    stops.push(() => everything.stop());
+    CONFIG = join(mkdtempSync(join(tmpdir(), 'toolgate-bench-')), 'config.yaml');
+    writeFileSync(CONFIG, `${readFileSync(BASE_CONFIG, 'utf8')}\nmcp_servers:\n  ev: { url: ${everything.url} }\n`);
     const gatewayEnv = { BENCH_UPSTREAM: `${upstream.url}/v1`, REDIS_URL: '' };
     const embedded = await startGateway(gatewayEnv);
     stops.push(() => embedded.process.stop());
 
-    const targets: Record<string, Target> = { ...toolTargets('SDK baseline', `${baseline.url}/mcp`), ...toolTargets('embedded', `${embedded.url}/mcp`) };
+    const targets: Record<string, Target> = {
+      ...toolTargets('SDK baseline', `${baseline.url}/mcp`),
+      ...toolTargets('embedded', `${embedded.url}/mcp`),
+      ...upstreamTarget('direct', everything.url, 'echo'),
+      ...upstreamTarget('embedded', `${embedded.url}/mcp`, 'ev-echo'),
+    };
 
     let redis: TestRedis | undefined;
     if (hasRedisServerBinary() || process.env.REDIS_URL) {
@@ -128,10 +148,11 @@ async function main(): Promise<void> {
         const gateway = await startGateway(env);
         stops.push(() => gateway.process.stop());
         for (const worker of await startWorkers(workers, env)) stops.push(() => worker.stop());
-        Object.assign(targets, toolTargets(`queue ${workers} worker${workers > 1 ? 's' : ''}`, `${gateway.url}/mcp`));
+        const name = `queue ${workers} worker${workers > 1 ? 's' : ''}`;
+        Object.assign(targets, toolTargets(name, `${gateway.url}/mcp`), upstreamTarget(name, `${gateway.url}/mcp`, 'ev-echo'));
       }
-      // Let the gateways see their workers' heartbeats.
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      // Let the gateways see their workers' heartbeats and upstream listings (read every 2 s).
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
     } else {
       process.stderr.write('redis-server not found and REDIS_URL not set: skipping queue mode\n');
     }
@@ -179,6 +200,9 @@ async function main(): Promise<void> {
     comparisons[`${workload} at ${clients}: queue 2 workers vs SDK baseline, calls/s`] = versusBaseline(workload, 'queue 2 workers', clients);
   }
   Object.assign(comparisons, {
+    'upstream at 1: embedded, p50 ms added over direct (target ≤ 1.5)': difference(at('tools/call upstream · embedded', 1)?.p50Ms.median, at('tools/call upstream · direct', 1)?.p50Ms.median),
+    'upstream at 32: embedded vs direct, calls/s': ratio(at('tools/call upstream · embedded', 32)?.rps.median, at('tools/call upstream · direct', 32)?.rps.median),
+    'upstream at 32: queue 1 worker vs direct, calls/s': ratio(at('tools/call upstream · queue 1 worker', 32)?.rps.median, at('tools/call upstream · direct', 32)?.rps.median),
     'trivial at 1: queue hop, p50 ms added over embedded (target ≤ 1.5)': difference(at('tools/call trivial · queue 1 worker', 1)?.p50Ms.median, at('tools/call trivial · embedded', 1)?.p50Ms.median),
     'chat proxy, p50 ms added at 1 (target ≤ 1)': difference(at('chat · through gateway', 1)?.p50Ms.median, at('chat · direct to upstream', 1)?.p50Ms.median),
     'chat proxy vs direct, req/s at 32 (target ≥ 0.5)': ratio(at('chat · through gateway', 32)?.rps.median, at('chat · direct to upstream', 32)?.rps.median),
