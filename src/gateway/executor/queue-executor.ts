@@ -83,7 +83,8 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
     if (!call) return;
     if (reply.type === 'started') {
       call.workerId = reply.workerId;
-      call.starts += 1;
+      // The attempt may already be counted, from the job's lock.
+      call.starts = Math.max(call.starts, reply.attempt);
     } else if (reply.type === 'event') {
       call.hooks.onEvent?.(reply.event);
     } else {
@@ -114,12 +115,16 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
       logger.debug({ err: error }, 'could not read job locks');
       return;
     }
-    unheard.forEach(([jobId, call], index) => {
+    for (const [index, [jobId, call]] of unheard.entries()) {
       const holder = lockHolder(tokens[index] ?? null);
-      if (holder === undefined || pending.get(jobId) !== call || call.workerId !== undefined) return;
+      if (holder === undefined || pending.get(jobId) !== call || call.workerId !== undefined) continue;
+      // A worker that announced itself after the monitor looked is alive: ask its heartbeat directly.
+      const alive = state.liveWorkers.has(holder) || (await redis.exists(keys.heartbeat(holder)).catch(() => 1)) === 1;
+      if (pending.get(jobId) !== call || call.workerId !== undefined) continue;
       call.workerId = holder;
-      failIfHolderDied(call, state);
-    });
+      call.starts += 1;
+      if (!alive) failIfHolderDied(call, state);
+    }
   };
 
   const onQueueState = (state: QueueState) => {

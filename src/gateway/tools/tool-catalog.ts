@@ -21,7 +21,7 @@ export interface ToolCatalog {
   /**
    * Replaces the tools one upstream server contributes (none while it is unreachable). A name already
    * taken (by a local tool or another server) keeps its first owner; the later tool is left out and
-   * reported. Returns the names left out.
+   * reported (once). Returns this server's names left out.
    */
   setUpstreamTools(server: string, tools: readonly RegisteredTool[]): string[];
   /** Calls `listener` after every change to the list. */
@@ -78,6 +78,10 @@ export function createToolCatalog(registered: readonly RegisteredTool[], options
   if (problems.length > 0) throw new ConfigError(problems);
 
   const upstream = new Map<string, CatalogTool[]>();
+  // Listings repeat: a tool listed as before keeps its compiled validator (Ajv caches every schema it
+  // compiles, so compiling each listing afresh would grow without bound).
+  const compiledUpstream = new Map<string, CatalogTool>();
+  const reportedConflicts = new Set<string>();
   const listeners = new Set<() => void>();
   let byName = new Map(local);
   let mcpTools: readonly Tool[] = [...byName.values()].map(toMcpTool);
@@ -91,24 +95,37 @@ export function createToolCatalog(registered: readonly RegisteredTool[], options
       return mcpTools;
     },
     setUpstreamTools(server, tools) {
+      const previous = new Map((upstream.get(server) ?? []).map((tool) => [JSON.stringify(tool), tool] as const));
+      const kept = tools.map((tool) => {
+        const key = JSON.stringify(tool);
+        const known = previous.get(key) ?? compiledUpstream.get(key);
+        if (known) return { key, tool: known };
+        const compiled = compile(tool);
+        if (typeof compiled !== 'string') return { key, tool: compiled };
+        options.onProblem?.(`${compiled}; served without argument validation`);
+        return { key, tool: Object.freeze({ ...tool, validate: () => undefined }) };
+      });
+      for (const [key] of previous) if (!kept.some((entry) => entry.key === key)) compiledUpstream.delete(key);
+      for (const entry of kept) compiledUpstream.set(entry.key, entry.tool);
       upstream.set(
         server,
-        tools.map((tool) => {
-          const compiled = compile(tool);
-          if (typeof compiled !== 'string') return compiled;
-          options.onProblem?.(`${compiled}; served without argument validation`);
-          return Object.freeze({ ...tool, validate: () => undefined });
-        }),
+        kept.map((entry) => entry.tool),
       );
       const next = new Map(local);
       const excluded: string[] = [];
       for (const serverTools of upstream.values()) {
         for (const tool of serverTools) {
           const owner = next.get(tool.name);
-          if (owner) {
-            excluded.push(tool.name);
+          if (!owner) {
+            next.set(tool.name, tool);
+            continue;
+          }
+          if (tool.target.kind === 'upstream' && tool.target.server === server) excluded.push(tool.name);
+          const conflict = `${tool.name}|${tool.origin}|${owner.origin}`;
+          if (!reportedConflicts.has(conflict)) {
+            reportedConflicts.add(conflict);
             options.onProblem?.(`tool name "${tool.name}" from ${tool.origin} is taken by ${owner.origin}; left out`);
-          } else next.set(tool.name, tool);
+          }
         }
       }
       const nextMcpTools = [...next.values()].map(toMcpTool);

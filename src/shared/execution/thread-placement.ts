@@ -15,6 +15,8 @@ export interface PlacedCall {
   readonly flags: Int32Array;
   /** Hands the call to Piscina, tagged for the thread it was placed on. */
   readonly start: () => void;
+  /** Gives back the call's `max_concurrency` slot (idempotent). */
+  readonly releaseSlot: () => void;
   /** Its thread, once placed; kept after the thread is gone, for the calls it took down. */
   thread: PoolThread | undefined;
   /** Given up while its thread's loop answered: it keeps its place until it settles; its result is dropped. */

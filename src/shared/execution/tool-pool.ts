@@ -237,6 +237,7 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
       return;
     }
     call.abandoned = true;
+    call.releaseSlot();
     options.onAbandoned?.(call.tool);
     const abandoned = [...thread.calls.values()].filter((other) => other.abandoned).length;
     logger.warn({ tool: call.tool, threadId: thread.threadId, abandonedOnThread: abandoned }, 'abandoned a tool call that ignored its abort; its late result will be discarded');
@@ -263,7 +264,7 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
         clearTimeout(graceTimer);
         listeners.delete(callId);
         retireIfDrained(placement.release(placed));
-        releaseSlot();
+        placed.releaseSlot();
         announceRoom();
       };
       const start = () => {
@@ -290,14 +291,14 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
           )
           .finally(settledOnThread);
       };
-      const placed: PlacedCall = { callId, tool: call.tool, exclusive: call.isolation === 'exclusive', flags, start, thread: undefined, abandoned: false };
+      const placed: PlacedCall = { callId, tool: call.tool, exclusive: call.isolation === 'exclusive', flags, start, releaseSlot, thread: undefined, abandoned: false };
 
       const abort = (reason: string, outcome: CallOutcome) => {
         finish(outcome);
         if (placement.withdraw(placed)) {
           // It never reached a thread.
           listeners.delete(callId);
-          releaseSlot();
+          placed.releaseSlot();
           announceRoom();
           return;
         }
@@ -325,14 +326,16 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
       slot();
       return hooks.signal?.aborted ? CANCELLED : timedOut(call.timeoutMs);
     }
-    // The slot is held until the handler settles, abandoned or not: it is still in flight.
+    // The slot is held until the handler settles or is abandoned (a hung handler must not hold it forever).
     return runOnThread(call, hooks, slot);
   }
 
   return {
     run,
     describe: async (modules) => (await piscina.run({ op: 'describe', pluginsDir: options.pluginsDir, modules } satisfies DescribeTask)) as ModuleDescription[],
-    canStartNow: () => limits.waiting === 0 && placement.canStartNow(),
+    // Calls waiting for a tool's max_concurrency slot hold no thread; a bounded number of them must not
+    // stop the calls of other tools from being taken.
+    canStartNow: () => limits.waiting < options.threads * options.threadConcurrency && placement.canStartNow(),
     onRoom(listener) {
       roomListeners.add(listener);
       return () => roomListeners.delete(listener);

@@ -11,6 +11,13 @@ import { DEFAULT_AZURE_API_VERSION, keyMismatchReason, normaliseApiBase, routeMo
 const NO_KEY = 'none';
 const DEFAULT_TIMEOUT_MS = 600_000;
 
+/**
+ * A deployment that cannot be called as configured (a provider not served, a key for another provider, an
+ * unset variable): the router moves on to the group's next deployment, as from an unreachable one. Any
+ * other AppError is about the request, and is the client's to fix.
+ */
+export class DeploymentUnusableError extends AppError {}
+
 /** Why a deployment cannot be called as configured (for startup warnings and for its requests), if so. */
 export function deploymentProblem(deployment: ModelDeployment, model = deployment.model): string | undefined {
   const hasApiBase = deployment.apiBase !== undefined;
@@ -26,14 +33,14 @@ export function deploymentProblem(deployment: ModelDeployment, model = deploymen
  */
 export function createDeploymentProvider(deployment: ModelDeployment, model: string, env: EnvSnapshot, routing: RoutingSettings): ChatProvider {
   const problem = deploymentProblem(deployment, model);
-  if (problem) throw new AppError('invalid_request', problem);
+  if (problem) throw new DeploymentUnusableError('invalid_request', problem);
   const route = routeModel(model);
   const where = `model_list[${deployment.index}].litellm_params`;
   const resolve = (value: ConfigValue, key: string) => {
     try {
       return resolveConfigValue(value, env, `${where}.${key}`);
     } catch (error) {
-      throw new AppError('deployment_misconfigured', `Model ${deployment.modelName} is misconfigured: ${messageOf(error)}`);
+      throw new DeploymentUnusableError('deployment_misconfigured', `Model ${deployment.modelName} is misconfigured: ${messageOf(error)}`);
     }
   };
   const envKey = route.keyEnvNames.map((name) => env[name]).find((value) => value !== undefined && value !== '');

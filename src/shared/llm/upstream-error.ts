@@ -1,5 +1,6 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { AppError, errorRegistry } from '../errors.js';
+import { DeploymentUnusableError } from './deployment-client.js';
 
 /** An OpenAI-style error response: the status and `{ error: { message, type, param, code } }`. */
 export interface OpenAiErrorResponse {
@@ -13,8 +14,9 @@ export function isRetryableUpstreamError(error: unknown): boolean {
   if (error instanceof APIConnectionError) return true;
   if (error instanceof APIError) return error.status === 429 || (error.status !== undefined && error.status >= 500);
   // A deployment that cannot be built (a provider toolgate cannot serve, a key variable unset) is
-  // skipped like an unreachable one: the group's next deployment may be fine.
-  return error instanceof AppError;
+  // skipped like an unreachable one: the group's next deployment may be fine. A request the client must
+  // fix (a parameter a provider lacks) is not.
+  return error instanceof DeploymentUnusableError;
 }
 
 /** Keeps an upstream's status and error body; names connection failures and timeouts plainly. */

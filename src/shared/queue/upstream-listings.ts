@@ -8,9 +8,15 @@ import { queueKeys } from './tool-call-job.js';
 const LISTING_TTL_SECONDS = Math.ceil((4 * UPSTREAM_REFRESH_MS) / 1000);
 const READ_INTERVAL_MS = 2_000;
 
-/** A worker's side: its latest look at a server, for the gateways (which never connect upstream themselves). */
+/**
+ * A worker's side: its latest look at a server, for the gateways (which never connect upstream
+ * themselves). Every worker writes the same key; a failed look is written only where no worker has
+ * listed the server lately, so one worker that cannot reach it does not hide it from everyone.
+ */
 export async function publishListing(redis: Redis, prefix: string, listing: UpstreamListing): Promise<void> {
-  await redis.set(queueKeys(prefix).upstreamListing(listing.server), JSON.stringify(listing), 'EX', LISTING_TTL_SECONDS);
+  const key = queueKeys(prefix).upstreamListing(listing.server);
+  if (listing.tools === undefined) await redis.set(key, JSON.stringify(listing), 'EX', LISTING_TTL_SECONDS, 'NX');
+  else await redis.set(key, JSON.stringify(listing), 'EX', LISTING_TTL_SECONDS);
 }
 
 /** A gateway's side: reads the workers' listings every two seconds and passes on those that changed. */

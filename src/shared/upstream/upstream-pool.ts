@@ -121,11 +121,32 @@ export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger,
     if (closing) throw new Error(named('shutting down'));
     const live = [...connections].filter((connection) => !connection.closed);
     const leastBusy = live.sort((a, b) => a.inFlight - b.inFlight)[0];
-    if (leastBusy && (leastBusy.inFlight === 0 || live.length + (opening ? 1 : 0) >= server.maxConnections)) return leastBusy;
+    if (leastBusy && (leastBusy.inFlight === 0 || live.length + (opening ? 1 : 0) >= server.maxConnections || retryAt > Date.now())) return leastBusy;
     // One connection opens at a time, so a burst does not start a crowd of children at once.
     opening ??= open().finally(() => (opening = undefined));
-    return opening;
+    try {
+      return await opening;
+    } catch (error) {
+      // A live connection, busy as it is, can still carry the call (MCP multiplexes requests).
+      const fallback = [...connections].filter((connection) => !connection.closed).sort((a, b) => a.inFlight - b.inFlight)[0];
+      if (fallback) return fallback;
+      throw error;
+    }
   };
+
+  /** A connection, or why there is none, by the call's deadline and before its cancellation. */
+  const acquireFor = (request: UpstreamCall, signal: AbortSignal | undefined): Promise<Connection | CallOutcome> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(timedOut(request.timeoutMs)), Math.max(request.deadline - Date.now(), 0));
+      const onAbort = () => resolve(CANCELLED);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      acquire()
+        .then(resolve, (error: unknown) => resolve(callFailure('upstream_error', messageOf(error))))
+        .finally(() => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+        });
+    });
 
   const release = (connection: Connection) => {
     connection.inFlight -= 1;
@@ -139,12 +160,9 @@ export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger,
     const remaining = request.deadline - Date.now();
     if (remaining <= 0) return timedOut(request.timeoutMs);
     if (hooks.signal?.aborted) return CANCELLED;
-    let connection: Connection;
-    try {
-      connection = await acquire();
-    } catch (error) {
-      return callFailure('upstream_error', messageOf(error));
-    }
+    const acquired = await acquireFor(request, hooks.signal);
+    if ('ok' in acquired) return acquired;
+    const connection = acquired;
     connection.inFlight += 1;
     clearTimeout(connection.idleTimer);
     const progressToken = `${server.name}-${nextToken++}`;
@@ -162,7 +180,11 @@ export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger,
       if (hooks.signal?.aborted) return CANCELLED;
       if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return timedOut(request.timeoutMs);
       if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) return callFailure('upstream_error', named('the connection closed during the call'));
-      return callFailure('upstream_error', named(error instanceof McpError ? error.message : messageOf(error)));
+      if (error instanceof McpError) return callFailure('upstream_error', named(error.message));
+      // Not the server answering: the transport failed (an HTTP session the upstream lost, a dropped
+      // stream). Retire the connection so that the next call opens a fresh one.
+      void closeConnection(connection);
+      return callFailure('upstream_error', named(messageOf(error)));
     } finally {
       progressRoutes.delete(progressToken);
       release(connection);
