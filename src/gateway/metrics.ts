@@ -20,6 +20,9 @@ export interface GatewayMetrics {
   readonly handler: RequestHandler;
 }
 
+/** Seconds, for tool calls of every kind: from a millisecond to a minute. */
+const CALL_LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
 /** Prometheus metrics of one gateway process, on a registry of its own (no global state). */
 export function createGatewayMetrics(options: { queueGauges?: () => QueueGauges } = {}): GatewayMetrics {
   const registry = new Registry();
@@ -28,7 +31,7 @@ export function createGatewayMetrics(options: { queueGauges?: () => QueueGauges 
     name: 'toolgate_tool_call_duration_seconds',
     help: 'Tool call latency from receipt to result, queue wait included',
     labelNames: ['tool'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    buckets: CALL_LATENCY_BUCKETS,
     registers: [registry],
   });
   const upstreamCalls = new Counter({ name: 'toolgate_upstream_calls_total', help: 'Calls of upstream MCP servers’ tools by server and outcome', labelNames: ['server', 'outcome'], registers: [registry] });
@@ -36,7 +39,7 @@ export function createGatewayMetrics(options: { queueGauges?: () => QueueGauges 
     name: 'toolgate_upstream_call_duration_seconds',
     help: 'Latency of upstream MCP servers’ tool calls, from receipt to result',
     labelNames: ['server'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    buckets: CALL_LATENCY_BUCKETS,
     registers: [registry],
   });
   const abandonedCalls = new Counter({

@@ -9,6 +9,7 @@ import { isAlive, killAndWait, processTree } from '../mcp/process-tree.js';
 import { openTransport, type McpTransportSpec } from '../mcp/transports.js';
 import { packageVersion } from '../package-version.js';
 import { callFailure, CANCELLED, timedOut, type CallOutcome, type ThreadEvent } from '../execution/thread-protocol.js';
+import type { PoolCallHooks } from '../execution/tool-pool.js';
 import { limitResultSize } from '../tool-result.js';
 
 /** A connection unused this long is closed (a stdio child is ended); the next call opens another. */
@@ -25,11 +26,8 @@ export interface UpstreamCall {
   readonly timeoutMs: number;
 }
 
-export interface UpstreamCallHooks {
-  /** Cancels the call; the upstream receives `notifications/cancelled`. */
-  readonly signal?: AbortSignal;
-  readonly onEvent?: (event: ThreadEvent) => void;
-}
+/** The same hooks as a plugin call's: `signal` cancels (the upstream receives `notifications/cancelled`). */
+export type UpstreamCallHooks = PoolCallHooks;
 
 /** The connections to one upstream server in this process. */
 export interface UpstreamPool {
