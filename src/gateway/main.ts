@@ -13,7 +13,7 @@ import { createLogger, type Logger } from '../shared/logger.js';
 import { packageVersion } from '../shared/package-version.js';
 import { loadToolRegistry } from '../shared/plugins/tool-registry.js';
 import { createRedisConnection, logQueueErrors } from '../shared/queue/redis-connection.js';
-import { CALL_TOOL_QUEUE, newInstanceId, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
+import { CALL_TOOL_QUEUE, newInstanceId, UPSTREAM_CALL_QUEUE, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
 import { createModelRouter } from '../shared/llm/model-router.js';
 import { createApp } from './app.js';
 import { isLoopbackHost } from './http/origin-guard.js';
@@ -53,10 +53,13 @@ async function createExecutor(config: ToolgateConfig, pool: ToolPool, feed: Upst
   await pool.close();
   const redis = createRedisConnection(redisUrl, 'commands', logger);
   const listings = startListingReader({ redis, prefix: queuePrefix, servers: servers.map((server) => server.name), onListing: feed.apply, logger });
-  const queue = new Queue<ToolCallJobData>(CALL_TOOL_QUEUE, { connection: redis, prefix: queuePrefix });
-  queue.on('error', logQueueErrors(logger, 'queue'));
+  const openQueue = (name: string) => {
+    const queue = new Queue<ToolCallJobData>(name, { connection: redis, prefix: queuePrefix });
+    queue.on('error', logQueueErrors(logger, 'queue'));
+    return queue;
+  };
   const executor = await startQueueExecutor({
-    queue,
+    queues: { plugin: openQueue(CALL_TOOL_QUEUE), upstream: openQueue(UPSTREAM_CALL_QUEUE) },
     redis,
     blockingRedis: createRedisConnection(redisUrl, 'blocking', logger),
     prefix: queuePrefix,

@@ -16,7 +16,8 @@ export class IntakeWorker<Data, Result> extends Worker<Data, Result> {
 
 export interface JobIntakeDeps<Data, Result> {
   readonly worker: IntakeWorker<Data, Result>;
-  readonly pool: Pick<ToolPool, 'canStartNow' | 'onRoom'>;
+  /** What runs the jobs of this queue (the thread pool, or the upstream connections): whether it has room. */
+  readonly room: Pick<ToolPool, 'canStartNow' | 'onRoom'>;
   /**
    * Names this worker in each job's lock token (`<workerId>:<n>`), so a gateway can tell from Redis
    * which worker holds a job it has not heard from yet.
@@ -42,15 +43,15 @@ const FETCH_RETRY_MS = 500;
  * queue for a worker that can (SPEC §3a). At most one job taken waits for a thread: an exclusive call
  * may find only shared room, and then nothing more is taken until it has started.
  */
-export function startJobIntake<Data, Result>({ worker, pool, workerId, maxHeld, logger }: JobIntakeDeps<Data, Result>): JobIntake {
+export function startJobIntake<Data, Result>({ worker, room, workerId, maxHeld, logger }: JobIntakeDeps<Data, Result>): JobIntake {
   let stopping = false;
   let held = 0;
   let tokens = 0;
   const running = new Set<Promise<unknown>>();
   let wake: (() => void) | undefined;
 
-  const canTake = () => !stopping && (maxHeld === undefined || held < maxHeld) && pool.canStartNow();
-  const offRoom = pool.onRoom(() => wake?.());
+  const canTake = () => !stopping && (maxHeld === undefined || held < maxHeld) && room.canStartNow();
+  const offRoom = room.onRoom(() => wake?.());
   const untilRoom = () =>
     new Promise<void>((resolve) => {
       if (stopping || canTake()) return resolve();

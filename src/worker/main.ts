@@ -7,7 +7,7 @@ import { startUpstreamDiscovery } from '../shared/upstream/upstream-discovery.js
 import { createUpstreamServers } from '../shared/upstream/upstream-servers.js';
 import { createLogger } from '../shared/logger.js';
 import { createRedisConnection, logQueueErrors } from '../shared/queue/redis-connection.js';
-import { CALL_TOOL_QUEUE, newInstanceId, queueKeys, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
+import { CALL_TOOL_QUEUE, newInstanceId, queueKeys, UPSTREAM_CALL_QUEUE, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
 import { startHeartbeat } from './heartbeat.js';
 import { IntakeWorker, startJobIntake } from './job-intake.js';
 import { createJobProcessor, type ToolCallJobSummary } from './processor.js';
@@ -57,34 +57,49 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
       runningDeadlines.delete(job.id ?? '');
     }
   };
-  const worker = new IntakeWorker<ToolCallJobData, ToolCallJobSummary>(CALL_TOOL_QUEUE, processor, {
-    connection: createRedisConnection(runtime.redisUrl, 'blocking', logger),
-    prefix: runtime.queuePrefix,
-    name: workerId,
-    lockDuration: LOCK_DURATION_MS,
-    stalledInterval: STALLED_INTERVAL_MS,
-    maxStalledCount: MAX_STALLED_COUNT,
-    drainDelay: DRAIN_DELAY_SECONDS,
-    // Jobs are taken by the intake, and only once the heartbeat and the cancellation subscription exist:
-    // a job started before gateways can see this worker would be failed as "worker lost".
-    autorun: false,
-  });
-  worker.on('error', logQueueErrors(logger, 'worker'));
-  worker.on('failed', (job, error) => logger.warn({ jobId: job?.id, err: error.message }, 'job failed'));
-  await worker.waitUntilReady();
+  const redisUrl = runtime.redisUrl;
+  // Plugin calls and upstream calls come on queues of their own, each taken while what runs it has room:
+  // upstream calls are I/O and never wait behind busy plugin threads (SPEC §3a).
+  const openWorker = (queueName: string) => {
+    const worker = new IntakeWorker<ToolCallJobData, ToolCallJobSummary>(queueName, processor, {
+      connection: createRedisConnection(redisUrl, 'blocking', logger),
+      prefix: runtime.queuePrefix,
+      name: workerId,
+      lockDuration: LOCK_DURATION_MS,
+      stalledInterval: STALLED_INTERVAL_MS,
+      maxStalledCount: MAX_STALLED_COUNT,
+      drainDelay: DRAIN_DELAY_SECONDS,
+      // Jobs are taken by the intake, and only once the heartbeat and the cancellation subscription
+      // exist: a job started before gateways can see this worker would be failed as "worker lost".
+      autorun: false,
+    });
+    worker.on('error', logQueueErrors(logger, 'worker'));
+    worker.on('failed', (job, error) => logger.warn({ jobId: job?.id, err: error.message }, 'job failed'));
+    return worker;
+  };
+  const lanes = [
+    { worker: openWorker(CALL_TOOL_QUEUE), room: pool },
+    // No upstream servers configured: nothing will come on that queue, so none is watched.
+    ...(config.upstreamServers.length > 0 ? [{ worker: openWorker(UPSTREAM_CALL_QUEUE), room: upstreams }] : []),
+  ];
+  await Promise.all(lanes.map(({ worker }) => worker.waitUntilReady()));
 
   // Gateways publish the ids of active jobs to cancel; the worker holding one aborts it.
   const { cancel } = queueKeys(runtime.queuePrefix);
   await subscriber.subscribe(cancel);
   subscriber.on('message', (channel: string, jobId: string) => {
-    if (channel === cancel && worker.cancelJob(jobId, 'cancelled')) logger.info({ jobId }, 'job cancelled');
+    if (channel === cancel && lanes.some(({ worker }) => worker.cancelJob(jobId, 'cancelled'))) logger.info({ jobId }, 'job cancelled');
   });
 
   const heartbeat = startHeartbeat(commands, runtime.queuePrefix, workerId, logger);
   await heartbeat.announced;
-  await worker.startStalledCheckTimer();
-  worker.startLockRenewal();
-  const intake = startJobIntake({ worker, pool, workerId, maxHeld: runtime.workerConcurrency, logger });
+  const intakes = await Promise.all(
+    lanes.map(async ({ worker, room }) => {
+      await worker.startStalledCheckTimer();
+      worker.startLockRenewal();
+      return startJobIntake({ worker, room, workerId, maxHeld: runtime.workerConcurrency, logger });
+    }),
+  );
   logger.info(
     { config: config.file, threads: runtime.workerThreads, threadConcurrency: settings.thread_concurrency, maxHeld: runtime.workerConcurrency, pluginsDir: runtime.pluginsDir },
     'toolgate worker ready',
@@ -106,8 +121,8 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
     );
     bound.unref();
     // The heartbeat goes on while jobs finish, so gateways do not take this worker for dead.
-    await intake.stop();
-    await worker.close();
+    await Promise.all(intakes.map((intake) => intake.stop()));
+    await Promise.all(lanes.map(({ worker }) => worker.close()));
     await heartbeat.stop();
     discovery.stop();
     await Promise.all([pool.close(), upstreams.close(), subscriber.quit().catch(() => {}), commands.quit().catch(() => {})]);

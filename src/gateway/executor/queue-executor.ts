@@ -17,6 +17,8 @@ interface PendingCall {
   workerId: string | undefined;
   starts: number;
   readonly enqueuedAt: number;
+  /** The queue its job is on. */
+  readonly queue: Queue<ToolCallJobData>;
 }
 
 /** A call not heard of this long after it was queued is looked up in Redis: has a worker taken it? */
@@ -30,7 +32,8 @@ function lockHolder(token: string | null): string | undefined {
 }
 
 export interface QueueExecutorDeps {
-  readonly queue: Queue<ToolCallJobData>;
+  /** One queue per kind of target: plugin calls and upstream calls are taken by workers separately. */
+  readonly queues: { readonly plugin: Queue<ToolCallJobData>; readonly upstream: Queue<ToolCallJobData> };
   /** The shared, auto-pipelined command connection (also used to publish cancellations). */
   readonly redis: Redis;
   /** A connection of its own for the blocking reply reads. */
@@ -73,7 +76,7 @@ async function assertRedisVersion(redis: Redis, logger: Logger): Promise<void> {
  * ends by its deadline whatever happens to Redis or the worker.
  */
 export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<QueueExecutor> {
-  const { queue, redis, logger } = deps;
+  const { queues, redis, logger } = deps;
   await assertRedisVersion(redis, logger);
   const keys = queueKeys(deps.prefix);
   const pending = new Map<string, PendingCall>();
@@ -110,7 +113,7 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
     if (unheard.length === 0) return;
     let tokens: (string | null)[];
     try {
-      tokens = await redis.mget(...unheard.map(([jobId]) => queue.toKey(`${jobId}:lock`)));
+      tokens = await redis.mget(...unheard.map(([jobId, call]) => call.queue.toKey(`${jobId}:lock`)));
     } catch (error) {
       logger.debug({ err: error }, 'could not read job locks');
       return;
@@ -134,11 +137,11 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
   };
 
   const reader = startReplyReader({ redis: deps.blockingRedis, key: keys.replies(deps.gatewayId), onReply, logger });
-  const monitor = startWorkerMonitor({ redis, queue, prefix: deps.prefix, logger, onChange: onQueueState });
+  const monitor = startWorkerMonitor({ redis, queues: [queues.plugin, queues.upstream], prefix: deps.prefix, logger, onChange: onQueueState });
   await monitor.refresh();
 
   /** Removes a waiting job; asks the workers to cancel an active one. */
-  const cancelJob = async (jobId: string) => {
+  const cancelJob = async (jobId: string, queue: Queue<ToolCallJobData>) => {
     try {
       const removed = await queue.remove(jobId);
       if (removed === 0) await redis.publish(keys.cancel, jobId);
@@ -159,6 +162,7 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
       const jobId = randomUUID();
       const { tool } = execution;
       const retryable = tool.annotations?.readOnlyHint === true || tool.annotations?.idempotentHint === true;
+      const queue = tool.target.kind === 'upstream' ? queues.upstream : queues.plugin;
       const outcome = new Promise<CallOutcome>((resolve) => {
         const finish = (result: CallOutcome) => {
           if (!pending.delete(jobId)) return;
@@ -168,14 +172,14 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
         };
         const onCancel = () => {
           finish(CANCELLED);
-          void cancelJob(jobId);
+          void cancelJob(jobId, queue);
         };
         const deadlineTimer = setTimeout(() => {
           finish(timedOut(tool.timeoutMs));
-          void cancelJob(jobId);
+          void cancelJob(jobId, queue);
         }, execution.deadline - Date.now());
         hooks.signal?.addEventListener('abort', onCancel, { once: true });
-        pending.set(jobId, { settle: finish, hooks, retryable, workerId: undefined, starts: 0, enqueuedAt: Date.now() });
+        pending.set(jobId, { settle: finish, hooks, retryable, workerId: undefined, starts: 0, enqueuedAt: Date.now(), queue });
       });
 
       const data: ToolCallJobData = { ...toolRunOf(execution), retryable, replyTo: deps.gatewayId };
@@ -207,7 +211,7 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
       monitor.stop();
       for (const call of pending.values()) call.settle(callFailure('cancelled', 'gateway shutting down'));
       await reader.stop();
-      await queue.close();
+      await Promise.all([queues.plugin.close(), queues.upstream.close()]);
       await redis.quit().catch(() => {});
     },
   };

@@ -6,7 +6,7 @@ import { queueKeys, WORKER_HEARTBEAT_MS } from '../../shared/queue/tool-call-job
 export interface QueueState {
   /** Workers whose heartbeat has not expired. */
   readonly liveWorkers: ReadonlySet<string>;
-  /** Jobs waiting for a worker. */
+  /** Jobs waiting for a worker, on every queue. */
   readonly depth: number;
   /** Whether the last look at Redis succeeded. */
   readonly redisReachable: boolean;
@@ -20,14 +20,15 @@ export interface WorkerMonitor {
 }
 
 /** Watches worker heartbeats and queue depth every second, for backpressure, readiness and worker loss. */
-export function startWorkerMonitor(options: { redis: Redis; queue: Queue; prefix: string; logger: Logger; onChange: (state: QueueState) => void }): WorkerMonitor {
-  const { redis, queue, logger, onChange } = options;
+export function startWorkerMonitor(options: { redis: Redis; queues: readonly Queue[]; prefix: string; logger: Logger; onChange: (state: QueueState) => void }): WorkerMonitor {
+  const { redis, queues, logger, onChange } = options;
   const keys = queueKeys(options.prefix);
   let state: QueueState = { liveWorkers: new Set(), depth: 0, redisReachable: false };
 
   const refresh = async (): Promise<QueueState> => {
     try {
-      const [members, depth] = await Promise.all([redis.smembers(keys.workers), queue.getWaitingCount()]);
+      const [members, ...depths] = await Promise.all([redis.smembers(keys.workers), ...queues.map((queue) => queue.getWaitingCount())]);
+      const depth = depths.reduce((sum, count) => sum + count, 0);
       const beats = members.length > 0 ? await redis.mget(...members.map((id) => keys.heartbeat(id))) : [];
       const dead = members.filter((_id, index) => beats[index] === null);
       if (dead.length > 0) await redis.srem(keys.workers, ...dead);

@@ -3,8 +3,13 @@ import { hostname } from 'node:os';
 import type { CallOutcome, ThreadEvent } from '../execution/thread-protocol.js';
 import type { ToolRun } from '../execution/tool-runner.js';
 
-/** The BullMQ queue every tool call goes through. */
+/** The BullMQ queue plugin tools' calls go through. */
 export const CALL_TOOL_QUEUE = 'call_tool';
+/**
+ * The queue upstream MCP servers' calls go through: they are I/O, taken by a worker while its upstream
+ * connections have room, never held back by busy plugin threads (SPEC §3a).
+ */
+export const UPSTREAM_CALL_QUEUE = 'call_tool_upstream';
 export const CALL_TOOL_JOB = 'call_tool';
 
 /**
