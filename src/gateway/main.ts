@@ -36,7 +36,12 @@ const FIRST_LISTING_WAIT_MS = 5_000;
  * workers through Redis, and learns the upstream servers' tools from the workers' listings there: the
  * gateway never connects to an upstream server itself, so it never starts a stdio server.
  */
-async function createExecutor(config: ToolgateConfig, pool: ToolPool, feed: UpstreamFeed, logger: Logger): Promise<{ executor: ToolExecutor; queueGauges?: () => QueueGauges }> {
+async function createExecutor(
+  config: ToolgateConfig,
+  pool: ToolPool,
+  feed: UpstreamFeed,
+  logger: Logger,
+): Promise<{ executor: ToolExecutor; queueGauges?: () => QueueGauges; upstreamConnections?: () => Record<string, number> }> {
   const { redisUrl, queuePrefix } = config.runtime;
   const servers = config.upstreamServers;
   if (redisUrl === undefined) {
@@ -47,7 +52,10 @@ async function createExecutor(config: ToolgateConfig, pool: ToolPool, feed: Upst
       discovery.stop();
       await Promise.all([pool.close(), upstreams.close()]);
     };
-    return { executor: createEmbeddedExecutor({ runner: createToolRunner({ pool, upstreams }), close, maxQueueDepth: config.settings.max_queue_depth }) };
+    return {
+      executor: createEmbeddedExecutor({ runner: createToolRunner({ pool, upstreams }), close, maxQueueDepth: config.settings.max_queue_depth }),
+      upstreamConnections: upstreams.openConnections,
+    };
   }
   // The gateway only enqueues: its pool was needed to read the plugins, not to run them.
   await pool.close();
@@ -103,8 +111,8 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
   const models = createModelRouter(config.models, config.env, config.routing);
   for (const warning of models.warnings) logger.warn(warning);
   const feed = createUpstreamFeed({ catalog, servers: config.upstreamServers, separator: settings.tool_prefix_separator, defaultTimeoutMs: settings.tool_timeout_ms, logger });
-  const { executor, queueGauges } = await createExecutor(config, pool, feed, logger);
-  const metrics = createGatewayMetrics({ queueGauges });
+  const { executor, queueGauges, upstreamConnections } = await createExecutor(config, pool, feed, logger);
+  const metrics = createGatewayMetrics({ queueGauges, upstreamConnections });
   const sessions = createSessionStore({ idleMs: settings.session_idle_ms });
   // Clients that follow the list (it changes as upstream servers come and go) hear of every change.
   catalog.onChange(() => {

@@ -24,7 +24,8 @@ export interface GatewayMetrics {
 const CALL_LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /** Prometheus metrics of one gateway process, on a registry of its own (no global state). */
-export function createGatewayMetrics(options: { queueGauges?: () => QueueGauges } = {}): GatewayMetrics {
+/** `upstreamConnections`: open connections per upstream server, where this process holds them (embedded mode). */
+export function createGatewayMetrics(options: { queueGauges?: () => QueueGauges; upstreamConnections?: () => Record<string, number> } = {}): GatewayMetrics {
   const registry = new Registry();
   const toolCalls = new Counter({ name: 'toolgate_tool_calls_total', help: 'Tool calls by tool and outcome', labelNames: ['tool', 'outcome'], registers: [registry] });
   const toolLatency = new Histogram({
@@ -62,7 +63,18 @@ export function createGatewayMetrics(options: { queueGauges?: () => QueueGauges 
     labelNames: ['model', 'status'],
     registers: [registry],
   });
-  const { queueGauges } = options;
+  const { queueGauges, upstreamConnections } = options;
+  if (upstreamConnections) {
+    new Gauge({
+      name: 'toolgate_upstream_connections_open',
+      help: 'Connections open to each upstream MCP server (stdio children or HTTP sessions)',
+      labelNames: ['server'],
+      registers: [registry],
+      collect() {
+        for (const [server, open] of Object.entries(upstreamConnections())) this.set({ server }, open);
+      },
+    });
+  }
   if (queueGauges) {
     new Gauge({
       name: 'toolgate_queue_depth',

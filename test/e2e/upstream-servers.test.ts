@@ -178,6 +178,7 @@ describe('metrics', () => {
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
     expect(metrics).toMatch(/toolgate_upstream_calls_total\{server="ev_stdio",outcome="success"\} [1-9]/);
     expect(metrics).toMatch(/toolgate_upstream_calls_total\{server="ev_http",outcome="success"\} [1-9]/);
+    expect(metrics).toMatch(/toolgate_upstream_connections_open\{server="ev_stdio"\} [1-4]\b/);
   });
 });
 
