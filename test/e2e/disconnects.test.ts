@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type SpawnedGateway } from '../helpers/gateway-process.js';
+import { writtenMarker } from '../helpers/markers.js';
 import { connectClient, type TransportKind } from '../helpers/mcp-client.js';
 
 // A client that goes away mid-call: a legacy SSE session ends with its stream, so nothing could receive
@@ -24,11 +25,11 @@ function newMarker(): string {
 
 async function waitForMarker(marker: string): Promise<string> {
   const until = Date.now() + 10_000;
-  while (!existsSync(marker)) {
+  for (let text = writtenMarker(marker); ; text = writtenMarker(marker)) {
+    if (text !== undefined) return text;
     if (Date.now() > until) throw new Error('the handler never finished');
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  return readFileSync(marker, 'utf8');
 }
 
 describe('a client that disconnects mid-call', () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -6,6 +6,7 @@ import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/cl
 import { ErrorCode, LoggingMessageNotificationSchema, McpError, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type SpawnedGateway } from '../helpers/gateway-process.js';
+import { writtenMarker } from '../helpers/markers.js';
 import { connectClient, type TransportKind } from '../helpers/mcp-client.js';
 
 function textOf(result: unknown): string {
@@ -131,7 +132,7 @@ describe.each<TransportKind>(['streamable-http', 'sse'])('MCP over %s', (kind) =
     await new Promise((resolve) => setTimeout(resolve, 300));
     controller.abort('user gave up');
     await expect(call).rejects.toThrow();
-    await waitFor(() => existsSync(marker), 5_000);
+    await waitFor(() => writtenMarker(marker) !== undefined, 5_000);
     expect(readFileSync(marker, 'utf8')).toBe('aborted: cancelled');
   });
 });
@@ -143,7 +144,7 @@ describe('session lifecycle', () => {
     const call = client.callTool({ name: 'wait_for_abort', arguments: { marker } }).catch((error: unknown) => error);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await (client.transport as StreamableHTTPClientTransport).terminateSession();
-    await waitFor(() => existsSync(marker), 5_000);
+    await waitFor(() => writtenMarker(marker) !== undefined, 5_000);
     expect(readFileSync(marker, 'utf8')).toBe('aborted: cancelled');
     await client.close();
     await call;

@@ -5,6 +5,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpError, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { SpawnedGateway, SpawnedProcess } from '../helpers/gateway-process.js';
+import { writtenMarker } from '../helpers/markers.js';
 import { connectClient } from '../helpers/mcp-client.js';
 import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
 
@@ -92,7 +93,7 @@ describe('queue mode', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     controller.abort('no longer needed');
     await expect(call).rejects.toThrow();
-    await waitFor(() => existsSync(marker), 5_000, 'the handler to see its abort');
+    await waitFor(() => writtenMarker(marker) !== undefined, 5_000, 'the handler to see its abort');
     expect(readFileSync(marker, 'utf8')).toBe('aborted: cancelled');
   });
 
