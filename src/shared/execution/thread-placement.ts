@@ -66,9 +66,9 @@ export interface PlacementTag {
 /** The key Piscina reads a task's queue options from; never cloned into the thread (a symbol key). */
 export const PLACEMENT_TAG = Piscina.queueOptionsSymbol;
 
+/** An exclusive call is only ever placed alone on an empty thread, so it is the thread's one call. */
 function runsExclusive(thread: PoolThread): boolean {
-  for (const call of thread.calls.values()) if (call.exclusive) return true;
-  return false;
+  return thread.calls.size === 1 && thread.calls.values().next().value?.exclusive === true;
 }
 
 /**
