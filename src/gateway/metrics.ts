@@ -28,21 +28,10 @@ const CALL_LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25
 export function createGatewayMetrics(options: { queueGauges?: () => QueueGauges; upstreamConnections?: () => Record<string, number> } = {}): GatewayMetrics {
   const registry = new Registry();
   const toolCalls = new Counter({ name: 'toolgate_tool_calls_total', help: 'Tool calls by tool and outcome', labelNames: ['tool', 'outcome'], registers: [registry] });
-  const toolLatency = new Histogram({
-    name: 'toolgate_tool_call_duration_seconds',
-    help: 'Tool call latency from receipt to result, queue wait included',
-    labelNames: ['tool'],
-    buckets: CALL_LATENCY_BUCKETS,
-    registers: [registry],
-  });
+  const callLatency = (name: string, help: string, label: string) => new Histogram({ name, help, labelNames: [label], buckets: CALL_LATENCY_BUCKETS, registers: [registry] });
+  const toolLatency = callLatency('toolgate_tool_call_duration_seconds', 'Tool call latency from receipt to result, queue wait included', 'tool');
   const upstreamCalls = new Counter({ name: 'toolgate_upstream_calls_total', help: 'Calls of upstream MCP servers’ tools by server and outcome', labelNames: ['server', 'outcome'], registers: [registry] });
-  const upstreamCallLatency = new Histogram({
-    name: 'toolgate_upstream_call_duration_seconds',
-    help: 'Latency of upstream MCP servers’ tool calls, from receipt to result',
-    labelNames: ['server'],
-    buckets: CALL_LATENCY_BUCKETS,
-    registers: [registry],
-  });
+  const upstreamCallLatency = callLatency('toolgate_upstream_call_duration_seconds', 'Latency of upstream MCP servers’ tool calls, from receipt to result', 'server');
   const abandonedCalls = new Counter({
     name: 'toolgate_abandoned_tool_calls_total',
     help: 'Tool calls given up after their deadline or cancellation while the handler kept running',
