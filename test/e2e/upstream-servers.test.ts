@@ -3,25 +3,18 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError, ToolListChangedNotificationSchema, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAlive, processTree } from '../../src/shared/mcp/process-tree.js';
 import { EVERYTHING_BIN, startEverythingServer, type EverythingHttpServer } from '../helpers/everything-server.js';
 import { ROOT, startGateway, writeTempConfig, type SpawnedGateway } from '../helpers/gateway-process.js';
 import { connectClient, type TransportKind } from '../helpers/mcp-client.js';
+import { descendantsRunning } from '../helpers/process-commands.js';
 import { freePort } from '../helpers/redis-server.js';
 
 // Upstream MCP servers behind an embedded gateway: the real server-everything over stdio, streamable
 // HTTP and SSE, and a small fault server, all driven by the real SDK client.
 const FAULT_SERVER = join(ROOT, 'test/fixtures/upstream-fault-server.mjs');
-
-function commandLineOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-  } catch {
-    return '';
-  }
-}
 
 function textOf(result: unknown): string {
   return ((result as CallToolResult).content ?? []).map((block) => (block.type === 'text' ? block.text : '')).join('');
@@ -232,11 +225,7 @@ describe('upstream faults', () => {
   });
 
   it('keeps stdio children within max_connections, and leaves none behind on shutdown', async () => {
-    const faultyChildren = () =>
-      processTree(gateway.child.pid!).filter((pid) => {
-        const command = commandLineOf(pid);
-        return command.includes('upstream-fault-server') && !command.includes('one-connection');
-      });
+    const faultyChildren = () => descendantsRunning(gateway.child.pid!, (command) => command.includes('upstream-fault-server') && !command.includes('one-connection'));
     const clients = await Promise.all(Array.from({ length: 8 }, () => connectClient(gateway.url, 'streamable-http')));
     let most = 0;
     const watch = setInterval(() => (most = Math.max(most, faultyChildren().length)), 50);
