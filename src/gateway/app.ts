@@ -20,6 +20,7 @@ import { mountStreamableRoutes } from './mcp/streamable-routes.js';
 import { mountToolRoutes } from './rest/tool-routes.js';
 import type { ToolCatalog } from './tools/tool-catalog.js';
 import type { UpstreamHealth } from './tools/upstream-feed.js';
+import type { UpstreamFeatures } from './tools/upstream-features.js';
 import type { ToolInvoker } from './tools/tool-invoker.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { ModelRouter } from '../shared/llm/model-router.js';
@@ -36,6 +37,8 @@ export interface AppDeps {
   /** Each upstream MCP server's state, for `GET /v1/mcp/server/health`. */
   readonly upstreamHealth: () => readonly UpstreamHealth[];
   readonly upstreamServers: readonly UpstreamServerConfig[];
+  /** The upstream servers' resources and prompts. */
+  readonly upstreamFeatures: UpstreamFeatures;
   readonly invoker: ToolInvoker;
   readonly executor: ToolExecutor;
   readonly sessions: SessionStore;
@@ -61,7 +64,16 @@ export function createApp(deps: AppDeps): Express {
   app.use(headOnStreams());
   app.use(jsonBody({ maxBytes: deps.settings.max_request_bytes }));
 
-  const serverDeps: McpServerDeps = { catalog: deps.catalog, invoker: deps.invoker, logger: deps.logger, version: deps.version };
+  const serverDeps: McpServerDeps = {
+    catalog: deps.catalog,
+    invoker: deps.invoker,
+    logger: deps.logger,
+    version: deps.version,
+    features: deps.upstreamFeatures,
+    executor: deps.executor,
+    servers: deps.upstreamServers,
+    defaultTimeoutMs: deps.settings.tool_timeout_ms,
+  };
   const viewFor = createViewResolver(deps.upstreamServers);
   const resolveView = (req: Request) => viewFor({ pathServer: req.params.server as string | undefined, serversHeader: req.get('x-mcp-servers') });
   const routes = express.Router();

@@ -9,6 +9,7 @@ import { startListingReader } from '../shared/queue/upstream-listings.js';
 import { startUpstreamDiscovery } from '../shared/upstream/upstream-discovery.js';
 import { createUpstreamServers } from '../shared/upstream/upstream-servers.js';
 import { createUpstreamFeed, type UpstreamFeed } from './tools/upstream-feed.js';
+import { createUpstreamFeatures } from './tools/upstream-features.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { packageVersion } from '../shared/package-version.js';
 import { loadToolRegistry } from '../shared/plugins/tool-registry.js';
@@ -45,8 +46,8 @@ async function createExecutor(
   const { redisUrl, queuePrefix } = config.runtime;
   const servers = config.upstreamServers;
   if (redisUrl === undefined) {
-    const upstreams = createUpstreamServers(servers, logger, { maxResultBytes: config.settings.max_result_bytes, onToolsChanged: (server) => discovery.refresh(server) });
-    const discovery = startUpstreamDiscovery({ servers, listTools: upstreams.listTools, onListing: feed.apply, logger });
+    const upstreams = createUpstreamServers(servers, logger, { maxResultBytes: config.settings.max_result_bytes, onListChanged: (server) => discovery.refresh(server) });
+    const discovery = startUpstreamDiscovery({ servers, list: upstreams.list, onListing: feed.apply, logger });
     await Promise.race([discovery.firstLook, new Promise((resolve) => setTimeout(resolve, FIRST_LISTING_WAIT_MS).unref())]);
     const close = async () => {
       discovery.stop();
@@ -110,13 +111,19 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
   }
   const models = createModelRouter(config.models, config.env, config.routing);
   for (const warning of models.warnings) logger.warn(warning);
-  const feed = createUpstreamFeed({ catalog, servers: config.upstreamServers, separator: settings.tool_prefix_separator, defaultTimeoutMs: settings.tool_timeout_ms, logger });
+  const upstreamFeatures = createUpstreamFeatures(config.upstreamServers, { separator: settings.tool_prefix_separator });
+  const feed = createUpstreamFeed({ catalog, features: upstreamFeatures, servers: config.upstreamServers, separator: settings.tool_prefix_separator, defaultTimeoutMs: settings.tool_timeout_ms, logger });
   const { executor, queueGauges, upstreamConnections } = await createExecutor(config, pool, feed, logger);
   const metrics = createGatewayMetrics({ queueGauges, upstreamConnections });
   const sessions = createSessionStore({ idleMs: settings.session_idle_ms });
   // Clients that follow the list (it changes as upstream servers come and go) hear of every change.
   catalog.onChange(() => {
     for (const session of sessions.all()) session.server.sendToolListChanged().catch(() => {});
+  });
+  upstreamFeatures.onChange((kind) => {
+    // The SDK refuses (rejects) the notification on sessions that did not declare the kind: it was not
+    // offered when they opened.
+    for (const { server } of sessions.all()) (kind === 'prompts' ? server.sendPromptListChanged() : server.sendResourceListChanged()).catch(() => {});
   });
   const invoker = createToolInvoker({ catalog, executor, logger, onCallFinished: metrics.recordToolCall });
   const app = createApp({
@@ -127,6 +134,7 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     catalog,
     upstreamHealth: feed.health,
     upstreamServers: config.upstreamServers,
+    upstreamFeatures,
     invoker,
     executor,
     sessions,

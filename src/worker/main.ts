@@ -7,7 +7,7 @@ import { startUpstreamDiscovery } from '../shared/upstream/upstream-discovery.js
 import { createUpstreamServers } from '../shared/upstream/upstream-servers.js';
 import { createLogger } from '../shared/logger.js';
 import { createRedisConnection, logQueueErrors } from '../shared/queue/redis-connection.js';
-import { CALL_TOOL_QUEUE, newInstanceId, queueKeys, UPSTREAM_CALL_QUEUE, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
+import { CALL_TOOL_QUEUE, newInstanceId, queueKeys, UPSTREAM_CALL_QUEUE, type QueueJobData } from '../shared/queue/tool-call-job.js';
 import { startHeartbeat } from './heartbeat.js';
 import { IntakeWorker, startJobIntake } from './job-intake.js';
 import { createJobProcessor, type ToolCallJobSummary } from './processor.js';
@@ -38,10 +38,10 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
   const commands = createRedisConnection(runtime.redisUrl, 'commands', logger);
   const subscriber = createRedisConnection(runtime.redisUrl, 'subscriber', logger);
   // Workers own the upstream connections; the gateways learn the servers' tools from their listings.
-  const upstreams = createUpstreamServers(config.upstreamServers, logger, { maxResultBytes: settings.max_result_bytes, onToolsChanged: (server) => discovery.refresh(server) });
+  const upstreams = createUpstreamServers(config.upstreamServers, logger, { maxResultBytes: settings.max_result_bytes, onListChanged: (server) => discovery.refresh(server) });
   const discovery = startUpstreamDiscovery({
     servers: config.upstreamServers,
-    listTools: upstreams.listTools,
+    list: upstreams.list,
     onListing: (listing) => void publishListing(commands, runtime.queuePrefix, listing).catch((error: unknown) => logger.debug({ err: error }, 'could not publish an upstream listing')),
     logger,
   });
@@ -61,7 +61,7 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
   // Plugin calls and upstream calls come on queues of their own, each taken while what runs it has room:
   // upstream calls are I/O and never wait behind busy plugin threads (SPEC §3a).
   const openWorker = (queueName: string) => {
-    const worker = new IntakeWorker<ToolCallJobData, ToolCallJobSummary>(queueName, processor, {
+    const worker = new IntakeWorker<QueueJobData, ToolCallJobSummary>(queueName, processor, {
       connection: createRedisConnection(redisUrl, 'blocking', logger),
       prefix: runtime.queuePrefix,
       name: workerId,

@@ -2,7 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { callFailure } from '../shared/execution/thread-protocol.js';
 import type { ToolRunner } from '../shared/execution/tool-runner.js';
 import type { Logger } from '../shared/logger.js';
-import { WORKER_LOST_MESSAGE, type ToolCallJobData, type ToolCallReply } from '../shared/queue/tool-call-job.js';
+import { UPSTREAM_REQUEST_JOB, WORKER_LOST_MESSAGE, type QueueJobData, type ToolCallJobData, type ToolCallReply, type UpstreamRequestJobData } from '../shared/queue/tool-call-job.js';
 import { createEventForwarder } from './event-forwarder.js';
 import type { SendReply } from './reply-sender.js';
 
@@ -19,14 +19,22 @@ export interface ToolCallJobSummary {
 }
 
 /**
- * Runs a `call_tool` job in the thread pool and replies to its gateway. Handler failures are results, not
+ * Runs a `call_tool` job (in the thread pool, or on an upstream server) or an `mcp_request` job, and replies to its gateway. Handler failures are results, not
  * throws, so BullMQ never retries a tool by itself. A job that comes back after its worker died runs again
  * only if the tool is read-only or idempotent; otherwise it fails with "worker lost".
  */
 export function createJobProcessor({ runner, sendReply, workerId, logger }: JobProcessorDeps) {
-  return async (job: Job<ToolCallJobData>, _token?: string, signal?: AbortSignal): Promise<ToolCallJobSummary> => {
-    const data = job.data;
+  return async (job: Job<QueueJobData>, _token?: string, signal?: AbortSignal): Promise<ToolCallJobSummary> => {
     const jobId = job.id ?? '';
+    if (job.name === UPSTREAM_REQUEST_JOB) {
+      // Forwarded requests are reads: a job back after its worker died runs again; nothing streams.
+      const { retryable: _retryable, replyTo, ...request } = job.data as UpstreamRequestJobData;
+      await sendReply(replyTo, { type: 'started', jobId, workerId, attempt: job.attemptsStarted });
+      const outcome = await runner.forward(request, signal);
+      await sendReply(replyTo, { type: 'result', jobId, outcome });
+      return { ok: outcome.ok };
+    }
+    const data = job.data as ToolCallJobData;
     // Plain bindings rather than a child logger: this runs for every job and rarely logs.
     const where = { jobId, requestId: data.requestId, tool: data.tool };
 

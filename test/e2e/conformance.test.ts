@@ -13,7 +13,10 @@ const CONFIG = join(ROOT, 'test/fixtures/config.conformance.yaml');
 const BASELINE = join(ROOT, 'test/fixtures/conformance-baseline.yml');
 const RUN_TIMEOUT_MS = 120_000;
 
-/** The scenarios toolgate must pass: everything in the active suite that covers tools, logging, ping and transport. */
+/**
+ * The scenarios toolgate must pass: everything in the active suite that covers tools, logging, ping and
+ * transport, and (served by an upstream server mounted with `prefix: false`) resources, prompts and completion.
+ */
 const PASSING_SCENARIOS = [
   'server-initialize',
   'logging-set-level',
@@ -29,6 +32,16 @@ const PASSING_SCENARIOS = [
   'tools-call-with-progress',
   'server-sse-multiple-streams',
   'dns-rebinding-protection',
+  'resources-list',
+  'resources-read-text',
+  'resources-read-binary',
+  'resources-templates-read',
+  'prompts-list',
+  'prompts-get-simple',
+  'prompts-get-with-args',
+  'prompts-get-embedded-resource',
+  'prompts-get-with-image',
+  'completion-complete',
 ];
 
 interface ConformanceCheck {

@@ -36,6 +36,25 @@ afterAll(async () => {
   await Promise.all([gateway?.stop(), ...(workers ?? []).map((worker) => worker.stop())]);
 });
 
+it('forwards prompts and resource reads to the workers, which own the connections', async () => {
+  const workerPids = workers.map((worker) => String(worker.child.pid));
+  const client = await connectClient(gateway.url, 'streamable-http');
+  try {
+    const until = Date.now() + 20_000;
+    while (!(await client.listPrompts().catch(() => ({ prompts: [] }))).prompts.some((prompt) => prompt.name === 'faulty-parent_pid')) {
+      if (Date.now() > until) throw new Error('the gateway never listed the upstream prompt');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const prompt = await client.getPrompt({ name: 'faulty-parent_pid' });
+    expect(workerPids).toContain((prompt.messages[0]?.content as { text: string }).text);
+    expect((await client.listResources()).resources.map((resource) => resource.uri)).toContain('fault://parent_pid');
+    const read = await client.readResource({ uri: 'fault://parent_pid' });
+    expect(workerPids).toContain((read.contents[0] as { text: string }).text);
+  } finally {
+    await client.close();
+  }
+});
+
 it('serves upstream tools listed by the workers, runs their calls on both, and keeps within max_connections', async () => {
   const until = Date.now() + 20_000;
   for (;;) {

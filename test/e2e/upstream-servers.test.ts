@@ -97,6 +97,31 @@ describe.each<TransportKind>(['streamable-http', 'sse'])('upstream servers throu
     expect(updates.map((update) => update.progress)).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('serves the upstream servers’ resources, resource templates, prompts and completions', async () => {
+    expect(client.getServerCapabilities()).toMatchObject({ resources: { listChanged: true }, prompts: { listChanged: true }, completions: {} });
+    const resources = (await client.listResources()).resources;
+    expect(resources.map((resource) => resource.uri)).toContain('demo://resource/static/document/architecture.md');
+    const templates = (await client.listResourceTemplates()).resourceTemplates.map((template) => template.uriTemplate);
+    expect(templates).toContain('demo://resource/dynamic/text/{resourceId}');
+
+    const read = await client.readResource({ uri: 'demo://resource/dynamic/text/7' });
+    expect(read.contents[0]).toMatchObject({ uri: 'demo://resource/dynamic/text/7', mimeType: 'text/plain' });
+    expect(JSON.stringify(read.contents)).toContain('7');
+
+    const prompts = (await client.listPrompts()).prompts.map((prompt) => prompt.name);
+    expect(prompts).toEqual(expect.arrayContaining(['ev_stdio-simple-prompt', 'ev_http-args-prompt', 'ev_sse-completable-prompt']));
+    const prompt = await client.getPrompt({ name: 'ev_http-args-prompt', arguments: { city: 'Lisbon', state: 'Lisboa' } });
+    expect(JSON.stringify(prompt.messages)).toContain('Lisbon');
+
+    const completion = await client.complete({ ref: { type: 'ref/prompt', name: 'ev_stdio-completable-prompt' }, argument: { name: 'department', value: 'Eng' } });
+    expect(completion.completion.values).toContain('Engineering');
+  });
+
+  it('answers a prompt or resource no server has with a JSON-RPC error', async () => {
+    await expect(client.getPrompt({ name: 'ev_stdio-no-such-prompt' })).rejects.toThrow(/Unknown prompt: ev_stdio-no-such-prompt/);
+    await expect(client.readResource({ uri: 'nowhere://at/all' })).rejects.toThrow(/Resource not found: nowhere:\/\/at\/all/);
+  });
+
   it('refuses a tool the filters leave out as unknown', async () => {
     const error = await client.callTool({ name: 'ev_http-get-env', arguments: {} }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(McpError);
@@ -120,6 +145,9 @@ describe('narrowed views', () => {
       for (const outside of ['faulty-parent_pid', 'ev_http-echo', 'get-env']) {
         await expect(client.callTool({ name: outside, arguments: {} })).rejects.toThrow(`Unknown tool: ${outside}`);
       }
+      expect((await client.listPrompts()).prompts.map((prompt) => prompt.name).sort()).toEqual(['args-prompt', 'completable-prompt', 'resource-prompt', 'simple-prompt']);
+      expect(JSON.stringify((await client.getPrompt({ name: 'simple-prompt' })).messages)).toContain('simple prompt');
+      await expect(client.getPrompt({ name: 'ev_http-simple-prompt' })).rejects.toThrow('Unknown prompt: ev_http-simple-prompt');
     } finally {
       await client.close();
     }

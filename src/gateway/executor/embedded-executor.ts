@@ -13,19 +13,21 @@ export interface EmbeddedExecutorOptions {
 /** Runs tools in this process (its thread pool): the default when no `REDIS_URL` is set. */
 export function createEmbeddedExecutor({ runner, close, maxQueueDepth }: EmbeddedExecutorOptions): ToolExecutor {
   let inFlight = 0;
+  const counted = async <Result>(run: () => Promise<Result>): Promise<Result> => {
+    if (inFlight >= maxQueueDepth) {
+      throw new AppError('unavailable', `Too many tool calls in flight (max_queue_depth ${maxQueueDepth}); retry shortly`, { retryAfterSeconds: 1 });
+    }
+    inFlight += 1;
+    try {
+      return await run();
+    } finally {
+      inFlight -= 1;
+    }
+  };
   return {
     mode: 'embedded',
-    async execute(execution, hooks) {
-      if (inFlight >= maxQueueDepth) {
-        throw new AppError('unavailable', `Too many tool calls in flight (max_queue_depth ${maxQueueDepth}); retry shortly`, { retryAfterSeconds: 1 });
-      }
-      inFlight += 1;
-      try {
-        return await runner.run(toolRunOf(execution), hooks);
-      } finally {
-        inFlight -= 1;
-      }
-    },
+    execute: (execution, hooks) => counted(() => runner.run(toolRunOf(execution), hooks)),
+    forward: (request, hooks) => counted(() => runner.forward(request, hooks?.signal)),
     readiness: async () => ({ ready: true, detail: { mode: 'embedded', inFlight } }),
     canDeliverResults: () => true,
     close,

@@ -4,13 +4,15 @@ import type { Redis } from 'ioredis';
 import { AppError } from '../../shared/errors.js';
 import { callFailure, CANCELLED, timedOut, type CallOutcome } from '../../shared/execution/thread-protocol.js';
 import type { Logger } from '../../shared/logger.js';
-import { CALL_TOOL_JOB, queueKeys, WORKER_LOST_MESSAGE, type ToolCallJobData, type ToolCallReply } from '../../shared/queue/tool-call-job.js';
+import { CALL_TOOL_JOB, queueKeys, UPSTREAM_REQUEST_JOB, WORKER_LOST_MESSAGE, type QueueJobData, type ToolCallJobData, type ToolCallReply, type UpstreamRequestJobData } from '../../shared/queue/tool-call-job.js';
+import type { CallToolResult } from '../../shared/tool-result.js';
+import type { ForwardedResult } from '../../shared/upstream/forwarded-request.js';
 import { toolRunOf, type ExecutionHooks, type ToolExecutor } from './tool-executor.js';
 import { startReplyReader } from './reply-reader.js';
 import { startWorkerMonitor, type QueueState } from './worker-monitor.js';
 
 interface PendingCall {
-  readonly settle: (outcome: CallOutcome) => void;
+  readonly settle: (outcome: CallOutcome<unknown>) => void;
   readonly hooks: ExecutionHooks;
   readonly retryable: boolean;
   /** The worker running it now, from its `started` reply or its job's lock. */
@@ -18,7 +20,7 @@ interface PendingCall {
   starts: number;
   readonly enqueuedAt: number;
   /** The queue its job is on. */
-  readonly queue: Queue<ToolCallJobData>;
+  readonly queue: Queue<QueueJobData>;
 }
 
 /** A call not heard of this long after it was queued is looked up in Redis: has a worker taken it? */
@@ -33,7 +35,7 @@ function lockHolder(token: string | null): string | undefined {
 
 export interface QueueExecutorDeps {
   /** One queue per kind of target: plugin calls and upstream calls are taken by workers separately. */
-  readonly queues: { readonly plugin: Queue<ToolCallJobData>; readonly upstream: Queue<ToolCallJobData> };
+  readonly queues: { readonly plugin: Queue<ToolCallJobData>; readonly upstream: Queue<QueueJobData> };
   /** The shared, auto-pipelined command connection (also used to publish cancellations). */
   readonly redis: Redis;
   /** A connection of its own for the blocking reply reads. */
@@ -141,7 +143,7 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
   await monitor.refresh();
 
   /** Removes a waiting job; asks the workers to cancel an active one. */
-  const cancelJob = async (jobId: string, queue: Queue<ToolCallJobData>) => {
+  const cancelJob = async (jobId: string, queue: Queue<QueueJobData>) => {
     try {
       const removed = await queue.remove(jobId);
       if (removed === 0) await redis.publish(keys.cancel, jobId);
@@ -150,48 +152,63 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
     }
   };
 
+  /**
+   * Queues a job and resolves with its outcome: the worker's reply, or the deadline, the cancellation or
+   * the worker's death, whichever comes first.
+   */
+  const enqueue = async <Result>(job: { name: string; data: QueueJobData; queue: Queue<QueueJobData> }, hooks: ExecutionHooks): Promise<CallOutcome<Result>> => {
+    const state = monitor.state;
+    if (redis.status !== 'ready' || !state.redisReachable) throw unavailable('Redis is unavailable: tool calls cannot be queued right now');
+    if (state.liveWorkers.size === 0) throw unavailable('No live workers: start one with `toolgate worker` (REDIS_URL set)');
+    if (state.depth >= deps.maxQueueDepth) throw unavailable(`The tool queue is full (max_queue_depth ${deps.maxQueueDepth}); retry shortly`);
+
+    const jobId = randomUUID();
+    const { data, queue } = job;
+    const outcome = new Promise<CallOutcome<Result>>((resolve) => {
+      const finish = (result: CallOutcome<unknown>) => {
+        if (!pending.delete(jobId)) return;
+        clearTimeout(deadlineTimer);
+        hooks.signal?.removeEventListener('abort', onCancel);
+        // The worker ran the job this kind of job names, and answered with its kind of result.
+        resolve(result as CallOutcome<Result>);
+      };
+      const onCancel = () => {
+        finish(CANCELLED);
+        void cancelJob(jobId, queue);
+      };
+      const deadlineTimer = setTimeout(() => {
+        finish(timedOut(data.timeoutMs));
+        void cancelJob(jobId, queue);
+      }, data.deadline - Date.now());
+      hooks.signal?.addEventListener('abort', onCancel, { once: true });
+      pending.set(jobId, { settle: finish, hooks, retryable: data.retryable, workerId: undefined, starts: 0, enqueuedAt: Date.now(), queue });
+    });
+
+    try {
+      // attempts: 1 — BullMQ never reruns a job by itself; only stall recovery does, under our rules.
+      await queue.add(job.name, data, { jobId, attempts: 1, removeOnComplete: true, removeOnFail: { age: 3600, count: 1000 } });
+    } catch (error) {
+      pending.get(jobId)?.settle(callFailure('cancelled', 'not queued'));
+      logger.warn({ err: error, requestId: data.requestId }, 'could not enqueue a job');
+      throw unavailable('Redis is unavailable: tool calls cannot be queued right now');
+    }
+    return outcome;
+  };
+
   return {
     mode: 'queue',
 
-    async execute(execution, hooks = {}) {
-      const state = monitor.state;
-      if (redis.status !== 'ready' || !state.redisReachable) throw unavailable('Redis is unavailable: tool calls cannot be queued right now');
-      if (state.liveWorkers.size === 0) throw unavailable('No live workers: start one with `toolgate worker` (REDIS_URL set)');
-      if (state.depth >= deps.maxQueueDepth) throw unavailable(`The tool queue is full (max_queue_depth ${deps.maxQueueDepth}); retry shortly`);
-
-      const jobId = randomUUID();
+    execute(execution, hooks = {}) {
       const { tool } = execution;
       const retryable = tool.annotations?.readOnlyHint === true || tool.annotations?.idempotentHint === true;
-      const queue = tool.target.kind === 'upstream' ? queues.upstream : queues.plugin;
-      const outcome = new Promise<CallOutcome>((resolve) => {
-        const finish = (result: CallOutcome) => {
-          if (!pending.delete(jobId)) return;
-          clearTimeout(deadlineTimer);
-          hooks.signal?.removeEventListener('abort', onCancel);
-          resolve(result);
-        };
-        const onCancel = () => {
-          finish(CANCELLED);
-          void cancelJob(jobId, queue);
-        };
-        const deadlineTimer = setTimeout(() => {
-          finish(timedOut(tool.timeoutMs));
-          void cancelJob(jobId, queue);
-        }, execution.deadline - Date.now());
-        hooks.signal?.addEventListener('abort', onCancel, { once: true });
-        pending.set(jobId, { settle: finish, hooks, retryable, workerId: undefined, starts: 0, enqueuedAt: Date.now(), queue });
-      });
-
       const data: ToolCallJobData = { ...toolRunOf(execution), retryable, replyTo: deps.gatewayId };
-      try {
-        // attempts: 1 — BullMQ never reruns a tool by itself; only stall recovery does, under our rules.
-        await queue.add(CALL_TOOL_JOB, data, { jobId, attempts: 1, removeOnComplete: true, removeOnFail: { age: 3600, count: 1000 } });
-      } catch (error) {
-        pending.get(jobId)?.settle(callFailure('cancelled', 'not queued'));
-        logger.warn({ err: error, requestId: execution.requestId }, 'could not enqueue tool call');
-        throw unavailable('Redis is unavailable: tool calls cannot be queued right now');
-      }
-      return outcome;
+      return enqueue<CallToolResult>({ name: CALL_TOOL_JOB, data, queue: tool.target.kind === 'upstream' ? queues.upstream : queues.plugin }, hooks);
+    },
+
+    forward(request, hooks = {}) {
+      // Reads and completions change nothing upstream: safe to run again after a worker died.
+      const data: UpstreamRequestJobData = { ...request, retryable: true, replyTo: deps.gatewayId };
+      return enqueue<ForwardedResult>({ name: UPSTREAM_REQUEST_JOB, data, queue: queues.upstream }, hooks);
     },
 
     async readiness() {

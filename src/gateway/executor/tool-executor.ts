@@ -1,6 +1,7 @@
 import type { CallOutcome, ThreadEvent } from '../../shared/execution/thread-protocol.js';
 import type { ToolRun } from '../../shared/execution/tool-runner.js';
 import type { RegisteredTool } from '../../shared/plugins/tool-registry.js';
+import type { ForwardedResult, UpstreamRequest } from '../../shared/upstream/forwarded-request.js';
 
 /** One validated tool call, ready to run. */
 export interface ToolExecution {
@@ -35,6 +36,8 @@ export interface ExecutorReadiness {
 export interface ToolExecutor {
   readonly mode: 'embedded' | 'queue';
   execute(execution: ToolExecution, hooks?: ExecutionHooks): Promise<CallOutcome>;
+  /** Forwards a request to the upstream server it names, where that server's connections are. */
+  forward(request: UpstreamRequest, hooks?: Pick<ExecutionHooks, 'signal'>): Promise<CallOutcome<ForwardedResult>>;
   readiness(): Promise<ExecutorReadiness>;
   /** Whether calls in flight can still get their results (not while queue mode has lost Redis). */
   canDeliverResults(): boolean;

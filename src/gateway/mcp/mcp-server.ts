@@ -7,6 +7,9 @@ import type { ToolCatalog } from '../tools/tool-catalog.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
 import { requestIdFromHeader } from '../http/request-id.js';
 import { createCallEventRelay } from './call-event-relay.js';
+import { pageOf } from './list-paging.js';
+import { protocolError } from './protocol-error.js';
+import { featureCapabilities, registerUpstreamHandlers, type UpstreamHandlerDeps } from './upstream-handlers.js';
 import type { SessionState } from './session-state.js';
 
 /**
@@ -21,32 +24,9 @@ const NOTIFICATION_GAP_MS = 5;
 // validates the request: malformed params then become -32602 rather than -32603.
 const CallToolMethodSchema = z.object({ method: z.literal('tools/call'), params: z.unknown().optional() });
 
-/**
- * `tools/list` pages past this many tools (`nextCursor`). Large, because some clients read only the
- * first page; paging is for catalogs that merge many upstream servers.
- */
-export const TOOLS_PAGE_SIZE = 1_000;
-
-function cursorFor(offset: number): string {
-  return Buffer.from(JSON.stringify({ offset })).toString('base64url');
-}
-
-/** The offset a cursor we issued stands for; anything else is invalid params. */
-function offsetOf(cursor: string | undefined): number {
-  if (cursor === undefined) return 0;
-  try {
-    const { offset } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { offset?: unknown };
-    if (typeof offset === 'number' && Number.isInteger(offset) && offset >= 0) return offset;
-  } catch {
-    // Not one of ours.
-  }
-  throw protocolError(ErrorCode.InvalidParams, 'Invalid cursor');
-}
-
-export interface McpServerDeps {
+export interface McpServerDeps extends UpstreamHandlerDeps {
   readonly catalog: ToolCatalog;
   readonly invoker: ToolInvoker;
-  readonly logger: Logger;
   readonly version: string;
 }
 
@@ -66,28 +46,21 @@ export function toolCallError(error: unknown, logger: Logger, context: { tool: s
 }
 
 /**
- * An error the SDK's Protocol sends as `{ code, message }`. Not an McpError, whose message gains an
- * "MCP error <code>:" prefix: both MCP paths send the AppError's own message.
+ * A low-level MCP `Server` for one session: `tools/list`, `tools/call` and `logging/setLevel`, and the
+ * upstream servers' resources, prompts and completions when any of them offers those as the session opens.
  */
-function protocolError(code: number, message: string): Error {
-  return Object.assign(new Error(message), { code });
-}
-
-/** A low-level MCP `Server` for one session: `tools/list`, `tools/call` and `logging/setLevel`. */
 export function createSessionServer(deps: McpServerDeps, session: SessionState, hooks: SessionServerHooks = {}): Server {
-  const server = new Server({ name: 'toolgate', version: deps.version }, { capabilities: { tools: { listChanged: true }, logging: {} } });
+  const offered = deps.features.capabilities();
+  const capabilities = { tools: { listChanged: true }, logging: {}, ...featureCapabilities(offered) };
+  const server = new Server({ name: 'toolgate', version: deps.version }, { capabilities });
+  registerUpstreamHandlers(server, deps, session.view, offered);
 
   server.setRequestHandler(SetLevelRequestSchema, (request) => {
     session.logLevel = request.params.level;
     return {};
   });
 
-  server.setRequestHandler(ListToolsRequestSchema, (request) => {
-    const tools = session.view.list(deps.catalog);
-    const start = offsetOf(request.params?.cursor);
-    const end = start + TOOLS_PAGE_SIZE;
-    return { tools: tools.slice(start, end), ...(end < tools.length && { nextCursor: cursorFor(end) }) };
-  });
+  server.setRequestHandler(ListToolsRequestSchema, (request) => pageOf('tools', session.view.list(deps.catalog), request.params?.cursor));
 
   server.setRequestHandler(CallToolMethodSchema, async (request, extra) => {
     // The Server wrapper has checked this is a CallToolRequest.

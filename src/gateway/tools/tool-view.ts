@@ -12,11 +12,17 @@ export interface ToolView {
   list(catalog: ToolCatalog): readonly Tool[];
   /** The catalog's name for a name the client used; undefined when the view does not show it. */
   resolve(catalog: ToolCatalog, name: string): string | undefined;
+  /** Whether the view shows this upstream server (its prompts and resources too). */
+  shows(server: string): boolean;
+  /** Whether names are the upstream server's own (one server's route) rather than the gateway's. */
+  readonly upstreamNames: boolean;
 }
 
 export const EVERY_TOOL: ToolView = {
   list: (catalog) => catalog.mcpTools,
   resolve: (_catalog, name) => name,
+  shows: () => true,
+  upstreamNames: false,
 };
 
 function upstreamToolsOf(catalog: ToolCatalog, servers: ReadonlySet<string>) {
@@ -33,6 +39,8 @@ function oneServer(server: string): ToolView {
       return catalog.mcpTools.filter((tool) => names.has(tool.name)).map((tool) => ({ ...tool, name: upstreamName(catalog.get(tool.name)!) }));
     },
     resolve: (catalog, name) => upstreamToolsOf(catalog, only).find((tool) => upstreamName(tool) === name)?.name,
+    shows: (candidate) => candidate === server,
+    upstreamNames: true,
   };
 }
 
@@ -45,6 +53,8 @@ function someServers(servers: ReadonlySet<string>): ToolView {
       return catalog.mcpTools.filter((tool) => names.has(tool.name));
     },
     resolve: (catalog, name) => (shown(catalog).has(name) ? name : undefined),
+    shows: (server) => servers.has(server),
+    upstreamNames: false,
   };
 }
 

@@ -3,6 +3,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { UpstreamListing } from '../../shared/upstream/upstream-discovery.js';
 import { registeredUpstreamTools } from '../../shared/upstream/upstream-tools.js';
 import type { ToolCatalog } from './tool-catalog.js';
+import type { UpstreamFeatures } from './upstream-features.js';
 
 /** One upstream server as `GET /v1/mcp/server/health` shows it. */
 export interface UpstreamHealth {
@@ -21,8 +22,8 @@ export interface UpstreamFeed {
   health(): UpstreamHealth[];
 }
 
-/** Keeps the catalog's upstream tools and the servers' health in step with their listings. */
-export function createUpstreamFeed(options: { catalog: ToolCatalog; servers: readonly UpstreamServerConfig[]; separator: string; defaultTimeoutMs: number; logger: Logger }): UpstreamFeed {
+/** Keeps the catalog's upstream tools, their other features and the servers' health in step with their listings. */
+export function createUpstreamFeed(options: { catalog: ToolCatalog; features: UpstreamFeatures; servers: readonly UpstreamServerConfig[]; separator: string; defaultTimeoutMs: number; logger: Logger }): UpstreamFeed {
   const byName = new Map(options.servers.map((server) => [server.name, server]));
   const health = new Map<string, UpstreamHealth>(
     options.servers.map((server) => [server.name, { server: server.name, status: 'unknown', error: server.unavailable ?? null, tools: 0, excludedTools: [], latencyMs: null, checkedAt: null }]),
@@ -31,11 +32,12 @@ export function createUpstreamFeed(options: { catalog: ToolCatalog; servers: rea
     apply(listing) {
       const server = byName.get(listing.server);
       if (!server) return;
-      const tools = registeredUpstreamTools(server, listing.tools ?? [], { separator: options.separator, defaultTimeoutMs: options.defaultTimeoutMs });
+      const tools = registeredUpstreamTools(server, listing.inventory?.tools ?? [], { separator: options.separator, defaultTimeoutMs: options.defaultTimeoutMs });
       const excluded = options.catalog.setUpstreamTools(server.name, tools);
+      options.features.set(server.name, listing.inventory);
       health.set(server.name, {
         server: server.name,
-        status: listing.tools === undefined ? 'unhealthy' : 'healthy',
+        status: listing.inventory === undefined ? 'unhealthy' : 'healthy',
         error: listing.error ?? null,
         tools: tools.length - excluded.length,
         excludedTools: excluded,

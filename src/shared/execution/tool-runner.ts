@@ -1,4 +1,5 @@
 import type { HandlerTarget } from '../plugins/handler-target.js';
+import type { ForwardedResult, UpstreamRequest } from '../upstream/forwarded-request.js';
 import type { UpstreamServers } from '../upstream/upstream-servers.js';
 import type { ToolIsolation } from './thread-placement.js';
 import type { CallOutcome } from './thread-protocol.js';
@@ -26,6 +27,8 @@ export interface ToolRun {
 
 export interface ToolRunner {
   run(run: ToolRun, hooks?: PoolCallHooks): Promise<CallOutcome>;
+  /** Passes an MCP request to the upstream server it names. */
+  forward(request: UpstreamRequest, signal?: AbortSignal): Promise<CallOutcome<ForwardedResult>>;
 }
 
 /**
@@ -39,5 +42,6 @@ export function createToolRunner({ pool, upstreams }: { pool: ToolPool; upstream
       if (target.kind === 'plugin') return pool.run({ ...run, target: target.handler }, hooks);
       return upstreams.call(target.server, { tool: target.tool, args: run.args, deadline: run.deadline, timeoutMs: run.timeoutMs }, hooks);
     },
+    forward: (request, signal) => upstreams.request(request, signal),
   };
 }

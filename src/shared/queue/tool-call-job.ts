@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CallOutcome, ThreadEvent } from '../execution/thread-protocol.js';
 import type { ToolRun } from '../execution/tool-runner.js';
+import type { UpstreamRequest } from '../upstream/forwarded-request.js';
 
 /** The BullMQ queue plugin tools' calls go through. */
 export const CALL_TOOL_QUEUE = 'call_tool';
@@ -11,6 +12,8 @@ export const CALL_TOOL_QUEUE = 'call_tool';
  */
 export const UPSTREAM_CALL_QUEUE = 'call_tool_upstream';
 export const CALL_TOOL_JOB = 'call_tool';
+/** A request forwarded to an upstream MCP server (resources, prompts, completion), on the upstream queue. */
+export const UPSTREAM_REQUEST_JOB = 'mcp_request';
 
 /**
  * What the gateway puts on the queue: the call itself, as a runner takes it, and where to reply.
@@ -24,11 +27,20 @@ export interface ToolCallJobData extends ToolRun {
   readonly replyTo: string;
 }
 
+/** An `mcp_request` job: the request as a runner takes it, and where to reply. */
+export interface UpstreamRequestJobData extends UpstreamRequest {
+  readonly retryable: boolean;
+  readonly replyTo: string;
+}
+
+/** What any job on our queues carries; its name says which. */
+export type QueueJobData = ToolCallJobData | UpstreamRequestJobData;
+
 /** Messages a worker sends back to the gateway that enqueued the job, in order, on one list. */
 export type ToolCallReply =
   | { readonly type: 'started'; readonly jobId: string; readonly workerId: string; readonly attempt: number }
   | { readonly type: 'event'; readonly jobId: string; readonly event: ThreadEvent }
-  | { readonly type: 'result'; readonly jobId: string; readonly outcome: CallOutcome };
+  | { readonly type: 'result'; readonly jobId: string; readonly outcome: CallOutcome<unknown> };
 
 /** Names a gateway or worker process in Redis and in logs: host, pid, and a suffix unique across restarts. */
 export function newInstanceId(): string {

@@ -15,7 +15,7 @@ const READ_INTERVAL_MS = 2_000;
  */
 export async function publishListing(redis: Redis, prefix: string, listing: UpstreamListing): Promise<void> {
   const key = queueKeys(prefix).upstreamListing(listing.server);
-  if (listing.tools === undefined) await redis.set(key, JSON.stringify(listing), 'EX', LISTING_TTL_SECONDS, 'NX');
+  if (listing.inventory === undefined) await redis.set(key, JSON.stringify(listing), 'EX', LISTING_TTL_SECONDS, 'NX');
   else await redis.set(key, JSON.stringify(listing), 'EX', LISTING_TTL_SECONDS);
 }
 
@@ -37,7 +37,7 @@ export function startListingReader(options: { redis: Redis; prefix: string; serv
       if (last.get(server) === value) return;
       last.set(server, value);
       if (value === null) {
-        options.onListing({ server, tools: undefined, error: 'no live worker has listed it', at: Date.now(), latencyMs: undefined });
+        options.onListing({ server, inventory: undefined, error: 'no live worker has listed it', at: Date.now(), latencyMs: undefined });
         return;
       }
       try {

@@ -1,13 +1,13 @@
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { UpstreamServerConfig } from '../config/mcp-servers.js';
 import { messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { UpstreamInventory } from './upstream-pool.js';
 
-/** What one look at an upstream server found: its tools, or why there are none. */
+/** What one look at an upstream server found: what it offers, or why it offers nothing. */
 export interface UpstreamListing {
   readonly server: string;
-  /** Upstream names and schemas; undefined when the server could not be listed. */
-  readonly tools: readonly Tool[] | undefined;
+  /** Under upstream names; undefined when the server could not be listed. */
+  readonly inventory: UpstreamInventory | undefined;
   readonly error: string | undefined;
   /** Epoch ms of the look. */
   readonly at: number;
@@ -35,7 +35,7 @@ const LIST_TIMEOUT_MS = 10_000;
  */
 export function startUpstreamDiscovery(options: {
   readonly servers: readonly UpstreamServerConfig[];
-  readonly listTools: (server: string, timeoutMs: number) => Promise<Tool[]>;
+  readonly list: (server: string, timeoutMs: number) => Promise<UpstreamInventory>;
   readonly onListing: (listing: UpstreamListing) => void;
   readonly logger: Logger;
 }): UpstreamDiscovery {
@@ -49,14 +49,14 @@ export function startUpstreamDiscovery(options: {
     const started = Date.now();
     let next: number;
     try {
-      const tools = await options.listTools(server.name, LIST_TIMEOUT_MS);
-      options.onListing({ server: server.name, tools, error: undefined, at: Date.now(), latencyMs: Date.now() - started });
-      if (failures > 0) options.logger.info({ server: server.name, tools: tools.length }, 'upstream server listed again');
+      const inventory = await options.list(server.name, LIST_TIMEOUT_MS);
+      options.onListing({ server: server.name, inventory, error: undefined, at: Date.now(), latencyMs: Date.now() - started });
+      if (failures > 0) options.logger.info({ server: server.name, tools: inventory.tools.length }, 'upstream server listed again');
       failures = 0;
       next = UPSTREAM_REFRESH_MS;
     } catch (error) {
       if (failures === 0) options.logger.warn({ server: server.name, err: messageOf(error) }, 'upstream server could not be listed; retrying with backoff');
-      options.onListing({ server: server.name, tools: undefined, error: messageOf(error), at: Date.now(), latencyMs: undefined });
+      options.onListing({ server: server.name, inventory: undefined, error: messageOf(error), at: Date.now(), latencyMs: undefined });
       failures += 1;
       next = Math.min(RETRY_BASE_MS * 2 ** (failures - 1), UPSTREAM_REFRESH_MS);
     }
@@ -73,7 +73,7 @@ export function startUpstreamDiscovery(options: {
   const firstLook = Promise.all(
     options.servers.map((server) => {
       if (server.unavailable === undefined) return look(server, 0);
-      options.onListing({ server: server.name, tools: undefined, error: server.unavailable, at: Date.now(), latencyMs: undefined });
+      options.onListing({ server: server.name, inventory: undefined, error: server.unavailable, at: Date.now(), latencyMs: undefined });
       return Promise.resolve();
     }),
   ).then(() => undefined);

@@ -1,16 +1,30 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, type StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { CallToolResultSchema, ErrorCode, McpError, ProgressNotificationSchema, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolResultSchema,
+  ErrorCode,
+  McpError,
+  ProgressNotificationSchema,
+  PromptListChangedNotificationSchema,
+  ResourceListChangedNotificationSchema,
+  ToolListChangedNotificationSchema,
+  type CallToolResult,
+  type Prompt,
+  type Resource,
+  type ResourceTemplate,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { UpstreamServerConfig } from '../config/mcp-servers.js';
 import { messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { listAllTools } from '../mcp/list-tools.js';
+import { listAllPrompts, listAllResources, listAllResourceTemplates, listAllTools } from '../mcp/list-tools.js';
 import { isAlive, killAndWait, processTree } from '../mcp/process-tree.js';
 import { openTransport, type McpTransportSpec } from '../mcp/transports.js';
 import { packageVersion } from '../package-version.js';
 import { callFailure, CANCELLED, timedOut, type CallOutcome, type ThreadEvent } from '../execution/thread-protocol.js';
 import type { PoolCallHooks } from '../execution/tool-pool.js';
 import { limitResultSize } from '../tool-result.js';
+import { FORWARDED_RESULT_SCHEMAS, isForwardedMethod, type ForwardedResult, type UpstreamRequest } from './forwarded-request.js';
 
 /** A connection unused this long is closed (a stdio child is ended); the next call opens another. */
 const IDLE_CLOSE_MS = 60_000;
@@ -29,10 +43,35 @@ export interface UpstreamCall {
 /** The same hooks as a plugin call's: `signal` cancels (the upstream receives `notifications/cancelled`). */
 export type UpstreamCallHooks = PoolCallHooks;
 
+/** What an upstream server offers, under its own names. */
+export interface UpstreamInventory {
+  readonly tools: readonly Tool[];
+  readonly resources: readonly Resource[];
+  readonly resourceTemplates: readonly ResourceTemplate[];
+  readonly prompts: readonly Prompt[];
+  /** It declares the `completions` capability. */
+  readonly completions: boolean;
+}
+
+/** Lists what a server offers, asking only for what its capabilities declare. */
+async function inventoryOf(client: Client, timeout: number): Promise<UpstreamInventory> {
+  const capabilities = client.getServerCapabilities() ?? {};
+  const options = { timeout };
+  const [tools, resources, resourceTemplates, prompts] = await Promise.all([
+    capabilities.tools ? listAllTools(client, options) : [],
+    capabilities.resources ? listAllResources(client, options) : [],
+    capabilities.resources ? listAllResourceTemplates(client, options) : [],
+    capabilities.prompts ? listAllPrompts(client, options) : [],
+  ]);
+  return { tools, resources, resourceTemplates, prompts, completions: capabilities.completions !== undefined };
+}
+
 /** The connections to one upstream server in this process. */
 export interface UpstreamPool {
   call(call: UpstreamCall, hooks?: UpstreamCallHooks): Promise<CallOutcome>;
-  listTools(timeoutMs: number): Promise<Tool[]>;
+  /** Forwards a request (resources, prompts, completion) as it is; the server's own answer comes back. */
+  request(request: UpstreamRequest, signal?: AbortSignal): Promise<CallOutcome<ForwardedResult>>;
+  list(timeoutMs: number): Promise<UpstreamInventory>;
   /** Connections open now (stdio: children alive). */
   readonly openConnections: number;
   close(): Promise<void>;
@@ -59,7 +98,7 @@ function transportSpec(server: UpstreamServerConfig): McpTransportSpec {
  * reopened with backoff after failures. A connection that dies fails its calls in flight, naming the
  * server; a stdio child is always ended with its whole process tree.
  */
-export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger, options: { maxResultBytes: number; onToolsChanged?: () => void }): UpstreamPool {
+export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger, options: { maxResultBytes: number; onListChanged?: () => void }): UpstreamPool {
   const { maxResultBytes } = options;
   const connections = new Set<Connection>();
   let opening: Promise<Connection> | undefined;
@@ -102,7 +141,9 @@ export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger,
     failures = 0;
     const pid = server.transport.kind === 'stdio' ? ((transport as StdioClientTransport).pid ?? undefined) : undefined;
     const connection: Connection = { client, pid, inFlight: 0, closed: false, idleTimer: undefined };
-    client.setNotificationHandler(ToolListChangedNotificationSchema, () => options.onToolsChanged?.());
+    for (const schema of [ToolListChangedNotificationSchema, ResourceListChangedNotificationSchema, PromptListChangedNotificationSchema]) {
+      client.setNotificationHandler(schema, () => options.onListChanged?.());
+    }
     client.setNotificationHandler(ProgressNotificationSchema, ({ params }) => {
       progressRoutes.get(String(params.progressToken))?.({ type: 'progress', progress: params.progress, total: params.total, message: params.message });
     });
@@ -133,7 +174,7 @@ export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger,
   };
 
   /** A connection, or why there is none, by the call's deadline and before its cancellation. */
-  const acquireFor = (request: UpstreamCall, signal: AbortSignal | undefined): Promise<Connection | CallOutcome> =>
+  const acquireFor = (request: { deadline: number; timeoutMs: number }, signal: AbortSignal | undefined): Promise<Connection | CallOutcome<never>> =>
     new Promise((resolve) => {
       const timer = setTimeout(() => resolve(timedOut(request.timeoutMs)), Math.max(request.deadline - Date.now(), 0));
       const onAbort = () => resolve(CANCELLED);
@@ -154,49 +195,61 @@ export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger,
     connection.idleTimer.unref();
   };
 
-  async function call(request: UpstreamCall, hooks: UpstreamCallHooks = {}): Promise<CallOutcome> {
-    const remaining = request.deadline - Date.now();
-    if (remaining <= 0) return timedOut(request.timeoutMs);
-    if (hooks.signal?.aborted) return CANCELLED;
-    const acquired = await acquireFor(request, hooks.signal);
+  /**
+   * Runs `use` on a connection by the request's deadline: failures become outcomes naming the server. A
+   * connection whose transport failed (an HTTP session the upstream lost, a dropped stream) is retired,
+   * so that the next request opens a fresh one.
+   */
+  async function onConnection<Result>(request: { deadline: number; timeoutMs: number }, signal: AbortSignal | undefined, use: (connection: Connection) => Promise<Result>): Promise<CallOutcome<Result>> {
+    if (request.deadline - Date.now() <= 0) return timedOut(request.timeoutMs);
+    if (signal?.aborted) return CANCELLED;
+    const acquired = await acquireFor(request, signal);
     if ('ok' in acquired) return acquired;
     const connection = acquired;
     connection.inFlight += 1;
     clearTimeout(connection.idleTimer);
-    const progressToken = `${server.name}-${nextToken++}`;
-    if (hooks.onEvent) progressRoutes.set(progressToken, hooks.onEvent);
     try {
-      const result = await connection.client.callTool(
-        { name: request.tool, arguments: request.args, ...(hooks.onEvent && { _meta: { progressToken } }) },
-        CallToolResultSchema,
-        { signal: hooks.signal, timeout: Math.max(request.deadline - Date.now(), 1) },
-      );
-      // Notifications that arrived with the result are dispatched by now.
-      await new Promise((resolve) => setImmediate(resolve));
-      return { ok: true, result: limitResultSize(result as CallToolResult, maxResultBytes) };
+      return { ok: true, result: await use(connection) };
     } catch (error) {
-      if (hooks.signal?.aborted) return CANCELLED;
+      if (signal?.aborted) return CANCELLED;
       if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return timedOut(request.timeoutMs);
       if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) return callFailure('upstream_error', named('the connection closed during the call'));
-      if (error instanceof McpError) return callFailure('upstream_error', named(error.message));
-      // Not the server answering: the transport failed (an HTTP session the upstream lost, a dropped
-      // stream). Retire the connection so that the next call opens a fresh one.
+      if (error instanceof McpError) return callFailure('upstream_error', named(error.message), error.code);
       void closeConnection(connection);
       return callFailure('upstream_error', named(messageOf(error)));
     } finally {
-      progressRoutes.delete(progressToken);
       release(connection);
     }
   }
 
+  const requestOptions = (request: { deadline: number }, signal: AbortSignal | undefined) => ({ signal, timeout: Math.max(request.deadline - Date.now(), 1) });
+
   return {
-    call,
-    async listTools(timeoutMs) {
+    call: (request, hooks = {}) =>
+      onConnection(request, hooks.signal, async (connection) => {
+        const progressToken = `${server.name}-${nextToken++}`;
+        if (hooks.onEvent) progressRoutes.set(progressToken, hooks.onEvent);
+        try {
+          const params = { name: request.tool, arguments: request.args, ...(hooks.onEvent && { _meta: { progressToken } }) };
+          const result = await connection.client.callTool(params, CallToolResultSchema, requestOptions(request, hooks.signal));
+          // Notifications that arrived with the result are dispatched by now.
+          await new Promise((resolve) => setImmediate(resolve));
+          return limitResultSize(result as CallToolResult, maxResultBytes);
+        } finally {
+          progressRoutes.delete(progressToken);
+        }
+      }),
+    request: (request, signal) => {
+      if (!isForwardedMethod(request.method)) return Promise.resolve(callFailure('upstream_error', named(`${String(request.method)} is not forwarded`)));
+      const schema = FORWARDED_RESULT_SCHEMAS[request.method];
+      return onConnection(request, signal, (connection) => connection.client.request({ method: request.method, params: request.params }, schema, requestOptions(request, signal)));
+    },
+    async list(timeoutMs) {
       const connection = await acquire();
       connection.inFlight += 1;
       clearTimeout(connection.idleTimer);
       try {
-        return await listAllTools(connection.client, { timeout: timeoutMs });
+        return await inventoryOf(connection.client, timeoutMs);
       } finally {
         release(connection);
       }
