@@ -125,7 +125,7 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     // offered when they opened.
     for (const { server } of sessions.all()) (kind === 'prompts' ? server.sendPromptListChanged() : server.sendResourceListChanged()).catch(() => {});
   });
-  const invoker = createToolInvoker({ catalog, executor, logger, onCallFinished: metrics.recordToolCall });
+  const invoker = createToolInvoker({ catalog, executor, logger, upstreamServers: config.upstreamServers, onCallFinished: metrics.recordToolCall });
   const app = createApp({
     logger,
     settings,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAlive, processTree } from '../../src/shared/mcp/process-tree.js';
-import { EVERYTHING_BIN, startEverythingServer, type EverythingHttpServer } from '../helpers/everything-server.js';
+import { EVERYTHING_BIN, startEverythingServer, startHttpMcpServer, type EverythingHttpServer } from '../helpers/everything-server.js';
 import { ROOT, startGateway, writeTempConfig, type SpawnedGateway } from '../helpers/gateway-process.js';
 import { connectClient, type TransportKind } from '../helpers/mcp-client.js';
 import { descendantsRunning } from '../helpers/process-commands.js';
@@ -15,6 +15,7 @@ import { freePort } from '../helpers/redis-server.js';
 // Upstream MCP servers behind an embedded gateway: the real server-everything over stdio, streamable
 // HTTP and SSE, and a small fault server, all driven by the real SDK client.
 const FAULT_SERVER = join(ROOT, 'test/fixtures/upstream-fault-server.mjs');
+const HEADER_ECHO_SERVER = join(ROOT, 'test/fixtures/header-echo-server.mjs');
 
 function textOf(result: unknown): string {
   return ((result as CallToolResult).content ?? []).map((block) => (block.type === 'text' ? block.text : '')).join('');
@@ -32,12 +33,13 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, tim
 
 let http: EverythingHttpServer;
 let sse: EverythingHttpServer;
+let headerEcho: EverythingHttpServer;
 let latePort: number;
 let late: EverythingHttpServer | undefined;
 let gateway: SpawnedGateway;
 
 beforeAll(async () => {
-  [http, sse, latePort] = await Promise.all([startEverythingServer('streamableHttp'), startEverythingServer('sse'), freePort()]);
+  [http, sse, headerEcho, latePort] = await Promise.all([startEverythingServer('streamableHttp'), startEverythingServer('sse'), startHttpMcpServer([HEADER_ECHO_SERVER], '/mcp'), freePort()]);
   const config = writeTempConfig(`
 mcp_tools:
   - name: echo
@@ -52,13 +54,14 @@ mcp_servers:
   changing: { transport: stdio, command: ${process.execPath}, args: [${FAULT_SERVER}, one-connection], max_connections: 1 }
   late: { url: http://127.0.0.1:${latePort}/mcp }
   locked: { url: http://127.0.0.1:1/mcp, auth_type: oauth2 }
+  hdr: { url: ${headerEcho.url}, static_headers: { x-static: fixed }, extra_headers: [X-User-Token] }
 `);
   gateway = await startGateway({ config });
 });
 
 afterAll(async () => {
   await gateway?.stop();
-  await Promise.all([http?.stop(), sse?.stop(), late?.stop()]);
+  await Promise.all([http?.stop(), sse?.stop(), headerEcho?.stop(), late?.stop()]);
 });
 
 describe.each<TransportKind>(['streamable-http', 'sse'])('upstream servers through an embedded gateway, over %s', (kind) => {
@@ -126,6 +129,44 @@ describe.each<TransportKind>(['streamable-http', 'sse'])('upstream servers throu
     const error = await client.callTool({ name: 'ev_http-get-env', arguments: {} }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(McpError);
     expect((error as McpError).message).toMatch(/Unknown tool: ev_http-get-env/);
+  });
+});
+
+describe('client headers passed upstream', () => {
+  /** The headers the upstream saw with one call, made over a session opened with `headers`. */
+  async function headersSeen(headers: Record<string, string>): Promise<Record<string, string>> {
+    const client = new Client({ name: 'toolgate-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', gateway.url), { requestInit: { headers } }));
+    try {
+      return JSON.parse(textOf(await client.callTool({ name: 'hdr-headers', arguments: {} }))) as Record<string, string>;
+    } finally {
+      await client.close();
+    }
+  }
+
+  it('passes extra_headers and x-mcp-{alias}-{header} on, per client, beside the static headers', async () => {
+    const [alice, bob] = await Promise.all([
+      headersSeen({ 'x-user-token': 'alice-token', 'x-mcp-hdr-authorization': 'Bearer alice', 'x-mcp-ev_http-authorization': 'Bearer not-for-hdr', 'x-other': 'kept-back' }),
+      headersSeen({ 'x-user-token': 'bob-token' }),
+    ]);
+    expect(alice).toMatchObject({ 'x-user-token': 'alice-token', authorization: 'Bearer alice', 'x-static': 'fixed' });
+    expect(alice['x-other']).toBeUndefined();
+    expect(bob).toMatchObject({ 'x-user-token': 'bob-token', 'x-static': 'fixed' });
+    expect(bob.authorization).toBeUndefined();
+  });
+
+  it('never lets a client set the hop’s own headers', async () => {
+    const seen = await headersSeen({ 'x-mcp-hdr-host': 'evil.example', 'x-mcp-hdr-content-length': '1' });
+    expect(seen.host).toBe(new URL(headerEcho.url).host);
+  });
+
+  it('passes them on the REST route too', async () => {
+    const response = await fetch(`${gateway.url}/mcp/call_tool`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-user-token': 'rest-token' },
+      body: JSON.stringify({ name: 'hdr-headers', arguments: {} }),
+    });
+    expect(JSON.parse(textOf(await response.json()))).toMatchObject({ 'x-user-token': 'rest-token' });
   });
 });
 

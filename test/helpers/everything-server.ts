@@ -13,12 +13,20 @@ export interface EverythingHttpServer {
 }
 
 /** Starts it over `sse` or `streamableHttp` on `port` (a free one by default), resolving once it listens. */
-export async function startEverythingServer(mode: 'sse' | 'streamableHttp', port?: number): Promise<EverythingHttpServer> {
+export function startEverythingServer(mode: 'sse' | 'streamableHttp', port?: number): Promise<EverythingHttpServer> {
+  return startHttpMcpServer([EVERYTHING_BIN, mode], mode === 'sse' ? '/sse' : '/mcp', port);
+}
+
+/**
+ * Starts a Node script serving MCP over HTTP on PORT (a free one by default), resolving once it says on
+ * stderr that it listens on its port.
+ */
+export async function startHttpMcpServer(args: readonly string[], path: string, port?: number): Promise<EverythingHttpServer> {
   port ??= await freePort();
-  const child = spawn(process.execPath, [EVERYTHING_BIN, mode], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`server-everything did not start:\n${output}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${output}`)), 15_000);
     child.stderr?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       if (/port \d+/.test(output)) {
@@ -26,11 +34,11 @@ export async function startEverythingServer(mode: 'sse' | 'streamableHttp', port
         resolve();
       }
     });
-    child.once('exit', (code) => reject(new Error(`server-everything exited with ${code}:\n${output}`)));
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${output}`)));
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
-    url: `http://127.0.0.1:${port}${mode === 'sse' ? '/sse' : '/mcp'}`,
+    url: `http://127.0.0.1:${port}${path}`,
     child,
     async stop() {
       child.kill('SIGKILL');

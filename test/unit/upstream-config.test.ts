@@ -7,7 +7,7 @@ describe('mcp_servers', () => {
     const { servers, warnings, problems } = parseMcpServers(
       'config.yaml',
       {
-        github: { url: 'https://example.test/mcp', auth_type: 'bearer_token', auth_value: 'os.environ/GH_TOKEN', static_headers: { 'X-Team': 'platform' }, alias: 'gh', allowed_tools: ['a'] },
+        github: { url: 'https://example.test/mcp', auth_type: 'bearer_token', auth_value: 'os.environ/GH_TOKEN', static_headers: { 'X-Team': 'platform' }, extra_headers: ['X-User-Token'], alias: 'gh', allowed_tools: ['a'] },
         local: { command: 'node', args: ['server.js'], env: { DEBUG: 1 }, prefix: false, max_connections: 2, timeout_ms: 5000 },
         legacy: { transport: 'sse', url: 'https://example.test/sse', auth_type: 'api_key', auth_value: 'k' },
       },
@@ -16,9 +16,9 @@ describe('mcp_servers', () => {
     expect(problems).toEqual([]);
     expect(warnings).toEqual([]);
     expect(servers).toEqual([
-      expect.objectContaining({ name: 'github', prefix: 'gh', allowedTools: ['a'], transport: { kind: 'http', url: 'https://example.test/mcp', headers: { 'X-Team': 'platform', Authorization: 'Bearer ghp_secret' } } }),
+      expect.objectContaining({ name: 'github', prefix: 'gh', allowedTools: ['a'], transport: { kind: 'http', url: 'https://example.test/mcp', headers: { 'X-Team': 'platform', Authorization: 'Bearer ghp_secret' }, forwardedHeaders: ['x-user-token'], headerAlias: 'gh' } }),
       expect.objectContaining({ name: 'local', prefix: undefined, maxConnections: 2, timeoutMs: 5000, transport: { kind: 'stdio', command: 'node', args: ['server.js'], env: { DEBUG: '1' } } }),
-      expect.objectContaining({ name: 'legacy', prefix: 'legacy', maxConnections: 4, transport: { kind: 'sse', url: 'https://example.test/sse', headers: { 'X-API-Key': 'k' } } }),
+      expect.objectContaining({ name: 'legacy', prefix: 'legacy', maxConnections: 4, transport: { kind: 'sse', url: 'https://example.test/sse', headers: { 'X-API-Key': 'k' }, forwardedHeaders: [], headerAlias: 'legacy' } }),
     ]);
   });
 

@@ -10,11 +10,13 @@ export interface ToolExecution {
   readonly requestId: string;
   /** Epoch milliseconds, counted from the gateway's receipt of the call. */
   readonly deadline: number;
+  /** Client headers an upstream tool's server gets with the call (`extra_headers`, `x-mcp-{alias}-*`). */
+  readonly headers?: Record<string, string>;
 }
 
 /** The call as a runner takes it, wherever it runs. */
-export function toolRunOf({ tool, args, requestId, deadline }: ToolExecution): ToolRun {
-  return { tool: tool.name, target: tool.target, isolation: tool.isolation, maxConcurrency: tool.maxConcurrency, args, requestId, deadline, timeoutMs: tool.timeoutMs };
+export function toolRunOf({ tool, args, requestId, deadline, headers }: ToolExecution): ToolRun {
+  return { tool: tool.name, target: tool.target, isolation: tool.isolation, maxConcurrency: tool.maxConcurrency, args, requestId, deadline, timeoutMs: tool.timeoutMs, ...(headers && { headers }) };
 }
 
 export interface ExecutionHooks {

@@ -53,7 +53,7 @@ function meetsTransportRules(req: Request): boolean {
  * off the transport rules, goes to the SDK.
  */
 export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger }) {
-  async function answer(res: Response, session: McpSession, call: PlainToolCall): Promise<void> {
+  async function answer(req: Request, res: Response, session: McpSession, call: PlainToolCall): Promise<void> {
     const controller = new AbortController();
     session.state.fastCalls.set(call.id, controller);
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no', 'mcp-session-id': session.id });
@@ -69,7 +69,7 @@ export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger 
       send: (notification) => write({ jsonrpc: '2.0', ...notification }),
     });
     try {
-      const result = await deps.invoker.invoke(call.name, call.arguments, { requestId, signal: controller.signal, onEvent, view: session.state.view });
+      const result = await deps.invoker.invoke(call.name, call.arguments, { requestId, signal: controller.signal, onEvent, view: session.state.view, clientHeaders: req.headers });
       if (!controller.signal.aborted) write({ jsonrpc: '2.0', id: call.id, result });
     } catch (error) {
       if (!controller.signal.aborted) write({ jsonrpc: '2.0', id: call.id, error: toolCallError(error, deps.logger, { tool: call.name, requestId }) });
@@ -93,7 +93,7 @@ export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger 
       }
       const call = asPlainToolCall(req.body);
       if (!call) return false;
-      void answer(res, session, call);
+      void answer(req, res, session, call);
       return true;
     },
   };

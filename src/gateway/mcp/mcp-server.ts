@@ -85,7 +85,7 @@ export function createSessionServer(deps: McpServerDeps, session: SessionState, 
     const onAbort = () => hooks.onCancelled?.(extra.requestId);
     extra.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const result = await deps.invoker.invoke(params.name, params.arguments, { requestId, signal: extra.signal, onEvent, view: session.view });
+      const result = await deps.invoker.invoke(params.name, params.arguments, { requestId, signal: extra.signal, onEvent, view: session.view, clientHeaders: extra.requestInfo?.headers });
       await Promise.all(sending);
       const sinceNotified = Date.now() - lastNotifiedAt;
       if (sinceNotified < NOTIFICATION_GAP_MS) await new Promise((resolve) => setTimeout(resolve, NOTIFICATION_GAP_MS - sinceNotified));

@@ -9,9 +9,11 @@ import {
   ReadResourceRequestSchema,
   type ServerCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { UpstreamServerConfig } from '../../shared/config/mcp-servers.js';
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import { forwardedHeaders } from '../../shared/upstream/forwarded-headers.js';
 import type { ForwardedMethod, ForwardedResult } from '../../shared/upstream/forwarded-request.js';
 import type { ToolExecutor } from '../executor/tool-executor.js';
 import type { FeatureCapabilities, UpstreamFeatures } from '../tools/upstream-features.js';
@@ -48,15 +50,18 @@ export function featureCapabilities(capabilities: FeatureCapabilities): ServerCa
  */
 export function registerUpstreamHandlers(server: Server, deps: UpstreamHandlerDeps, view: ToolView, declared: FeatureCapabilities): void {
   const { features } = deps;
-  const timeoutOf = new Map(deps.servers.map((config) => [config.name, config.timeoutMs ?? deps.defaultTimeoutMs]));
+  const configs = new Map(deps.servers.map((config) => [config.name, config]));
 
-  const forward = async (upstream: string, method: ForwardedMethod, params: Record<string, unknown>, extra: { signal: AbortSignal; requestInfo?: { headers: Record<string, unknown> } }) => {
-    const timeoutMs = timeoutOf.get(upstream) ?? deps.defaultTimeoutMs;
-    const requestId = requestIdFromHeader(extra.requestInfo?.headers['x-request-id'] as string | string[] | undefined);
+  const forward = async (upstream: string, method: ForwardedMethod, params: Record<string, unknown>, extra: { signal: AbortSignal; requestInfo?: { headers: IncomingHttpHeaders } }) => {
+    const config = configs.get(upstream);
+    const timeoutMs = config?.timeoutMs ?? deps.defaultTimeoutMs;
+    const clientHeaders = extra.requestInfo?.headers;
+    const requestId = requestIdFromHeader(clientHeaders?.['x-request-id']);
+    const headers = config && forwardedHeaders(config, clientHeaders);
     const started = Date.now();
     let outcome;
     try {
-      outcome = await deps.executor.forward({ server: upstream, method, params, requestId, deadline: started + timeoutMs, timeoutMs }, { signal: extra.signal });
+      outcome = await deps.executor.forward({ server: upstream, method, params, requestId, deadline: started + timeoutMs, timeoutMs, ...(headers && { headers }) }, { signal: extra.signal });
     } catch (error) {
       if (error instanceof AppError) throw protocolError(error.jsonRpcCode, error.message);
       throw error;

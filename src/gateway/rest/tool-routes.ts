@@ -44,7 +44,7 @@ export function mountToolRoutes(router: Router, { catalog, invoker, upstreamHeal
     if (typeof name !== 'string' || name === '') throw new AppError('invalid_request', 'Missing required field "name" (string)');
     const view = viewFor(typeof serverId === 'string' ? serverId : undefined);
     // A client that disconnects does not cancel the call: like MCP calls, it ends at its deadline.
-    const result = await invoker.invoke(name, args, { requestId: requestIdOf(res), receivedAt, view });
+    const result = await invoker.invoke(name, args, { requestId: requestIdOf(res), receivedAt, view, clientHeaders: req.headers });
     res.json(result);
   });
 }

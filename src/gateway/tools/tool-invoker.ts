@@ -1,4 +1,7 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { UpstreamServerConfig } from '../../shared/config/mcp-servers.js';
 import { AppError } from '../../shared/errors.js';
+import { forwardedHeaders } from '../../shared/upstream/forwarded-headers.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import type { Logger } from '../../shared/logger.js';
 import { toolErrorResult, type CallToolResult } from '../../shared/tool-result.js';
@@ -14,6 +17,8 @@ export interface InvokeOptions extends ExecutionHooks {
   readonly view?: ToolView;
   /** When the gateway received the call; the deadline counts from here. Defaults to now. */
   readonly receivedAt?: number;
+  /** The request's headers: an upstream tool's server may be configured to get some of them. */
+  readonly clientHeaders?: IncomingHttpHeaders;
 }
 
 /** How a finished call went, for logs and metrics. */
@@ -33,6 +38,8 @@ export interface ToolInvokerDeps {
   readonly catalog: ToolCatalog;
   readonly executor: ToolExecutor;
   readonly logger: Logger;
+  /** The upstream servers, for the client headers each gets. */
+  readonly upstreamServers?: readonly UpstreamServerConfig[];
   /** `server` names the upstream MCP server for an upstream tool. */
   readonly onCallFinished?: (tool: string, outcome: CallOutcomeLabel, seconds: number, server: string | undefined) => void;
 }
@@ -50,7 +57,8 @@ const LOG_METHOD = {
 } as const satisfies Record<ToolLogLevel, string>;
 
 /** The one path every tool call takes, whatever route it came in on. */
-export function createToolInvoker({ catalog, executor, logger, onCallFinished }: ToolInvokerDeps): ToolInvoker {
+export function createToolInvoker({ catalog, executor, logger, upstreamServers = [], onCallFinished }: ToolInvokerDeps): ToolInvoker {
+  const serversByName = new Map(upstreamServers.map((server) => [server.name, server]));
   let running = 0;
   let draining = false;
   let onIdle: (() => void) | undefined;
@@ -102,7 +110,9 @@ export function createToolInvoker({ catalog, executor, logger, onCallFinished }:
         if (event.type === 'log') logger[LOG_METHOD[event.level]]({ tool: name, requestId: options.requestId, data: event.data }, 'tool log');
         options.onEvent?.(event);
       };
-      const outcome = await run({ tool, args, requestId: options.requestId, deadline: receivedAt + tool.timeoutMs }, { signal: options.signal, onEvent });
+      const server = tool.target.kind === 'upstream' ? serversByName.get(tool.target.server) : undefined;
+      const headers = server && forwardedHeaders(server, options.clientHeaders);
+      const outcome = await run({ tool, args, requestId: options.requestId, deadline: receivedAt + tool.timeoutMs, headers }, { signal: options.signal, onEvent });
       if (outcome.ok) return finished(outcome.result.isError ? 'tool_error' : 'success', outcome.result);
       const label: CallOutcomeLabel = outcome.error.kind === 'handler_error' ? 'tool_error' : outcome.error.kind;
       return finished(label, toolErrorResult(outcome.error.message));

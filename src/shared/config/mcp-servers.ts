@@ -22,7 +22,15 @@ export interface UpstreamServerConfig {
 
 export type UpstreamTransport =
   | { readonly kind: 'stdio'; readonly command: string; readonly args: readonly string[]; readonly env: Readonly<Record<string, string>> }
-  | { readonly kind: 'http' | 'sse'; readonly url: string; readonly headers: Readonly<Record<string, string>> };
+  | {
+      readonly kind: 'http' | 'sse';
+      readonly url: string;
+      readonly headers: Readonly<Record<string, string>>;
+      /** Client headers passed on with each request (`extra_headers`, lowercased). */
+      readonly forwardedHeaders: readonly string[];
+      /** Client headers named `x-mcp-{this}-{header}` are passed on as `{header}` (LiteLLM's form). */
+      readonly headerAlias: string;
+    };
 
 /** LiteLLM's server names: no `-`, which separates the prefix from the tool name. */
 const SERVER_NAME = /^[A-Za-z0-9_]{1,32}$/;
@@ -117,7 +125,7 @@ export function parseMcpServers(file: string, raw: Record<string, unknown> | und
         unavailable = (error as Error).message;
       }
     }
-    if (server.extra_headers !== undefined) warnings.push(`${where}.extra_headers: forwarding client headers upstream is not served yet; ignored`);
+    if (kind === 'stdio' && server.extra_headers !== undefined) warnings.push(`${where}.extra_headers: a stdio server gets no HTTP headers; ignored`);
     if (unavailable !== undefined) warnings.push(`${where}: unavailable: ${unavailable}`);
     servers.push(
       Object.freeze({
@@ -127,7 +135,13 @@ export function parseMcpServers(file: string, raw: Record<string, unknown> | und
         transport:
           kind === 'stdio'
             ? { kind, command: server.command ?? '', args: server.args, env: Object.fromEntries(Object.entries(server.env).map(([key, value]) => [key, String(value)])) }
-            : { kind, url: server.url ?? '', headers },
+            : {
+                kind,
+                url: server.url ?? '',
+                headers,
+                forwardedHeaders: (server.extra_headers ?? []).map((header) => header.toLowerCase()),
+                headerAlias: (server.alias ?? name).toLowerCase(),
+              },
         allowedTools: server.allowed_tools,
         disallowedTools: server.disallowed_tools,
         timeoutMs: server.timeout_ms,

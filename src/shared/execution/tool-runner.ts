@@ -23,6 +23,8 @@ export interface ToolRun {
   /** Epoch milliseconds (gateway clock). */
   readonly deadline: number;
   readonly timeoutMs: number;
+  /** For an upstream tool: client headers its server gets with the call. */
+  readonly headers?: Record<string, string>;
 }
 
 export interface ToolRunner {
@@ -40,7 +42,7 @@ export function createToolRunner({ pool, upstreams }: { pool: ToolPool; upstream
     run(run, hooks) {
       const { target } = run;
       if (target.kind === 'plugin') return pool.run({ ...run, target: target.handler }, hooks);
-      return upstreams.call(target.server, { tool: target.tool, args: run.args, deadline: run.deadline, timeoutMs: run.timeoutMs }, hooks);
+      return upstreams.call(target.server, { tool: target.tool, args: run.args, deadline: run.deadline, timeoutMs: run.timeoutMs, headers: run.headers }, hooks);
     },
     forward: (request, signal) => upstreams.request(request, signal),
   };

@@ -1,7 +1,27 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+
+/**
+ * Headers for the HTTP requests made while a function runs: connections are shared by many clients, so
+ * a client's own headers travel with its request rather than with the connection.
+ */
+const requestHeaders = new AsyncLocalStorage<Record<string, string>>();
+
+/** Runs `send` with `headers` added to every HTTP request it makes on an MCP transport (none: as it is). */
+export function withRequestHeaders<Result>(headers: Record<string, string> | undefined, send: () => Promise<Result>): Promise<Result> {
+  return headers === undefined ? send() : requestHeaders.run(headers, send);
+}
+
+/** `fetch` with the static headers, and the current request's own on top when it has some. */
+function fetchWith(staticHeaders: Record<string, string>): FetchLike {
+  return (input, init) => {
+    const headers = { ...Object.fromEntries(new Headers(init?.headers).entries()), ...staticHeaders, ...requestHeaders.getStore() };
+    return fetch(input, { ...init, headers });
+  };
+}
 
 /** How to reach an MCP server; `createMcpClient` opens it. */
 export type McpTransportSpec =
@@ -37,12 +57,12 @@ export function openTransport(spec: McpTransportSpec): Transport {
     case 'stdio':
       return new StdioClientTransport({ command: spec.command, args: [...spec.args], env: spec.env, cwd: spec.cwd, stderr: 'inherit' });
     case 'http':
-      return new StreamableHTTPClientTransport(spec.url, { requestInit: { headers: spec.headers } });
+      return new StreamableHTTPClientTransport(spec.url, { fetch: fetchWith(spec.headers) });
     case 'sse':
       return new SSEClientTransport(spec.url, {
-        requestInit: { headers: spec.headers },
-        // The SSE stream's GET goes through EventSource, which needs the headers given separately.
-        eventSourceInit: { fetch: (input, init) => fetch(input, { ...init, headers: { ...Object.fromEntries(new Headers(init?.headers).entries()), ...spec.headers } }) },
+        fetch: fetchWith(spec.headers),
+        // The SSE stream's GET goes through EventSource, which needs its fetch given separately.
+        eventSourceInit: { fetch: fetchWith(spec.headers) },
       });
   }
 }

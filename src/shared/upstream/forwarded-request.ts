@@ -23,6 +23,8 @@ export interface UpstreamRequest {
   /** Epoch milliseconds (gateway clock). */
   readonly deadline: number;
   readonly timeoutMs: number;
+  /** Client headers passed on with the request. */
+  readonly headers?: Record<string, string>;
 }
 
 /** Whether a method (as a job from Redis names it) is one the gateway forwards. */

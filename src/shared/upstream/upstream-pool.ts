@@ -19,7 +19,7 @@ import { messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { listAllPrompts, listAllResources, listAllResourceTemplates, listAllTools } from '../mcp/list-tools.js';
 import { isAlive, killAndWait, processTree } from '../mcp/process-tree.js';
-import { openTransport, type McpTransportSpec } from '../mcp/transports.js';
+import { openTransport, withRequestHeaders, type McpTransportSpec } from '../mcp/transports.js';
 import { packageVersion } from '../package-version.js';
 import { callFailure, CANCELLED, timedOut, type CallOutcome, type ThreadEvent } from '../execution/thread-protocol.js';
 import type { PoolCallHooks } from '../execution/tool-pool.js';
@@ -38,6 +38,8 @@ export interface UpstreamCall {
   readonly args: Record<string, unknown>;
   readonly deadline: number;
   readonly timeoutMs: number;
+  /** Client headers passed on with this call's HTTP requests. */
+  readonly headers?: Record<string, string>;
 }
 
 /** The same hooks as a plugin call's: `signal` cancels (the upstream receives `notifications/cancelled`). */
@@ -231,7 +233,7 @@ export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger,
         if (hooks.onEvent) progressRoutes.set(progressToken, hooks.onEvent);
         try {
           const params = { name: request.tool, arguments: request.args, ...(hooks.onEvent && { _meta: { progressToken } }) };
-          const result = await connection.client.callTool(params, CallToolResultSchema, requestOptions(request, hooks.signal));
+          const result = await withRequestHeaders(request.headers, () => connection.client.callTool(params, CallToolResultSchema, requestOptions(request, hooks.signal)));
           // Notifications that arrived with the result are dispatched by now.
           await new Promise((resolve) => setImmediate(resolve));
           return limitResultSize(result as CallToolResult, maxResultBytes);
@@ -242,7 +244,9 @@ export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger,
     request: (request, signal) => {
       if (!isForwardedMethod(request.method)) return Promise.resolve(callFailure('upstream_error', named(`${String(request.method)} is not forwarded`)));
       const schema = FORWARDED_RESULT_SCHEMAS[request.method];
-      return onConnection(request, signal, (connection) => connection.client.request({ method: request.method, params: request.params }, schema, requestOptions(request, signal)));
+      return onConnection(request, signal, (connection) =>
+        withRequestHeaders(request.headers, () => connection.client.request({ method: request.method, params: request.params }, schema, requestOptions(request, signal))),
+      );
     },
     async list(timeoutMs) {
       const connection = await acquire();
