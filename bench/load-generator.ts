@@ -56,9 +56,17 @@ async function openSession(agent: Agent, spec: LoadSpec): Promise<Record<string,
   return withSession;
 }
 
-async function client(spec: LoadSpec, measureFrom: number, until: number, latencies: number[], counters: { errors: number }): Promise<void> {
+interface LoadClient {
+  readonly agent: Agent;
+  readonly headers: Record<string, string>;
+}
+
+async function openClient(spec: LoadSpec): Promise<LoadClient> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const headers = spec.mcpSession ? await openSession(agent, spec) : spec.headers;
+  return { agent, headers: spec.mcpSession ? await openSession(agent, spec) : spec.headers };
+}
+
+async function drive({ agent, headers }: LoadClient, spec: LoadSpec, measureFrom: number, until: number, latencies: number[], counters: { errors: number }): Promise<void> {
   for (let id = 1; Date.now() < until; id += 1) {
     const body = spec.body?.replace('"id":1', `"id":${id}`);
     const started = performance.now();
@@ -79,12 +87,15 @@ function percentile(sorted: number[], fraction: number): number {
 
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
+  // Sessions open before the clock starts: a server that starts a process per session pays for that
+  // once per client, not in the measurement.
+  const clients = await Promise.all(Array.from({ length: spec.concurrency }, () => openClient(spec)));
   const start = Date.now();
   const measureFrom = start + spec.warmupMs;
   const until = measureFrom + spec.durationMs;
   const latencies: number[] = [];
   const counters = { errors: 0 };
-  await Promise.all(Array.from({ length: spec.concurrency }, () => client(spec, measureFrom, until, latencies, counters)));
+  await Promise.all(clients.map((client) => drive(client, spec, measureFrom, until, latencies, counters)));
   latencies.sort((a, b) => a - b);
   const result: LoadResult = {
     requests: latencies.length,

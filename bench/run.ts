@@ -13,7 +13,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { availableParallelism, cpus } from 'node:os';
-import { startEverythingServer } from '../test/helpers/everything-server.ts';
+import { EVERYTHING_BIN, startEverythingServer } from '../test/helpers/everything-server.ts';
+import { startPeerGateways } from './peer-gateways.ts';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT, spawnToolgate, type SpawnedProcess } from '../test/helpers/gateway-process.ts';
@@ -38,9 +39,12 @@ const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/j
 const JSON_HEADERS = { 'content-type': 'application/json', authorization: 'Bearer sk-bench' };
 const callBody = (tool: string, args: Record<string, unknown> = { text: 'ok' }) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: args } });
 
-/** `tools/call upstream · <configuration>`: server-everything's `echo`, called directly or through a gateway. */
-function upstreamTarget(configuration: string, mcpUrl: string, tool: string): Record<string, Target> {
-  return { [`tools/call upstream · ${configuration}`]: { url: mcpUrl, method: 'POST', headers: MCP_HEADERS, body: callBody(tool, { message: 'ok' }), mcpSession: true, concurrency: OTHER_CONCURRENCY } };
+/**
+ * `tools/call <row> · <configuration>`: server-everything's `echo`, over streamable HTTP (`upstream`,
+ * called directly or through a gateway) or over stdio (`stdio`, fronted by toolgate or by a peer).
+ */
+function upstreamTarget(row: 'upstream' | 'stdio', configuration: string, mcpUrl: string, tool: string): Record<string, Target> {
+  return { [`tools/call ${row} · ${configuration}`]: { url: mcpUrl, method: 'POST', headers: MCP_HEADERS, body: callBody(tool, { message: 'ok' }), mcpSession: true, concurrency: OTHER_CONCURRENCY } };
 }
 const LIST_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
 const chatBody = (stream: boolean) => JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'hi' }], ...(stream && { stream: true }) });
@@ -127,7 +131,9 @@ async function main(): Promise<void> {
     const everything = await startEverythingServer('streamableHttp');
     stops.push(() => everything.stop());
     CONFIG = join(mkdtempSync(join(tmpdir(), 'toolgate-bench-')), 'config.yaml');
-    writeFileSync(CONFIG, `${readFileSync(BASE_CONFIG, 'utf8')}\nmcp_servers:\n  ev: { url: ${everything.url} }\n`);
+    // The same server over stdio as `evs`, in toolgate's pool, beside the peers that front it that way.
+    const stdioServer = `{ transport: stdio, command: ${process.execPath}, args: [${EVERYTHING_BIN}, stdio] }`;
+    writeFileSync(CONFIG, `${readFileSync(BASE_CONFIG, 'utf8')}\nmcp_servers:\n  ev: { url: ${everything.url} }\n  evs: ${stdioServer}\n`);
     const gatewayEnv = { BENCH_UPSTREAM: `${upstream.url}/v1`, REDIS_URL: '' };
     const embedded = await startGateway(gatewayEnv);
     stops.push(() => embedded.process.stop());
@@ -135,9 +141,17 @@ async function main(): Promise<void> {
     const targets: Record<string, Target> = {
       ...toolTargets('SDK baseline', `${baseline.url}/mcp`),
       ...toolTargets('embedded', `${embedded.url}/mcp`),
-      ...upstreamTarget('direct', everything.url, 'echo'),
-      ...upstreamTarget('embedded', `${embedded.url}/mcp`, 'ev-echo'),
+      ...upstreamTarget('upstream', 'direct', everything.url, 'echo'),
+      ...upstreamTarget('upstream', 'embedded', `${embedded.url}/mcp`, 'ev-echo'),
+      ...upstreamTarget('stdio', 'toolgate embedded', `${embedded.url}/mcp`, 'evs-echo'),
     };
+    // Only when their rows are measured: starting them installs them on first use.
+    if (ONLY === undefined || ['supergateway', 'mcp-proxy'].some((peer) => `tools/call stdio · ${peer}`.includes(ONLY))) {
+      for (const peer of await startPeerGateways()) {
+        stops.push(() => peer.stop());
+        Object.assign(targets, upstreamTarget('stdio', peer.name, peer.mcpUrl, 'echo'));
+      }
+    }
 
     let redis: TestRedis | undefined;
     if (hasRedisServerBinary() || process.env.REDIS_URL) {
@@ -149,7 +163,12 @@ async function main(): Promise<void> {
         stops.push(() => gateway.process.stop());
         for (const worker of await startWorkers(workers, env)) stops.push(() => worker.stop());
         const name = `queue ${workers} worker${workers > 1 ? 's' : ''}`;
-        Object.assign(targets, toolTargets(name, `${gateway.url}/mcp`), upstreamTarget(name, `${gateway.url}/mcp`, 'ev-echo'));
+        Object.assign(
+          targets,
+          toolTargets(name, `${gateway.url}/mcp`),
+          upstreamTarget('upstream', name, `${gateway.url}/mcp`, 'ev-echo'),
+          upstreamTarget('stdio', `toolgate ${name}`, `${gateway.url}/mcp`, 'evs-echo'),
+        );
       }
       // Let the gateways see their workers' heartbeats and upstream listings (read every 2 s).
       await new Promise((resolve) => setTimeout(resolve, 4_000));
@@ -190,6 +209,8 @@ async function main(): Promise<void> {
   const versusBaseline = (workload: Workload, configuration: string, clients: number) =>
     ratio(at(`tools/call ${workload} · ${configuration}`, clients)?.rps.median, at(`tools/call ${workload} · SDK baseline`, clients)?.rps.median);
   const comparisons: Record<string, number | undefined> = {};
+  const peerRates = ['supergateway', 'mcp-proxy'].map((peer) => at(`tools/call stdio · ${peer}`, 32)?.rps.median).filter((rate) => rate !== undefined);
+  const betterPeerAt32 = peerRates.length > 0 ? Math.max(...peerRates) : undefined;
   for (const [workload, clients, embeddedTarget, queueTarget] of [
     ['io', 128, 0.9, 0.8],
     ['cpu', 32, 1.7, 1.4],
@@ -203,6 +224,8 @@ async function main(): Promise<void> {
     'upstream at 1: embedded, p50 ms added over direct (target ≤ 1.5)': difference(at('tools/call upstream · embedded', 1)?.p50Ms.median, at('tools/call upstream · direct', 1)?.p50Ms.median),
     'upstream at 32: embedded vs direct, calls/s': ratio(at('tools/call upstream · embedded', 32)?.rps.median, at('tools/call upstream · direct', 32)?.rps.median),
     'upstream at 32: queue 1 worker vs direct, calls/s': ratio(at('tools/call upstream · queue 1 worker', 32)?.rps.median, at('tools/call upstream · direct', 32)?.rps.median),
+    'stdio at 32: toolgate embedded vs the better of supergateway and mcp-proxy, calls/s (target ≥ 1.5)': ratio(at('tools/call stdio · toolgate embedded', 32)?.rps.median, betterPeerAt32),
+    'stdio at 32: toolgate queue 1 worker vs the better peer, calls/s': ratio(at('tools/call stdio · toolgate queue 1 worker', 32)?.rps.median, betterPeerAt32),
     'trivial at 1: queue hop, p50 ms added over embedded (target ≤ 1.5)': difference(at('tools/call trivial · queue 1 worker', 1)?.p50Ms.median, at('tools/call trivial · embedded', 1)?.p50Ms.median),
     'chat proxy, p50 ms added at 1 (target ≤ 1)': difference(at('chat · through gateway', 1)?.p50Ms.median, at('chat · direct to upstream', 1)?.p50Ms.median),
     'chat proxy vs direct, req/s at 32 (target ≥ 0.5)': ratio(at('chat · through gateway', 32)?.rps.median, at('chat · direct to upstream', 32)?.rps.median),
