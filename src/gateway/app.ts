@@ -15,7 +15,8 @@ import { requestId } from './http/request-id.js';
 import { mountHealthRoutes } from './health-routes.js';
 import { mountLegacySseRoutes, openLegacySse } from './mcp/legacy-sse-routes.js';
 import type { McpServerDeps } from './mcp/mcp-server.js';
-import type { SessionStore } from './mcp/session-store.js';
+import type { LegacySessions } from './mcp/legacy-sessions.js';
+import type { StreamableSessions } from './mcp/streamable-sessions.js';
 import { mountStreamableRoutes } from './mcp/streamable-routes.js';
 import { mountToolRoutes } from './rest/tool-routes.js';
 import type { ToolCatalog } from './tools/tool-catalog.js';
@@ -41,7 +42,7 @@ export interface AppDeps {
   readonly upstreamFeatures: UpstreamFeatures;
   readonly invoker: ToolInvoker;
   readonly executor: ToolExecutor;
-  readonly sessions: SessionStore;
+  readonly sessions: { readonly streamable: StreamableSessions; readonly legacy: LegacySessions };
   readonly metrics: GatewayMetrics;
   readonly models: ModelRouter;
   readonly version: string;
@@ -76,19 +77,14 @@ export function createApp(deps: AppDeps): Express {
   };
   const viewFor = createViewResolver(deps.upstreamServers);
   const resolveView = (req: Request) => viewFor({ pathServer: req.params.server as string | undefined, serversHeader: req.get('x-mcp-servers') });
+  const legacy = { sessions: deps.sessions.legacy, serverDeps, resolveView };
   const routes = express.Router();
   routes.get('/metrics', deps.metrics.handler);
   mountToolRoutes(routes, { catalog: deps.catalog, invoker: deps.invoker, upstreamHealth: deps.upstreamHealth, viewFor: (serverId) => viewFor({ serversHeader: serverId }) });
   mountChatRoutes(routes, { router: deps.models, logger: deps.logger, metrics: deps.metrics });
   mountEmbeddingRoutes(routes, { router: deps.models, logger: deps.logger, metrics: deps.metrics });
-  mountLegacySseRoutes(routes, { sessions: deps.sessions, serverDeps, resolveView });
-  mountStreamableRoutes(routes, {
-    sessions: deps.sessions,
-    serverDeps,
-    logger: deps.logger,
-    openLegacySse: openLegacySse({ sessions: deps.sessions, serverDeps, resolveView }),
-    resolveView,
-  });
+  mountLegacySseRoutes(routes, legacy);
+  mountStreamableRoutes(routes, { sessions: deps.sessions.streamable, serverDeps, logger: deps.logger, openLegacySse: openLegacySse(legacy), resolveView: viewFor });
   app.use(routes);
 
   app.use(() => {

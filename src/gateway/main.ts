@@ -14,14 +14,19 @@ import { createLogger, type Logger } from '../shared/logger.js';
 import { packageVersion } from '../shared/package-version.js';
 import { loadToolRegistry } from '../shared/plugins/tool-registry.js';
 import { createRedisConnection, logQueueErrors } from '../shared/queue/redis-connection.js';
-import { CALL_TOOL_QUEUE, newInstanceId, UPSTREAM_CALL_QUEUE, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
+import { CALL_TOOL_QUEUE, newInstanceId, queueKeys, UPSTREAM_CALL_QUEUE, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
 import { createModelRouter } from '../shared/llm/model-router.js';
 import { createApp } from './app.js';
 import { isLoopbackHost } from './http/origin-guard.js';
 import { createEmbeddedExecutor } from './executor/embedded-executor.js';
 import { startQueueExecutor } from './executor/queue-executor.js';
 import type { ToolExecutor } from './executor/tool-executor.js';
-import { createSessionStore } from './mcp/session-store.js';
+import type { Redis } from 'ioredis';
+import { createLegacySessions } from './mcp/legacy-sessions.js';
+import { createLocalSessionBus, startRedisSessionBus } from './mcp/session-bus.js';
+import { createMemorySessionRecords, createRedisSessionRecords } from './mcp/session-records.js';
+import { createStreamableSessions } from './mcp/streamable-sessions.js';
+import { createViewResolver } from './tools/tool-view.js';
 import { createGatewayMetrics, type QueueGauges } from './metrics.js';
 import { createToolCatalog } from './tools/tool-catalog.js';
 import { createToolInvoker } from './tools/tool-invoker.js';
@@ -42,7 +47,7 @@ async function createExecutor(
   pool: ToolPool,
   feed: UpstreamFeed,
   logger: Logger,
-): Promise<{ executor: ToolExecutor; queueGauges?: () => QueueGauges; upstreamConnections?: () => Record<string, number> }> {
+): Promise<{ executor: ToolExecutor; redis?: Redis; queueGauges?: () => QueueGauges; upstreamConnections?: () => Record<string, number> }> {
   const { redisUrl, queuePrefix } = config.runtime;
   const servers = config.upstreamServers;
   if (redisUrl === undefined) {
@@ -77,7 +82,30 @@ async function createExecutor(
     logger,
     onClose: () => listings.stop(),
   });
-  return { executor, queueGauges: () => ({ queueDepth: executor.queueState.depth, liveWorkers: executor.queueState.liveWorkers.size }) };
+  return { executor, redis, queueGauges: () => ({ queueDepth: executor.queueState.depth, liveWorkers: executor.queueState.liveWorkers.size }) };
+}
+
+/**
+ * MCP sessions: in this process in embedded mode; in Redis in queue mode, so that any gateway serves any
+ * streamable HTTP session and passes legacy SSE messages to the gateway holding the stream.
+ */
+async function createSessions(config: ToolgateConfig, redis: Redis | undefined, logger: Logger) {
+  const idleMs = config.settings.session_idle_ms;
+  const resolveView = createViewResolver(config.upstreamServers);
+  const { redisUrl, queuePrefix } = config.runtime;
+  if (redis === undefined || redisUrl === undefined) {
+    const bus = createLocalSessionBus();
+    return {
+      streamable: createStreamableSessions({ records: createMemorySessionRecords(idleMs), bus, resolveView }),
+      legacy: createLegacySessions({ records: createMemorySessionRecords(idleMs), bus, logger }),
+    };
+  }
+  const keys = queueKeys(queuePrefix);
+  const bus = await startRedisSessionBus({ redis, subscriber: createRedisConnection(redisUrl, 'subscriber', logger), channel: keys.sessionBus, logger });
+  return {
+    streamable: createStreamableSessions({ records: createRedisSessionRecords(redis, keys.session, idleMs), bus, resolveView }),
+    legacy: createLegacySessions({ records: createRedisSessionRecords(redis, keys.legacySession, idleMs), bus, logger }),
+  };
 }
 
 /** Resolves once the executor cannot deliver results any more (Redis lost): waiting for calls is moot. */
@@ -113,17 +141,20 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
   for (const warning of models.warnings) logger.warn(warning);
   const upstreamFeatures = createUpstreamFeatures(config.upstreamServers, { separator: settings.tool_prefix_separator });
   const feed = createUpstreamFeed({ catalog, features: upstreamFeatures, servers: config.upstreamServers, separator: settings.tool_prefix_separator, defaultTimeoutMs: settings.tool_timeout_ms, logger });
-  const { executor, queueGauges, upstreamConnections } = await createExecutor(config, pool, feed, logger);
+  const { executor, redis, queueGauges, upstreamConnections } = await createExecutor(config, pool, feed, logger);
   const metrics = createGatewayMetrics({ queueGauges, upstreamConnections });
-  const sessions = createSessionStore({ idleMs: settings.session_idle_ms });
+  const sessions = await createSessions(config, redis, logger);
+  // The servers through which sessions hear of changes: legacy streams, and streamable GET streams held
+  // here (every gateway reads the same listings, so each tells the streams it holds).
+  const notifiable = () => [...sessions.legacy.all().map((session) => session.server), ...sessions.streamable.streams()];
   // Clients that follow the list (it changes as upstream servers come and go) hear of every change.
   catalog.onChange(() => {
-    for (const session of sessions.all()) session.server.sendToolListChanged().catch(() => {});
+    for (const server of notifiable()) server.sendToolListChanged().catch(() => {});
   });
   upstreamFeatures.onChange((kind) => {
     // The SDK refuses (rejects) the notification on sessions that did not declare the kind: it was not
     // offered when they opened.
-    for (const { server } of sessions.all()) (kind === 'prompts' ? server.sendPromptListChanged() : server.sendResourceListChanged()).catch(() => {});
+    for (const server of notifiable()) (kind === 'prompts' ? server.sendPromptListChanged() : server.sendResourceListChanged()).catch(() => {});
   });
   const invoker = createToolInvoker({ catalog, executor, logger, upstreamServers: config.upstreamServers, onCallFinished: metrics.recordToolCall });
   const app = createApp({
@@ -188,7 +219,7 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     await Promise.race([invoker.drain(bound), untilResultsUndeliverable(executor, logger)]);
     // Sessions' SSE streams never end by themselves and would keep the server open; chat requests and
     // streams still in flight finish on their own, within the bound.
-    await sessions.closeAll();
+    await Promise.all([sessions.legacy.close(), sessions.streamable.close()]);
     const forced = setTimeout(() => server.closeAllConnections(), SHUTDOWN_MARGIN_MS);
     await closed;
     clearTimeout(forced);

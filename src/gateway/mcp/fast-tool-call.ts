@@ -7,7 +7,8 @@ import { keepSseAlive } from '../http/sse-keepalive.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
 import { createCallEventRelay } from './call-event-relay.js';
 import { toolCallError } from './mcp-server.js';
-import type { McpSession } from './session-store.js';
+import type { SessionState } from './session-state.js';
+import type { StreamableSessions } from './streamable-sessions.js';
 
 
 interface PlainToolCall {
@@ -52,10 +53,10 @@ function meetsTransportRules(req: Request): boolean {
  * `notifications/cancelled` (no response, stream ended), keep-alives. Everything else, and any request
  * off the transport rules, goes to the SDK.
  */
-export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger }) {
-  async function answer(req: Request, res: Response, session: McpSession, call: PlainToolCall): Promise<void> {
+export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger; sessions: StreamableSessions }) {
+  async function answer(req: Request, res: Response, session: SessionState, call: PlainToolCall): Promise<void> {
     const controller = new AbortController();
-    session.state.fastCalls.set(call.id, controller);
+    session.calls.set(call.id, controller);
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no', 'mcp-session-id': session.id });
     const write = (message: JSONRPCMessage) => {
       if (!res.writableEnded && !res.destroyed) res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
@@ -65,29 +66,28 @@ export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger 
     const onEvent = createCallEventRelay({
       tool: call.name,
       progressToken: call.progressToken,
-      session: session.state,
+      session,
       send: (notification) => write({ jsonrpc: '2.0', ...notification }),
     });
     try {
-      const result = await deps.invoker.invoke(call.name, call.arguments, { requestId, signal: controller.signal, onEvent, view: session.state.view, clientHeaders: req.headers });
+      const result = await deps.invoker.invoke(call.name, call.arguments, { requestId, signal: controller.signal, onEvent, view: session.view, clientHeaders: req.headers });
       if (!controller.signal.aborted) write({ jsonrpc: '2.0', id: call.id, result });
     } catch (error) {
       if (!controller.signal.aborted) write({ jsonrpc: '2.0', id: call.id, error: toolCallError(error, deps.logger, { tool: call.name, requestId }) });
     } finally {
-      session.state.fastCalls.delete(call.id);
+      session.calls.delete(call.id);
       res.end();
     }
   }
 
   return {
     /** Answers the request when it is a plain tools/call, or cancels a call answered here; false otherwise. */
-    tryHandle(req: Request, res: Response, session: McpSession): boolean {
-      if (session.kind !== 'streamable' || !meetsTransportRules(req)) return false;
+    tryHandle(req: Request, res: Response, session: SessionState): boolean {
+      if (!meetsTransportRules(req)) return false;
       const cancelled = cancelledRequestId(req.body);
       if (cancelled !== undefined) {
-        const controller = session.state.fastCalls.get(cancelled);
-        if (!controller) return false;
-        controller.abort();
+        // The call may be running on this gateway or another: the cancellation reaches it either way.
+        void deps.sessions.cancel(session, cancelled).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not pass a cancellation on'));
         res.status(202).end();
         return true;
       }

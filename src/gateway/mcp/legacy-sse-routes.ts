@@ -1,17 +1,18 @@
 import type { Request, Response, Router } from 'express';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import { sendJsonRpcError } from '../http/error-response.js';
 import { keepSseAlive } from '../http/sse-keepalive.js';
 import { createSessionServer, type McpServerDeps } from './mcp-server.js';
-import { createSessionState } from './session-state.js';
-import type { SessionStore } from './session-store.js';
+import { createLocalSessionState } from './session-state.js';
+import type { LegacySessions } from './legacy-sessions.js';
 import type { ToolView } from '../tools/tool-view.js';
 
 /** Where legacy clients post their messages; a path, never an absolute URL, so proxies keep working. */
 const MESSAGES_PATH = '/mcp/messages';
 
 export interface LegacySseDeps {
-  readonly sessions: SessionStore;
+  readonly sessions: LegacySessions;
   readonly serverDeps: McpServerDeps;
   /** The tools a new session sees, from its path and `x-mcp-servers`. */
   readonly resolveView: (req: Request) => ToolView;
@@ -26,14 +27,15 @@ function acceptsEventStream(req: Request): boolean {
 export function openLegacySse(deps: LegacySseDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     if (!acceptsEventStream(req)) return sendJsonRpcError(res, 406, -32000, 'Not Acceptable: this endpoint streams text/event-stream');
+    const view = deps.resolveView(req);
     // The SDK's legacy transport sets neither of these; proxies would buffer or cut the stream.
     res.setHeader('X-Accel-Buffering', 'no');
-    const state = createSessionState(deps.resolveView(req));
     const transport = new SSEServerTransport(MESSAGES_PATH, res);
+    const state = createLocalSessionState(transport.sessionId, view);
     const server = createSessionServer(deps.serverDeps, state);
     keepSseAlive(res);
-    res.on('close', () => void deps.sessions.close(transport.sessionId));
-    deps.sessions.add({ kind: 'sse', id: transport.sessionId, server, transport, state });
+    res.on('close', () => void deps.sessions.remove(transport.sessionId));
+    await deps.sessions.add({ server, transport, state });
     await server.connect(transport);
   };
 }
@@ -50,9 +52,12 @@ export function mountLegacySseRoutes(router: Router, deps: LegacySseDeps): void 
     const raw = req.query.sessionId ?? req.query.session_id;
     const sessionId = typeof raw === 'string' ? raw : undefined;
     if (sessionId === undefined) return sendJsonRpcError(res, 400, -32000, 'Bad Request: sessionId query parameter is required');
-    const session = deps.sessions.get(sessionId);
-    if (session?.kind !== 'sse') return sendJsonRpcError(res, 404, -32001, 'Session not found: reconnect to the SSE stream');
-    deps.sessions.touch(sessionId);
-    await session.transport.handlePostMessage(req, res, req.body);
+    const session = deps.sessions.local(sessionId);
+    if (session) return session.transport.handlePostMessage(req, res, req.body);
+    // The stream is on another gateway (or none): the message goes there, answered on that stream.
+    const message = JSONRPCMessageSchema.safeParse(req.body);
+    if (!message.success) return sendJsonRpcError(res, 400, -32700, 'Invalid JSON-RPC message');
+    if (!(await deps.sessions.forward(sessionId, message.data, req.headers))) return sendJsonRpcError(res, 404, -32001, 'Session not found: reconnect to the SSE stream');
+    res.status(202).end('Accepted');
   });
 }

@@ -55,8 +55,8 @@ export function createSessionServer(deps: McpServerDeps, session: SessionState, 
   const server = new Server({ name: 'toolgate', version: deps.version }, { capabilities });
   registerUpstreamHandlers(server, deps, session.view, offered);
 
-  server.setRequestHandler(SetLevelRequestSchema, (request) => {
-    session.logLevel = request.params.level;
+  server.setRequestHandler(SetLevelRequestSchema, async (request) => {
+    await session.setLogLevel(request.params.level);
     return {};
   });
 
@@ -82,10 +82,15 @@ export function createSessionServer(deps: McpServerDeps, session: SessionState, 
       },
     });
 
-    const onAbort = () => hooks.onCancelled?.(extra.requestId);
-    extra.signal.addEventListener('abort', onAbort, { once: true });
+    // Cancelled by the SDK (a legacy session's own notification) or through the session's calls (a
+    // cancellation that reached this gateway on another request, or from another gateway).
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    extra.signal.addEventListener('abort', abort, { once: true });
+    controller.signal.addEventListener('abort', () => hooks.onCancelled?.(extra.requestId), { once: true });
+    session.calls.set(extra.requestId, controller);
     try {
-      const result = await deps.invoker.invoke(params.name, params.arguments, { requestId, signal: extra.signal, onEvent, view: session.view, clientHeaders: extra.requestInfo?.headers });
+      const result = await deps.invoker.invoke(params.name, params.arguments, { requestId, signal: controller.signal, onEvent, view: session.view, clientHeaders: extra.requestInfo?.headers });
       await Promise.all(sending);
       const sinceNotified = Date.now() - lastNotifiedAt;
       if (sinceNotified < NOTIFICATION_GAP_MS) await new Promise((resolve) => setTimeout(resolve, NOTIFICATION_GAP_MS - sinceNotified));
@@ -94,7 +99,8 @@ export function createSessionServer(deps: McpServerDeps, session: SessionState, 
       const { code, message } = toolCallError(error, deps.logger, { tool: params.name, requestId });
       throw protocolError(code, message);
     } finally {
-      extra.signal.removeEventListener('abort', onAbort);
+      extra.signal.removeEventListener('abort', abort);
+      session.calls.delete(extra.requestId);
     }
   });
 

@@ -1,16 +1,30 @@
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
-import { EVERY_TOOL, type ToolView } from '../tools/tool-view.js';
+import type { ToolView } from '../tools/tool-view.js';
 
-/** What a session remembers besides its transport, shared by the SDK path and the fast path. */
+/** What a request on a session needs of it, on the SDK path and the fast path alike. */
 export interface SessionState {
-  /** The client's `logging/setLevel`; until it sets one, tool logs only go to our own log. */
-  logLevel: LoggingLevel | undefined;
-  /** Fast-path calls in flight, by JSON-RPC id, so `notifications/cancelled` can reach them. */
-  readonly fastCalls: Map<string | number, AbortController>;
+  readonly id: string;
   /** The tools this session sees, chosen when it opened (its path and `x-mcp-servers`). */
   readonly view: ToolView;
+  /** The client's `logging/setLevel`; until it sets one, tool logs only go to our own log. */
+  readonly logLevel: LoggingLevel | undefined;
+  setLogLevel(level: LoggingLevel): Promise<void>;
+  /** Its calls in flight on this gateway, by JSON-RPC id, so `notifications/cancelled` can reach them. */
+  readonly calls: Map<string | number, AbortController>;
 }
 
-export function createSessionState(view: ToolView = EVERY_TOOL): SessionState {
-  return { logLevel: undefined, fastCalls: new Map(), view };
+/** A session whose state lives in this process only (legacy SSE: its stream pins it to one gateway). */
+export function createLocalSessionState(id: string, view: ToolView): SessionState {
+  let logLevel: LoggingLevel | undefined;
+  return {
+    id,
+    view,
+    get logLevel() {
+      return logLevel;
+    },
+    async setLogLevel(level) {
+      logLevel = level;
+    },
+    calls: new Map(),
+  };
 }

@@ -1,45 +1,50 @@
-import { randomUUID } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { isInitializeRequest, type InitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { sendJsonRpcError } from '../http/error-response.js';
 import type { Logger } from '../../shared/logger.js';
 import type { McpServerDeps } from './mcp-server.js';
 import { createSessionServer } from './mcp-server.js';
-import { createSessionState } from './session-state.js';
 import { createFastToolCall } from './fast-tool-call.js';
-import type { SessionStore } from './session-store.js';
+import type { SessionState } from './session-state.js';
+import type { StreamableSessions } from './streamable-sessions.js';
+import type { SessionRecord } from './session-records.js';
 import type { ToolView } from '../tools/tool-view.js';
 
 export interface StreamableRoutesDeps {
-  readonly sessions: SessionStore;
+  readonly sessions: StreamableSessions;
   readonly serverDeps: McpServerDeps;
   readonly logger: Logger;
   /** Opens a legacy SSE session: a GET without `Mcp-Session-Id` is a 2024-11-05 client. */
   readonly openLegacySse: (req: Request, res: Response) => Promise<void>;
-  /** The tools a new session sees, from its path and `x-mcp-servers`. */
-  readonly resolveView: (req: Request) => ToolView;
+  /** The tools a session sees, from the path server and `x-mcp-servers` it opened with. */
+  readonly resolveView: (view: SessionRecord['view']) => ToolView;
 }
 
-function containsInitialize(body: unknown): boolean {
-  return Array.isArray(body) ? body.some((message) => isInitializeRequest(message)) : isInitializeRequest(body);
+function initializeIn(body: unknown): InitializeRequest | undefined {
+  const messages: unknown[] = Array.isArray(body) ? body : [body];
+  return messages.find((message): message is InitializeRequest => isInitializeRequest(message));
 }
 
-/** Starts a stateful streamable HTTP session; its `initialize` response carries `Mcp-Session-Id`. */
-async function startSession(deps: StreamableRoutesDeps, req: Request, res: Response): Promise<void> {
-  const state = createSessionState(deps.resolveView(req));
-  const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-    sessionIdGenerator: () => randomUUID(),
+/**
+ * Answers one request on the SDK path: a server and a stateless transport for this request alone, since
+ * the session may be served by any gateway (its state is the record). A GET's server is held while its
+ * stream is open, for the notifications sent to the session.
+ */
+async function serveWithSdk(deps: StreamableRoutesDeps, req: Request, res: Response, session: SessionState): Promise<void> {
+  const transport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
     // Responses are SSE streams: in JSON-response mode the SDK drops progress and log notifications.
     enableJsonResponse: false,
-    onsessioninitialized: (id) => deps.sessions.add({ kind: 'streamable', id, server, transport, state }),
-    onsessionclosed: (id) => void deps.sessions.close(id),
   });
-  const server = createSessionServer(deps.serverDeps, state, { onCancelled: (requestId) => transport.closeSSEStream(requestId) });
-  transport.onclose = () => {
-    if (transport.sessionId) void deps.sessions.close(transport.sessionId);
-  };
+  const server = createSessionServer(deps.serverDeps, session, { onCancelled: (requestId) => transport.closeSSEStream(requestId) });
+  const release = req.method === 'GET' ? deps.sessions.holdStream(session.id, server) : undefined;
+  res.on('close', () => {
+    release?.();
+    void server.close().catch(() => {});
+  });
   await server.connect(transport);
+  res.setHeader('mcp-session-id', session.id);
   await transport.handleRequest(req, res, req.body);
 }
 
@@ -48,19 +53,28 @@ async function startSession(deps: StreamableRoutesDeps, req: Request, res: Respo
  * GETs. `/mcp/{server}` and `/{server}/mcp` do the same for one upstream server's tools.
  */
 export function mountStreamableRoutes(router: Router, deps: StreamableRoutesDeps): void {
-  const fastPath = createFastToolCall({ invoker: deps.serverDeps.invoker, logger: deps.logger });
+  const fastPath = createFastToolCall({ invoker: deps.serverDeps.invoker, logger: deps.logger, sessions: deps.sessions });
   const handle = async (req: Request, res: Response) => {
     const sessionId = req.get('mcp-session-id');
     if (sessionId === undefined) {
+      const initialize = req.method === 'POST' ? initializeIn(req.body) : undefined;
       if (req.method === 'GET') return deps.openLegacySse(req, res);
-      if (req.method === 'POST' && containsInitialize(req.body)) return startSession(deps, req, res);
-      return sendJsonRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required (send initialize first)');
+      if (initialize === undefined) return sendJsonRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required (send initialize first)');
+      const view = { pathServer: req.params.server as string | undefined, serversHeader: req.get('x-mcp-servers') };
+      // An unknown server in the path or header is a 404 before any session exists.
+      deps.resolveView(view);
+      const session = await deps.sessions.open({ view, protocolVersion: initialize.params.protocolVersion, clientInfo: initialize.params.clientInfo });
+      return serveWithSdk(deps, req, res, session);
     }
-    const session = deps.sessions.get(sessionId);
-    if (session?.kind !== 'streamable') return sendJsonRpcError(res, 404, -32001, 'Session not found: re-initialize');
-    deps.sessions.touch(sessionId);
+    const session = await deps.sessions.find(sessionId);
+    if (!session) return sendJsonRpcError(res, 404, -32001, 'Session not found: re-initialize');
+    if (req.method === 'DELETE') {
+      await deps.sessions.end(sessionId);
+      res.status(200).end();
+      return;
+    }
     if (req.method === 'POST' && fastPath.tryHandle(req, res, session)) return;
-    await session.transport.handleRequest(req, res, req.body);
+    await serveWithSdk(deps, req, res, session);
   };
   const paths = ['/mcp', '/mcp/', '/mcp/:server', '/:server/mcp'];
   router.post(paths, handle);

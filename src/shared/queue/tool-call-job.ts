@@ -60,6 +60,12 @@ export function queueKeys(prefix: string) {
     heartbeat: (workerId: string) => `${prefix}:tg:heartbeat:${workerId}`,
     /** The latest listing of an upstream MCP server, written by the workers that connect to it. */
     upstreamListing: (server: string) => `${prefix}:tg:upstream:${server}`,
+    /** A streamable HTTP session's record: any gateway serves it. */
+    session: (sessionId: string) => `${prefix}:tg:session:${sessionId}`,
+    /** Present while some gateway holds a legacy SSE session's stream. */
+    legacySession: (sessionId: string) => `${prefix}:tg:sse-session:${sessionId}`,
+    /** Pub/sub channel on which gateways pass session messages (cancellations, deletions, legacy posts). */
+    sessionBus: `${prefix}:tg:sessions`,
   };
 }
 
