@@ -21,7 +21,7 @@ import { isLoopbackHost } from './http/origin-guard.js';
 import { createEmbeddedExecutor } from './executor/embedded-executor.js';
 import { startQueueExecutor } from './executor/queue-executor.js';
 import type { ToolExecutor } from './executor/tool-executor.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/queue/redis-connection.js';
 import { createLegacySessions } from './mcp/legacy-sessions.js';
 import { createLocalSessionBus, startRedisSessionBus } from './mcp/session-bus.js';
 import { createMemorySessionRecords, createRedisSessionRecords } from './mcp/session-records.js';
@@ -47,7 +47,7 @@ async function createExecutor(
   pool: ToolPool,
   feed: UpstreamFeed,
   logger: Logger,
-): Promise<{ executor: ToolExecutor; redis?: Redis; queueGauges?: () => QueueGauges; upstreamConnections?: () => Record<string, number> }> {
+): Promise<{ executor: ToolExecutor; redis?: RedisClient; queueGauges?: () => QueueGauges; upstreamConnections?: () => Record<string, number> }> {
   const { redisUrl, queuePrefix } = config.runtime;
   const servers = config.upstreamServers;
   if (redisUrl === undefined) {
@@ -89,7 +89,7 @@ async function createExecutor(
  * MCP sessions: in this process in embedded mode; in Redis in queue mode, so that any gateway serves any
  * streamable HTTP session and passes legacy SSE messages to the gateway holding the stream.
  */
-async function createSessions(config: ToolgateConfig, redis: Redis | undefined, logger: Logger) {
+async function createSessions(config: ToolgateConfig, redis: RedisClient | undefined, logger: Logger) {
   const idleMs = config.settings.session_idle_ms;
   const resolveView = createViewResolver(config.upstreamServers);
   const { redisUrl, queuePrefix } = config.runtime;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/queue/redis-connection.js';
 import type { Logger } from '../shared/logger.js';
 import { queueKeys, WORKER_HEARTBEAT_MS, WORKER_HEARTBEAT_TTL_MS } from '../shared/queue/tool-call-job.js';
 
@@ -14,7 +14,7 @@ export interface Heartbeat {
  * from these, and fail the calls of a worker whose key expired. Re-announcing each time also survives a
  * Redis restart that lost the set.
  */
-export function startHeartbeat(redis: Redis, prefix: string, workerId: string, logger: Logger): Heartbeat {
+export function startHeartbeat(redis: RedisClient, prefix: string, workerId: string, logger: Logger): Heartbeat {
   const keys = queueKeys(prefix);
   const info = JSON.stringify({ workerId, pid: process.pid, startedAt: new Date().toISOString() });
   const beat = () =>

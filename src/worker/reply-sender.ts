@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/queue/redis-connection.js';
 import { queueKeys, REPLY_TTL_SECONDS, type ToolCallReply } from '../shared/queue/tool-call-job.js';
 
 export type SendReply = (replyTo: string, reply: ToolCallReply) => Promise<void>;
@@ -10,7 +10,7 @@ const EXPIRE_REFRESH_MS = 60_000;
  * Pushes replies onto the waiting gateway's list (on the shared auto-pipelined connection). The list's
  * expiry, which cleans up after a vanished gateway, is refreshed once a minute rather than per reply.
  */
-export function createReplySender(redis: Redis, prefix: string): SendReply {
+export function createReplySender(redis: RedisClient, prefix: string): SendReply {
   const keys = queueKeys(prefix);
   const expiryRefreshedAt = new Map<string, number>();
   return async (replyTo, reply) => {

@@ -9,6 +9,7 @@ import { startAlternatingBalancer, type AlternatingBalancer } from '../helpers/a
 import { ROOT, writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
 import { connectClient } from '../helpers/mcp-client.js';
 import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
+import { spawnRedisCluster, type TestRedis } from '../helpers/redis-server.js';
 
 // Two gateways and two workers behind a balancer that sends each request to the other gateway: sessions
 // are shared through Redis, so no request needs to land where the session began.
@@ -36,10 +37,6 @@ mcp_servers:
   changing: { transport: stdio, command: ${process.execPath}, args: [${FAULT_SERVER}, one-connection], max_connections: 1 }
 `);
 
-const env = queueEnv(inject('redisUrl'));
-let gateways: SpawnedGateway[];
-let workers: SpawnedProcess[];
-let balancer: AlternatingBalancer;
 
 function textOf(result: unknown): string {
   return ((result as CallToolResult).content ?? []).map((block) => (block.type === 'text' ? block.text : '')).join('');
@@ -52,106 +49,119 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): 
   }
 }
 
-beforeAll(async () => {
-  gateways = await Promise.all([startQueueGateway(env, CONFIG), startQueueGateway(env, CONFIG)]);
-  workers = await Promise.all([startWorker(env, CONFIG), startWorker(env, CONFIG)]);
-  await Promise.all(gateways.map((gateway) => waitForWorkers(gateway, 2)));
-  balancer = await startAlternatingBalancer(gateways.map((gateway) => gateway.url));
-});
-
-afterAll(async () => {
-  await balancer?.stop();
-  await Promise.all([...(gateways ?? []).map((gateway) => gateway.stop()), ...(workers ?? []).map((worker) => worker.stop())]);
-});
-
-describe('streamable HTTP through alternating gateways', () => {
-  let client: Client;
+describe.each([
+  ['a single Redis', async (): Promise<TestRedis> => ({ url: inject('redisUrl'), stop: async () => {} })],
+  ['a three-node Redis Cluster', () => spawnRedisCluster(3)],
+])('two gateways and two workers on %s', (_name, startRedis) => {
+  let redis: TestRedis;
+  let gateways: SpawnedGateway[];
+  let workers: SpawnedProcess[];
+  let balancer: AlternatingBalancer;
 
   beforeAll(async () => {
-    client = await connectClient(balancer.url, 'streamable-http');
+    redis = await startRedis();
+    const env = queueEnv(redis.url);
+    gateways = await Promise.all([startQueueGateway(env, CONFIG), startQueueGateway(env, CONFIG)]);
+    workers = await Promise.all([startWorker(env, CONFIG), startWorker(env, CONFIG)]);
+    await Promise.all(gateways.map((gateway) => waitForWorkers(gateway, 2)));
+    balancer = await startAlternatingBalancer(gateways.map((gateway) => gateway.url));
   });
 
   afterAll(async () => {
-    await client?.close();
+    await balancer?.stop();
+    await Promise.all([...(gateways ?? []).map((gateway) => gateway.stop()), ...(workers ?? []).map((worker) => worker.stop())]);
+    await redis?.stop();
   });
 
-  it('initializes, lists and calls, with requests landing on both gateways', async () => {
-    const before = [...balancer.counts];
-    expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['echo', 'progress', 'log_messages']));
-    for (let call = 0; call < 4; call += 1) {
-      expect(textOf(await client.callTool({ name: 'echo', arguments: { text: `hello ${call}` } }))).toContain(`hello ${call}`);
-    }
-    expect(balancer.counts.map((count, index) => count - (before[index] ?? 0)).every((count) => count >= 2)).toBe(true);
-  });
+  describe('streamable HTTP through alternating gateways', () => {
+    let client: Client;
 
-  it('relays progress, whichever gateway takes the call', async () => {
-    for (let call = 0; call < 2; call += 1) {
-      const updates: Progress[] = [];
-      await client.callTool({ name: 'progress', arguments: { steps: 3, delayMs: 150 } }, undefined, { onprogress: (update) => updates.push(update) });
-      expect(updates.map((update) => update.progress)).toEqual([1, 2, 3]);
-    }
-  });
+    beforeAll(async () => {
+      client = await connectClient(balancer.url, 'streamable-http');
+    });
 
-  it('keeps the log level set through one gateway for calls answered by the other', async () => {
-    const logs: LoggingMessageNotification['params'][] = [];
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => void logs.push(notification.params));
-    await client.setLoggingLevel('info');
-    // Two calls: one of them lands on the gateway that did not take the setLevel.
-    for (let call = 0; call < 2; call += 1) await client.callTool({ name: 'log_messages', arguments: {} });
-    await waitFor(() => logs.length >= 4, 'four log notifications');
-    expect(logs.map((log) => log.level)).toEqual(['info', 'error', 'info', 'error']);
-  });
+    afterAll(async () => {
+      await client?.close();
+    });
 
-  it('delivers a cancellation to the call, whichever gateway runs it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'toolgate-scale-'));
-    for (let attempt = 0; attempt < 2; attempt += 1) {
-      const marker = join(dir, `aborted-${attempt}`);
-      const controller = new AbortController();
-      const call = client.callTool({ name: 'wait_for_abort', arguments: { marker } }, undefined, { signal: controller.signal }).catch((error: unknown) => error);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      controller.abort();
-      await call;
-      await waitFor(() => existsSync(marker) && readFileSync(marker, 'utf8').startsWith('aborted'), `the handler to see cancellation ${attempt}`);
-    }
-  });
+    it('initializes, lists and calls, with requests landing on both gateways', async () => {
+      const before = [...balancer.counts];
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['echo', 'progress', 'log_messages']));
+      for (let call = 0; call < 4; call += 1) {
+        expect(textOf(await client.callTool({ name: 'echo', arguments: { text: `hello ${call}` } }))).toContain(`hello ${call}`);
+      }
+      expect(balancer.counts.map((count, index) => count - (before[index] ?? 0)).every((count) => count >= 2)).toBe(true);
+    });
 
-  it('tells a session of a list change, whichever gateway holds its GET stream', async () => {
-    const until = Date.now() + 20_000;
-    while (!(await client.listTools()).tools.some((tool) => tool.name === 'changing-add_tool')) {
-      if (Date.now() > until) throw new Error('the workers never listed the upstream server');
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    // Heard only through the session's GET stream, which the SDK client opened after initializing.
-    let changed = 0;
-    client.setNotificationHandler(ToolListChangedNotificationSchema, () => void (changed += 1));
-    expect(textOf(await client.callTool({ name: 'changing-add_tool', arguments: { name: 'fresh' } }))).toBe('added fresh');
-    await waitFor(() => changed > 0, 'notifications/tools/list_changed', 15_000);
-  });
-
-  it('deletes the session on every gateway', async () => {
-    const other = await connectClient(balancer.url, 'streamable-http');
-    const transport = other.transport as StreamableHTTPClientTransport;
-    const sessionId = transport.sessionId!;
-    await transport.terminateSession();
-    const init = { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' }, body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }) };
-    for (const gateway of gateways) expect((await fetch(`${gateway.url}/mcp`, init)).status).toBe(404);
-    await other.close();
-  });
-});
-
-describe('legacy SSE through alternating gateways', () => {
-  it('calls with progress while the stream is on one gateway and the posts alternate', async () => {
-    const client = await connectClient(balancer.url, 'sse');
-    try {
-      for (let call = 0; call < 3; call += 1) {
+    it('relays progress, whichever gateway takes the call', async () => {
+      for (let call = 0; call < 2; call += 1) {
         const updates: Progress[] = [];
-        const result = await client.callTool({ name: 'progress', arguments: { steps: 3, delayMs: 150 } }, undefined, { onprogress: (update) => updates.push(update) });
-        expect(textOf(result)).toBeTruthy();
+        await client.callTool({ name: 'progress', arguments: { steps: 3, delayMs: 150 } }, undefined, { onprogress: (update) => updates.push(update) });
         expect(updates.map((update) => update.progress)).toEqual([1, 2, 3]);
       }
-      expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'legacy' } }))).toContain('legacy');
-    } finally {
-      await client.close();
-    }
+    });
+
+    it('keeps the log level set through one gateway for calls answered by the other', async () => {
+      const logs: LoggingMessageNotification['params'][] = [];
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => void logs.push(notification.params));
+      await client.setLoggingLevel('info');
+      // Two calls: one of them lands on the gateway that did not take the setLevel.
+      for (let call = 0; call < 2; call += 1) await client.callTool({ name: 'log_messages', arguments: {} });
+      await waitFor(() => logs.length >= 4, 'four log notifications');
+      expect(logs.map((log) => log.level)).toEqual(['info', 'error', 'info', 'error']);
+    });
+
+    it('delivers a cancellation to the call, whichever gateway runs it', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'toolgate-scale-'));
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const marker = join(dir, `aborted-${attempt}`);
+        const controller = new AbortController();
+        const call = client.callTool({ name: 'wait_for_abort', arguments: { marker } }, undefined, { signal: controller.signal }).catch((error: unknown) => error);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        controller.abort();
+        await call;
+        await waitFor(() => existsSync(marker) && readFileSync(marker, 'utf8').startsWith('aborted'), `the handler to see cancellation ${attempt}`);
+      }
+    });
+
+    it('tells a session of a list change, whichever gateway holds its GET stream', async () => {
+      const until = Date.now() + 20_000;
+      while (!(await client.listTools()).tools.some((tool) => tool.name === 'changing-add_tool')) {
+        if (Date.now() > until) throw new Error('the workers never listed the upstream server');
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      // Heard only through the session's GET stream, which the SDK client opened after initializing.
+      let changed = 0;
+      client.setNotificationHandler(ToolListChangedNotificationSchema, () => void (changed += 1));
+      expect(textOf(await client.callTool({ name: 'changing-add_tool', arguments: { name: 'fresh' } }))).toBe('added fresh');
+      await waitFor(() => changed > 0, 'notifications/tools/list_changed', 15_000);
+    });
+
+    it('deletes the session on every gateway', async () => {
+      const other = await connectClient(balancer.url, 'streamable-http');
+      const transport = other.transport as StreamableHTTPClientTransport;
+      const sessionId = transport.sessionId!;
+      await transport.terminateSession();
+      const init = { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' }, body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }) };
+      for (const gateway of gateways) expect((await fetch(`${gateway.url}/mcp`, init)).status).toBe(404);
+      await other.close();
+    });
+  });
+
+  describe('legacy SSE through alternating gateways', () => {
+    it('calls with progress while the stream is on one gateway and the posts alternate', async () => {
+      const client = await connectClient(balancer.url, 'sse');
+      try {
+        for (let call = 0; call < 3; call += 1) {
+          const updates: Progress[] = [];
+          const result = await client.callTool({ name: 'progress', arguments: { steps: 3, delayMs: 150 } }, undefined, { onprogress: (update) => updates.push(update) });
+          expect(textOf(result)).toBeTruthy();
+          expect(updates.map((update) => update.progress)).toEqual([1, 2, 3]);
+        }
+        expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'legacy' } }))).toContain('legacy');
+      } finally {
+        await client.close();
+      }
+    });
   });
 });

@@ -1,5 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface TestRedis {
   readonly url: string;
@@ -23,9 +26,9 @@ export function hasRedisServerBinary(): boolean {
 }
 
 /** Starts `redis-server` on loopback (no persistence) and resolves once it accepts connections. */
-export async function spawnRedisServer(port?: number): Promise<TestRedis & { readonly port: number; readonly child: ChildProcess }> {
+export async function spawnRedisServer(port?: number, extraArgs: readonly string[] = []): Promise<TestRedis & { readonly port: number; readonly child: ChildProcess }> {
   const chosen = port ?? (await freePort());
-  const child = spawn('redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${output}`)), 10_000);
@@ -51,6 +54,40 @@ export async function spawnRedisServer(port?: number): Promise<TestRedis & { rea
       await exited;
     },
   };
+}
+
+/**
+ * A Redis Cluster of `size` primaries on loopback ports, created with `redis-cli --cluster create` and
+ * resolved once every slot is served. Its URL is toolgate's cluster form.
+ */
+export async function spawnRedisCluster(size = 3): Promise<TestRedis> {
+  const dir = mkdtempSync(join(tmpdir(), 'toolgate-cluster-'));
+  const nodes = await Promise.all(
+    Array.from({ length: size }, async () => {
+      const port = await freePort();
+      return spawnRedisServer(port, ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir, '--cluster-node-timeout', '5000']);
+    }),
+  );
+  const stop = async () => {
+    await Promise.all(nodes.map((node) => node.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
+  const created = spawnSync('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 });
+  if (created.status !== 0) {
+    await stop();
+    throw new Error(`redis-cli --cluster create failed:\n${created.stdout}${created.stderr}`);
+  }
+  for (const until = Date.now() + 20_000; ; ) {
+    const states = nodes.map((node) => spawnSync('redis-cli', ['-p', String(node.port), 'cluster', 'info'], { encoding: 'utf8' }).stdout);
+    if (states.every((info) => info.includes('cluster_state:ok'))) break;
+    if (Date.now() > until) {
+      await stop();
+      throw new Error(`the cluster never became ready:\n${states.join('\n')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { url: `redis+cluster://${addresses.join(',')}`, stop };
 }
 
 async function startContainerRedis(): Promise<TestRedis | undefined> {

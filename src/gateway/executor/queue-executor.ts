@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/queue/redis-connection.js';
 import { AppError } from '../../shared/errors.js';
 import { callFailure, CANCELLED, timedOut, type CallOutcome } from '../../shared/execution/thread-protocol.js';
 import type { Logger } from '../../shared/logger.js';
@@ -37,9 +37,9 @@ export interface QueueExecutorDeps {
   /** One queue per kind of target: plugin calls and upstream calls are taken by workers separately. */
   readonly queues: { readonly plugin: Queue<ToolCallJobData>; readonly upstream: Queue<QueueJobData> };
   /** The shared, auto-pipelined command connection (also used to publish cancellations). */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** A connection of its own for the blocking reply reads. */
-  readonly blockingRedis: Redis;
+  readonly blockingRedis: RedisClient;
   readonly prefix: string;
   /** Names this gateway's reply list. */
   readonly gatewayId: string;
@@ -59,7 +59,7 @@ function unavailable(message: string): AppError {
 }
 
 /** BLMPOP, which the reply reader blocks on, came with Redis 7.0. */
-async function assertRedisVersion(redis: Redis, logger: Logger): Promise<void> {
+async function assertRedisVersion(redis: RedisClient, logger: Logger): Promise<void> {
   let version: string | undefined;
   try {
     version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1];

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/queue/redis-connection.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ToolCallReply } from '../../shared/queue/tool-call-job.js';
 
@@ -15,7 +15,7 @@ export interface ReplyReader {
  * Drains this gateway's reply list with BLMPOP on a dedicated connection: one blocking round trip returns
  * up to a hundred replies (measured faster and cheaper than BullMQ's QueueEvents stream here).
  */
-export function startReplyReader(options: { redis: Redis; key: string; onReply: (reply: ToolCallReply) => void; logger: Logger }): ReplyReader {
+export function startReplyReader(options: { redis: RedisClient; key: string; onReply: (reply: ToolCallReply) => void; logger: Logger }): ReplyReader {
   const { redis, key, onReply, logger } = options;
   let stopped = false;
 

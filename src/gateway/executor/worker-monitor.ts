@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/queue/redis-connection.js';
 import type { Logger } from '../../shared/logger.js';
 import { queueKeys, WORKER_HEARTBEAT_MS } from '../../shared/queue/tool-call-job.js';
 
@@ -20,7 +20,7 @@ export interface WorkerMonitor {
 }
 
 /** Watches worker heartbeats and queue depth every second, for backpressure, readiness and worker loss. */
-export function startWorkerMonitor(options: { redis: Redis; queues: readonly Queue[]; prefix: string; logger: Logger; onChange: (state: QueueState) => void }): WorkerMonitor {
+export function startWorkerMonitor(options: { redis: RedisClient; queues: readonly Queue[]; prefix: string; logger: Logger; onChange: (state: QueueState) => void }): WorkerMonitor {
   const { redis, queues, logger, onChange } = options;
   const keys = queueKeys(options.prefix);
   let state: QueueState = { liveWorkers: new Set(), depth: 0, redisReachable: false };

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/queue/redis-connection.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../shared/logger.js';
 
@@ -30,7 +30,7 @@ export function createLocalSessionBus(): SessionBus {
 }
 
 /** Every gateway: one pub/sub channel, which each gateway (this one too) hears. */
-export async function startRedisSessionBus(options: { redis: Redis; subscriber: Redis; channel: string; logger: Logger }): Promise<SessionBus> {
+export async function startRedisSessionBus(options: { redis: RedisClient; subscriber: RedisClient; channel: string; logger: Logger }): Promise<SessionBus> {
   const { redis, subscriber, channel, logger } = options;
   const listeners = new Set<(message: SessionMessage) => void>();
   subscriber.on('message', (from: string, raw: string) => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/queue/redis-connection.js';
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 
 /** What a streamable HTTP session is, wherever it is answered: enough for any gateway to serve it. */
@@ -60,7 +60,7 @@ export function createMemorySessionRecords(idleMs: number): SessionRecords {
  * Records as JSON under `key(id)`, expiring `idleMs` after their last use: a read is a GETEX that pushes
  * the deadline back, so serving a request costs one round trip (auto-pipelined with the others).
  */
-export function createRedisSessionRecords(redis: Redis, key: (id: string) => string, idleMs: number): SessionRecords {
+export function createRedisSessionRecords(redis: RedisClient, key: (id: string) => string, idleMs: number): SessionRecords {
   return {
     async create(record, id = randomUUID()) {
       await redis.set(key(id), JSON.stringify(record), 'PX', idleMs);

@@ -1,3 +1,4 @@
+import { keyPrefixFor } from '../queue/redis-connection.js';
 import { availableParallelism } from 'node:os';
 import type { EnvSnapshot } from './secret.js';
 
@@ -47,7 +48,7 @@ export function readRuntimeEnv(env: EnvSnapshot, flags: Partial<RuntimeEnv> = {}
     configPath: flags.configPath ?? (env.CONFIG || 'config/config.yaml'),
     pluginsDir: flags.pluginsDir ?? (env.PLUGINS_DIR || 'plugins'),
     redisUrl: env.REDIS_URL || undefined,
-    queuePrefix: env.QUEUE_PREFIX || 'toolgate',
+    queuePrefix: keyPrefixFor(env.QUEUE_PREFIX || 'toolgate', env.REDIS_URL || undefined),
     logLevel,
     workerThreads,
     workerConcurrency: env.WORKER_CONCURRENCY ? positiveInt(env.WORKER_CONCURRENCY, 'WORKER_CONCURRENCY', 1) : undefined,

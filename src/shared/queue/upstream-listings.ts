@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import type { Logger } from '../logger.js';
 import type { UpstreamListing } from '../upstream/upstream-discovery.js';
 import { UPSTREAM_REFRESH_MS } from '../upstream/upstream-discovery.js';
@@ -13,14 +13,14 @@ const READ_INTERVAL_MS = 2_000;
  * themselves). Every worker writes the same key; a failed look is written only where no worker has
  * listed the server lately, so one worker that cannot reach it does not hide it from everyone.
  */
-export async function publishListing(redis: Redis, prefix: string, listing: UpstreamListing): Promise<void> {
+export async function publishListing(redis: RedisClient, prefix: string, listing: UpstreamListing): Promise<void> {
   const key = queueKeys(prefix).upstreamListing(listing.server);
   if (listing.inventory === undefined) await redis.set(key, JSON.stringify(listing), 'EX', LISTING_TTL_SECONDS, 'NX');
   else await redis.set(key, JSON.stringify(listing), 'EX', LISTING_TTL_SECONDS);
 }
 
 /** A gateway's side: reads the workers' listings every two seconds and passes on those that changed. */
-export function startListingReader(options: { redis: Redis; prefix: string; servers: readonly string[]; onListing: (listing: UpstreamListing) => void; logger: Logger }): { stop(): void } {
+export function startListingReader(options: { redis: RedisClient; prefix: string; servers: readonly string[]; onListing: (listing: UpstreamListing) => void; logger: Logger }): { stop(): void } {
   const { redis, servers } = options;
   const keys = servers.map((server) => queueKeys(options.prefix).upstreamListing(server));
   const last = new Map<string, string | null>();
