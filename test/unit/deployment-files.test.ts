@@ -10,8 +10,8 @@ const compose = parse(readFileSync(new URL('docker-compose.yml', ROOT), 'utf8'))
 const dockerfile = readFileSync(new URL('Dockerfile', ROOT), 'utf8');
 
 describe('docker-compose.yml', () => {
-  it('runs redis with persistence, a gateway and scalable workers', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['gateway', 'redis', 'worker']);
+  it('runs redis with persistence, scalable gateways and workers, and a proxy in front', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['gateway', 'proxy', 'redis', 'worker']);
     const { redis, gateway, worker } = compose.services;
     expect(redis?.command).toEqual(['redis-server', '--appendonly', 'yes']);
     expect(redis?.volumes).toEqual(['redis-data:/data']);
@@ -21,11 +21,14 @@ describe('docker-compose.yml', () => {
     expect(worker?.command).toEqual(['worker', '--config', '/app/config/config.yaml']);
   });
 
-  it('publishes the gateway on loopback only and binds it to all interfaces inside the container', () => {
-    const { gateway, worker } = compose.services;
-    expect(gateway?.ports).toEqual(['127.0.0.1:4000:4000']);
+  it('publishes only the proxy, on loopback, and binds the gateways to all interfaces inside their containers', () => {
+    const { gateway, worker, proxy } = compose.services;
+    expect(proxy?.ports).toEqual(['127.0.0.1:4000:80']);
+    expect(proxy?.image).toMatch(/^nginx:/);
+    expect(proxy?.volumes).toEqual(['./deploy/nginx.conf:/etc/nginx/nginx.conf:ro']);
     expect(gateway?.environment).toMatchObject({ HOST: '0.0.0.0', PORT: '4000', REDIS_URL: 'redis://redis:6379' });
-    // A published port would stop `--scale worker=N` with a port clash.
+    // A published port would stop `--scale gateway=N` or `--scale worker=N` with a port clash.
+    expect(gateway?.ports).toBeUndefined();
     expect(worker?.ports).toBeUndefined();
     expect(worker?.environment).toMatchObject({ REDIS_URL: 'redis://redis:6379' });
   });
@@ -35,6 +38,16 @@ describe('docker-compose.yml', () => {
       expect(compose.services[name]?.volumes).toEqual(['./config:/app/config:ro', './plugins:/app/plugins:ro']);
       expect(compose.services[name]?.image).toBe('toolgate:latest');
     }
+  });
+});
+
+describe('deploy/nginx.conf', () => {
+  const nginx = readFileSync(new URL('deploy/nginx.conf', ROOT), 'utf8');
+
+  it('balances every gateway replica with no affinity and passes SSE through unbuffered', () => {
+    expect(nginx).toMatch(/server gateway:4000 resolve;/);
+    expect(nginx).not.toMatch(/ip_hash|hash \$|sticky/);
+    for (const directive of ['proxy_buffering off;', 'proxy_cache off;', 'proxy_http_version 1.1;', 'proxy_read_timeout 1h;']) expect(nginx).toContain(directive);
   });
 });
 
