@@ -17,6 +17,7 @@ import { mountLegacySseRoutes, openLegacySse } from './mcp/legacy-sse-routes.js'
 import type { McpServerDeps } from './mcp/mcp-server.js';
 import type { LegacySessions } from './mcp/legacy-sessions.js';
 import type { StreamableSessions } from './mcp/streamable-sessions.js';
+import type { StreamLog } from './mcp/stream-log.js';
 import { mountStreamableRoutes } from './mcp/streamable-routes.js';
 import { mountToolRoutes } from './rest/tool-routes.js';
 import type { ToolCatalog } from './tools/tool-catalog.js';
@@ -42,7 +43,7 @@ export interface AppDeps {
   readonly upstreamFeatures: UpstreamFeatures;
   readonly invoker: ToolInvoker;
   readonly executor: ToolExecutor;
-  readonly sessions: { readonly streamable: StreamableSessions; readonly legacy: LegacySessions };
+  readonly sessions: { readonly streamable: StreamableSessions; readonly legacy: LegacySessions; readonly streamLog: StreamLog };
   readonly metrics: GatewayMetrics;
   readonly models: ModelRouter;
   readonly version: string;
@@ -84,7 +85,14 @@ export function createApp(deps: AppDeps): Express {
   mountChatRoutes(routes, { router: deps.models, logger: deps.logger, metrics: deps.metrics });
   mountEmbeddingRoutes(routes, { router: deps.models, logger: deps.logger, metrics: deps.metrics });
   mountLegacySseRoutes(routes, legacy);
-  mountStreamableRoutes(routes, { sessions: deps.sessions.streamable, serverDeps, logger: deps.logger, openLegacySse: openLegacySse(legacy), resolveView: viewFor });
+  mountStreamableRoutes(routes, {
+    sessions: deps.sessions.streamable,
+    serverDeps,
+    logger: deps.logger,
+    openLegacySse: openLegacySse(legacy),
+    resolveView: viewFor,
+    resume: { log: deps.sessions.streamLog, executor: deps.executor, retentionMs: deps.settings.stream_retention_ms, logger: deps.logger },
+  });
   app.use(routes);
 
   app.use(() => {

@@ -26,6 +26,7 @@ import { createLegacySessions } from './mcp/legacy-sessions.js';
 import { createLocalSessionBus, startRedisSessionBus } from './mcp/session-bus.js';
 import { createMemorySessionRecords, createRedisSessionRecords } from './mcp/session-records.js';
 import { createStreamableSessions } from './mcp/streamable-sessions.js';
+import { createMemoryStreamLog, createRedisStreamLog } from './mcp/stream-log.js';
 import { createViewResolver } from './tools/tool-view.js';
 import { createGatewayMetrics, type QueueGauges } from './metrics.js';
 import { createToolCatalog } from './tools/tool-catalog.js';
@@ -98,6 +99,7 @@ async function createSessions(config: ToolgateConfig, redis: RedisClient | undef
     return {
       streamable: createStreamableSessions({ records: createMemorySessionRecords(idleMs), bus, resolveView }),
       legacy: createLegacySessions({ records: createMemorySessionRecords(idleMs), bus, logger }),
+      streamLog: createMemoryStreamLog(config.settings.stream_retention_ms),
     };
   }
   const keys = queueKeys(queuePrefix);
@@ -105,6 +107,7 @@ async function createSessions(config: ToolgateConfig, redis: RedisClient | undef
   return {
     streamable: createStreamableSessions({ records: createRedisSessionRecords(redis, keys.session, idleMs), bus, resolveView }),
     legacy: createLegacySessions({ records: createRedisSessionRecords(redis, keys.legacySession, idleMs), bus, logger }),
+    streamLog: createRedisStreamLog(redis, keys.stream, config.settings.stream_retention_ms, logger),
   };
 }
 
@@ -219,6 +222,7 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     await Promise.race([invoker.drain(bound), untilResultsUndeliverable(executor, logger)]);
     // Sessions' SSE streams never end by themselves and would keep the server open; chat requests and
     // streams still in flight finish on their own, within the bound.
+    sessions.streamLog.close();
     await Promise.all([sessions.legacy.close(), sessions.streamable.close()]);
     const forced = setTimeout(() => server.closeAllConnections(), SHUTDOWN_MARGIN_MS);
     await closed;

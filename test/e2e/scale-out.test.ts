@@ -164,4 +164,35 @@ describe.each([
       }
     });
   });
+
+  describe('a call whose stream is lost', () => {
+    it('resumes with Last-Event-ID on the other gateway and gets the result', async () => {
+      const client = await connectClient(balancer.url, 'streamable-http');
+      try {
+        // Cut the client's POST stream mid-call at the balancer: the SDK client reconnects with the last
+        // event id it saw, and the balancer sends that GET to the other gateway.
+        const updates: Progress[] = [];
+        const result = client.callTool({ name: 'progress', arguments: { steps: 6, delayMs: 150 } }, undefined, { onprogress: (update) => updates.push(update) });
+        await waitFor(() => updates.length >= 1, 'the first progress update');
+        balancer.dropStreams();
+        expect(textOf(await result)).toBe('done in 6 steps');
+        expect(balancer.resumed()).toBeGreaterThan(0);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('gets the result of a call whose gateway was killed with -9 mid-call', async () => {
+      const client = await connectClient(balancer.url, 'streamable-http');
+      const result = client.callTool({ name: 'progress', arguments: { steps: 10, delayMs: 300 } }, undefined, { onprogress: () => {}, timeout: 30_000 });
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      // The gateway holding the POST stream: the one the balancer sent the last POST to.
+      const holderIndex = balancer.lastPostBackend();
+      await gateways[holderIndex]!.stop('SIGKILL');
+      expect(textOf(await result)).toBe('done in 10 steps');
+      // The other gateway sent it, from the worker's reply to the dead one.
+      await gateways[1 - holderIndex]!.waitForLog((line) => line.msg === 'answering a resumed call whose gateway did not', 5_000);
+      await client.close().catch(() => {});
+    });
+  });
 });

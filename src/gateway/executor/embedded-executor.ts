@@ -30,6 +30,7 @@ export function createEmbeddedExecutor({ runner, close, maxQueueDepth }: Embedde
     forward: (request, hooks) => counted(() => runner.forward(request, hooks?.signal)),
     readiness: async () => ({ ready: true, detail: { mode: 'embedded', inFlight } }),
     canDeliverResults: () => true,
+    recoverOutcome: async () => undefined,
     close,
   };
 }

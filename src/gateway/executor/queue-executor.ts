@@ -183,6 +183,7 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
       hooks.signal?.addEventListener('abort', onCancel, { once: true });
       pending.set(jobId, { settle: finish, hooks, retryable: data.retryable, workerId: undefined, starts: 0, enqueuedAt: Date.now(), queue });
     });
+    hooks.onQueued?.({ jobId, replyTo: deps.gatewayId });
 
     try {
       // attempts: 1 — BullMQ never reruns a job by itself; only stall recovery does, under our rules.
@@ -218,6 +219,16 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
     },
 
     canDeliverResults: () => redis.status === 'ready' && monitor.state.redisReachable,
+
+    async recoverOutcome({ jobId, replyTo }) {
+      // A live gateway drains its list within moments; a dead one leaves every reply there until it expires.
+      const replies = await redis.lrange(keys.replies(replyTo), 0, -1);
+      for (const raw of replies) {
+        const reply = JSON.parse(raw) as ToolCallReply;
+        if (reply.type === 'result' && reply.jobId === jobId) return reply.outcome as CallOutcome;
+      }
+      return undefined;
+    },
 
     get queueState() {
       return monitor.state;

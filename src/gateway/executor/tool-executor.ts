@@ -24,6 +24,14 @@ export interface ExecutionHooks {
   readonly signal?: AbortSignal;
   /** Progress and log messages from the handler. */
   readonly onEvent?: (event: ThreadEvent) => void;
+  /** Queue mode: called once the call is a job, before it is sent to Redis. */
+  readonly onQueued?: (job: QueuedJob) => void;
+}
+
+/** Where a queued call's outcome goes: its job, and the gateway whose reply list receives it. */
+export interface QueuedJob {
+  readonly jobId: string;
+  readonly replyTo: string;
 }
 
 export interface ExecutorReadiness {
@@ -43,5 +51,10 @@ export interface ToolExecutor {
   readiness(): Promise<ExecutorReadiness>;
   /** Whether calls in flight can still get their results (not while queue mode has lost Redis). */
   canDeliverResults(): boolean;
+  /**
+   * A queued call's outcome, read from where its worker sent it: for a call whose gateway died before it
+   * could pass the answer on. Undefined while there is none (or in embedded mode, where there is no queue).
+   */
+  recoverOutcome(job: QueuedJob): Promise<CallOutcome | undefined>;
   close(): Promise<void>;
 }

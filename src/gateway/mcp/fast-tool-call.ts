@@ -7,7 +7,9 @@ import { keepSseAlive } from '../http/sse-keepalive.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
 import { createCallEventRelay } from './call-event-relay.js';
 import { toolCallError } from './mcp-server.js';
+import type { QueuedJob } from '../executor/tool-executor.js';
 import type { SessionState } from './session-state.js';
+import { RECONNECT_AFTER_MS, RESUMABLE_SINCE, type StreamLog, type StreamWriter } from './stream-log.js';
 import type { StreamableSessions } from './streamable-sessions.js';
 
 
@@ -53,13 +55,22 @@ function meetsTransportRules(req: Request): boolean {
  * `notifications/cancelled` (no response, stream ended), keep-alives. Everything else, and any request
  * off the transport rules, goes to the SDK.
  */
-export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger; sessions: StreamableSessions }) {
+export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger; sessions: StreamableSessions; streamLog: StreamLog }) {
   async function answer(req: Request, res: Response, session: SessionState, call: PlainToolCall): Promise<void> {
     const controller = new AbortController();
     session.calls.set(call.id, controller);
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no', 'mcp-session-id': session.id });
+    // Clients of 2025-11-25 and later resume a lost stream with Last-Event-ID, on any gateway: its
+    // events are logged, each sent with its id, after a priming event (id and retry, no data).
+    let stream: StreamWriter | undefined;
+    const prime = (job?: QueuedJob) => {
+      if (stream || (session.protocolVersion ?? '') < RESUMABLE_SINCE) return;
+      stream = deps.streamLog.open({ sessionId: session.id, requestId: call.id, ...(job && { job }) });
+      res.write(`id: ${stream.primingId}\nretry: ${RECONNECT_AFTER_MS}\ndata: \n\n`);
+    };
     const write = (message: JSONRPCMessage) => {
-      if (!res.writableEnded && !res.destroyed) res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+      const id = stream?.append(message);
+      if (!res.writableEnded && !res.destroyed) res.write(`${id === undefined ? '' : `id: ${id}\n`}event: message\ndata: ${JSON.stringify(message)}\n\n`);
     };
     keepSseAlive(res);
     const requestId = requestIdOf(res);
@@ -70,7 +81,10 @@ export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger;
       send: (notification) => write({ jsonrpc: '2.0', ...notification }),
     });
     try {
-      const result = await deps.invoker.invoke(call.name, call.arguments, { requestId, signal: controller.signal, onEvent, view: session.view, clientHeaders: req.headers });
+      // In queue mode the stream is primed once the call is a job, so that its meta names the job.
+      const answered = deps.invoker.invoke(call.name, call.arguments, { requestId, signal: controller.signal, onEvent, onQueued: prime, view: session.view, clientHeaders: req.headers });
+      prime();
+      const result = await answered;
       if (!controller.signal.aborted) write({ jsonrpc: '2.0', id: call.id, result });
     } catch (error) {
       if (!controller.signal.aborted) write({ jsonrpc: '2.0', id: call.id, error: toolCallError(error, deps.logger, { tool: call.name, requestId }) });

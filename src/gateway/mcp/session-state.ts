@@ -8,6 +8,8 @@ export interface SessionState {
   readonly view: ToolView;
   /** The client's `logging/setLevel`; until it sets one, tool logs only go to our own log. */
   readonly logLevel: LoggingLevel | undefined;
+  /** The protocol version the session initialized with (streamable HTTP). */
+  readonly protocolVersion: string | undefined;
   setLogLevel(level: LoggingLevel): Promise<void>;
   /** Its calls in flight on this gateway, by JSON-RPC id, so `notifications/cancelled` can reach them. */
   readonly calls: Map<string | number, AbortController>;
@@ -19,6 +21,7 @@ export function createLocalSessionState(id: string, view: ToolView): SessionStat
   return {
     id,
     view,
+    protocolVersion: undefined,
     get logLevel() {
       return logLevel;
     },

@@ -9,6 +9,7 @@ import { createFastToolCall } from './fast-tool-call.js';
 import type { SessionState } from './session-state.js';
 import type { StreamableSessions } from './streamable-sessions.js';
 import type { SessionRecord } from './session-records.js';
+import { resumeStream, type StreamResumeDeps } from './stream-resume.js';
 import type { ToolView } from '../tools/tool-view.js';
 
 export interface StreamableRoutesDeps {
@@ -19,6 +20,8 @@ export interface StreamableRoutesDeps {
   readonly openLegacySse: (req: Request, res: Response) => Promise<void>;
   /** The tools a session sees, from the path server and `x-mcp-servers` it opened with. */
   readonly resolveView: (view: SessionRecord['view']) => ToolView;
+  /** Calls' SSE events, for clients that resume a stream with `Last-Event-ID`. */
+  readonly resume: StreamResumeDeps;
 }
 
 function initializeIn(body: unknown): InitializeRequest | undefined {
@@ -53,7 +56,7 @@ async function serveWithSdk(deps: StreamableRoutesDeps, req: Request, res: Respo
  * GETs. `/mcp/{server}` and `/{server}/mcp` do the same for one upstream server's tools.
  */
 export function mountStreamableRoutes(router: Router, deps: StreamableRoutesDeps): void {
-  const fastPath = createFastToolCall({ invoker: deps.serverDeps.invoker, logger: deps.logger, sessions: deps.sessions });
+  const fastPath = createFastToolCall({ invoker: deps.serverDeps.invoker, logger: deps.logger, sessions: deps.sessions, streamLog: deps.resume.log });
   const handle = async (req: Request, res: Response) => {
     const sessionId = req.get('mcp-session-id');
     if (sessionId === undefined) {
@@ -74,6 +77,7 @@ export function mountStreamableRoutes(router: Router, deps: StreamableRoutesDeps
       return;
     }
     if (req.method === 'POST' && fastPath.tryHandle(req, res, session)) return;
+    if (req.method === 'GET' && req.get('last-event-id') !== undefined && (await resumeStream(req, res, session, deps.resume))) return;
     await serveWithSdk(deps, req, res, session);
   };
   const paths = ['/mcp', '/mcp/', '/mcp/:server', '/:server/mcp'];

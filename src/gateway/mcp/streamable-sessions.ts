@@ -76,6 +76,7 @@ export function createStreamableSessions(options: { records: SessionRecords; bus
     return {
       id,
       view: options.resolveView(record.view),
+      protocolVersion: record.protocolVersion,
       get logLevel() {
         return logLevel;
       },

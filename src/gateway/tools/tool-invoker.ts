@@ -56,6 +56,11 @@ const LOG_METHOD = {
   emergency: 'fatal',
 } as const satisfies Record<ToolLogLevel, string>;
 
+/** What the client gets for an outcome: the tool's result, or an `isError` result saying what failed. */
+export function resultOf(outcome: CallOutcome): CallToolResult {
+  return outcome.ok ? outcome.result : toolErrorResult(outcome.error.message);
+}
+
 /** The one path every tool call takes, whatever route it came in on. */
 export function createToolInvoker({ catalog, executor, logger, upstreamServers = [], onCallFinished }: ToolInvokerDeps): ToolInvoker {
   const serversByName = new Map(upstreamServers.map((server) => [server.name, server]));
@@ -112,10 +117,9 @@ export function createToolInvoker({ catalog, executor, logger, upstreamServers =
       };
       const server = tool.target.kind === 'upstream' ? serversByName.get(tool.target.server) : undefined;
       const headers = server && forwardedHeaders(server, options.clientHeaders);
-      const outcome = await run({ tool, args, requestId: options.requestId, deadline: receivedAt + tool.timeoutMs, headers }, { signal: options.signal, onEvent });
+      const outcome = await run({ tool, args, requestId: options.requestId, deadline: receivedAt + tool.timeoutMs, headers }, { signal: options.signal, onEvent, onQueued: options.onQueued });
       if (outcome.ok) return finished(outcome.result.isError ? 'tool_error' : 'success', outcome.result);
-      const label: CallOutcomeLabel = outcome.error.kind === 'handler_error' ? 'tool_error' : outcome.error.kind;
-      return finished(label, toolErrorResult(outcome.error.message));
+      return finished(outcome.error.kind === 'handler_error' ? 'tool_error' : outcome.error.kind, resultOf(outcome));
     },
   };
 }

@@ -17,6 +17,8 @@ export const toolgateSettingsSchema = z
     max_queue_depth: z.number().int().positive().default(10_000),
     plugin_heap_mb: z.number().int().min(16).default(512),
     session_idle_ms: z.number().int().positive().max(MAX_TIMER_MS).default(30 * 60 * 1000),
+    /** How long a call's SSE events are kept for a client that reconnects with `Last-Event-ID`. */
+    stream_retention_ms: z.number().int().positive().max(MAX_TIMER_MS).default(5 * 60 * 1000),
     allowed_origins: z.array(z.string()).default([]),
     /** Between an upstream server's prefix and its tool names (LiteLLM's `-`). */
     tool_prefix_separator: z.string().regex(/^[A-Za-z0-9_-]{0,4}$/, 'expected up to four of A-Za-z0-9_-').default('-'),

@@ -64,6 +64,8 @@ export function queueKeys(prefix: string) {
     session: (sessionId: string) => `${prefix}:tg:session:${sessionId}`,
     /** Present while some gateway holds a legacy SSE session's stream. */
     legacySession: (sessionId: string) => `${prefix}:tg:sse-session:${sessionId}`,
+    /** A POST stream's SSE events, for clients that resume it on any gateway. */
+    stream: (streamId: string) => `${prefix}:tg:stream:${streamId}`,
     /** Pub/sub channel on which gateways pass session messages (cancellations, deletions, legacy posts). */
     sessionBus: `${prefix}:tg:sessions`,
   };
