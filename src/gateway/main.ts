@@ -87,14 +87,15 @@ async function createExecutor(
 }
 
 /**
- * MCP sessions: in this process in embedded mode; in Redis in queue mode, so that any gateway serves any
- * streamable HTTP session and passes legacy SSE messages to the gateway holding the stream.
+ * MCP sessions: in this process in embedded mode (or with `shared_sessions: false`); in Redis in queue
+ * mode, so that any gateway serves any streamable HTTP session and passes legacy SSE messages to the
+ * gateway holding the stream.
  */
 async function createSessions(config: ToolgateConfig, redis: RedisClient | undefined, logger: Logger) {
   const idleMs = config.settings.session_idle_ms;
   const resolveView = createViewResolver(config.upstreamServers);
   const { redisUrl, queuePrefix } = config.runtime;
-  if (redis === undefined || redisUrl === undefined) {
+  if (redis === undefined || redisUrl === undefined || !config.settings.shared_sessions) {
     const bus = createLocalSessionBus();
     return {
       streamable: createStreamableSessions({ records: createMemorySessionRecords(idleMs), bus, resolveView }),

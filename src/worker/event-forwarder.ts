@@ -1,7 +1,10 @@
 import type { ThreadEvent } from '../shared/execution/thread-protocol.js';
 
-/** At most this many progress updates a second per call cross Redis. */
-const PROGRESS_INTERVAL_MS = 100;
+/**
+ * A call's progress updates cross Redis at most once per this interval: 40 a second, enough for tools
+ * that report every 50 ms (as the MCP conformance suite's do) to be seen one by one.
+ */
+const PROGRESS_INTERVAL_MS = 25;
 
 export interface EventForwarder {
   readonly onEvent: (event: ThreadEvent) => void;
@@ -10,7 +13,7 @@ export interface EventForwarder {
 }
 
 /**
- * Forwards a call's events to the gateway: log messages at once, progress coalesced to at most ten a
+ * Forwards a call's events to the gateway: log messages at once, progress coalesced to at most 40 a
  * second (the latest value wins) and never decreasing.
  */
 export function createEventForwarder(send: (event: ThreadEvent) => void): EventForwarder {

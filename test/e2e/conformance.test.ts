@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { parse } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureConformanceSuite } from '../helpers/conformance-suite.js';
-import { ROOT, startGateway, type SpawnedGateway } from '../helpers/gateway-process.js';
+import { startAlternatingBalancer } from '../helpers/alternating-balancer.js';
+import { ROOT, startGateway } from '../helpers/gateway-process.js';
+import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
 
 // The official MCP conformance suite is the protocol oracle; it runs on Node 22 (see the helper).
 const CONFIG = join(ROOT, 'test/fixtures/config.conformance.yaml');
@@ -79,42 +81,79 @@ function scenarioOf(resultDir: string): string {
   return resultDir.replace(/^server-/, '').replace(/-\d{4}-\d{2}-\d{2}T[\d-]+Z$/, '');
 }
 
-let gateway: SpawnedGateway | undefined;
-let outDir: string;
-let run: SuiteRun;
-const checksByScenario = new Map<string, ConformanceCheck[]>();
 const expectedFailures = (parse(readFileSync(BASELINE, 'utf8')) as { server: string[] }).server;
 
-function checksOf(scenario: string): ConformanceCheck[] {
-  const checks = checksByScenario.get(scenario);
-  if (!checks) throw new Error(`no results for scenario ${scenario}; suite output:\n${run.output}`);
-  return checks;
+interface Target {
+  readonly mcpUrl: string;
+  stop(): Promise<void>;
 }
 
-function detailsOf(scenario: string, id = scenario): Record<string, unknown> {
-  const check = checksOf(scenario).find((candidate) => candidate.id === id);
-  if (!check) throw new Error(`scenario ${scenario} recorded no check ${id}`);
-  return check.details ?? {};
+/** One embedded gateway; HOST is pinned because the DNS-rebinding scenario only runs against a loopback URL. */
+async function oneGateway(): Promise<Target> {
+  const gateway = await startGateway({ config: CONFIG, env: { HOST: '127.0.0.1' } });
+  return { mcpUrl: `${gateway.url}/mcp`, stop: async () => void (await gateway.stop()) };
 }
 
-beforeAll(async () => {
-  const suite = ensureConformanceSuite();
-  // HOST is pinned because the suite's DNS-rebinding scenario only runs against a loopback URL.
-  gateway = await startGateway({ config: CONFIG, env: { HOST: '127.0.0.1' } });
-  outDir = mkdtempSync(join(tmpdir(), 'toolgate-conformance-'));
-  run = await runSuite(suite, `${gateway.url}/mcp`, outDir);
-  for (const resultDir of readdirSync(outDir)) {
-    const checks = JSON.parse(readFileSync(join(outDir, resultDir, 'checks.json'), 'utf8')) as ConformanceCheck[];
-    checksByScenario.set(scenarioOf(resultDir), checks);
+/** Two queue-mode gateways and a worker, behind a balancer that sends each request to the other gateway. */
+async function twoGatewaysBehindABalancer(): Promise<Target> {
+  const env = { ...queueEnv(inject('redisUrl')), HOST: '127.0.0.1' };
+  const gateways = await Promise.all([startQueueGateway(env, CONFIG), startQueueGateway(env, CONFIG)]);
+  const worker = await startWorker(env, CONFIG);
+  await Promise.all(gateways.map((gateway) => waitForWorkers(gateway, 1)));
+  // The workers' upstream listing (the fixtures server) reaches the gateways every two seconds.
+  for (const until = Date.now() + 20_000; ; ) {
+    const listed = await Promise.all(gateways.map(async (gateway) => ((await (await fetch(`${gateway.url}/v1/mcp/server/health`)).json()) as { servers?: { status: string }[] }).servers?.[0]?.status));
+    if (listed.every((status) => status === 'healthy')) break;
+    if (Date.now() > until) throw new Error(`the gateways never listed the fixtures server: ${listed.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
-}, RUN_TIMEOUT_MS + 180_000);
+  const balancer = await startAlternatingBalancer(gateways.map((gateway) => gateway.url));
+  return {
+    mcpUrl: `${balancer.url}/mcp`,
+    async stop() {
+      await balancer.stop();
+      await Promise.all([...gateways.map((gateway) => gateway.stop()), worker.stop()]);
+    },
+  };
+}
 
-afterAll(async () => {
-  await gateway?.stop();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
-});
+describe.each([
+  ['one embedded gateway', oneGateway],
+  ['two queue-mode gateways behind an alternating balancer', twoGatewaysBehindABalancer],
+])('MCP conformance suite (active server scenarios) against %s', (_name, startTarget) => {
+  let target: Target | undefined;
+  let outDir: string;
+  let run: SuiteRun;
+  const checksByScenario = new Map<string, ConformanceCheck[]>();
 
-describe('MCP conformance suite (active server scenarios)', () => {
+  function checksOf(scenario: string): ConformanceCheck[] {
+    const checks = checksByScenario.get(scenario);
+    if (!checks) throw new Error(`no results for scenario ${scenario}; suite output:\n${run.output}`);
+    return checks;
+  }
+
+  function detailsOf(scenario: string, id = scenario): Record<string, unknown> {
+    const check = checksOf(scenario).find((candidate) => candidate.id === id);
+    if (!check) throw new Error(`scenario ${scenario} recorded no check ${id}`);
+    return check.details ?? {};
+  }
+
+  beforeAll(async () => {
+    const suite = ensureConformanceSuite();
+    target = await startTarget();
+    outDir = mkdtempSync(join(tmpdir(), 'toolgate-conformance-'));
+    run = await runSuite(suite, target.mcpUrl, outDir);
+    for (const resultDir of readdirSync(outDir)) {
+      const checks = JSON.parse(readFileSync(join(outDir, resultDir, 'checks.json'), 'utf8')) as ConformanceCheck[];
+      checksByScenario.set(scenarioOf(resultDir), checks);
+    }
+  }, RUN_TIMEOUT_MS + 180_000);
+
+  afterAll(async () => {
+    await target?.stop();
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
   it('exits 0: every failure is one listed in the baseline, and no listed scenario passes', () => {
     expect(run.exitCode, run.output).toBe(0);
     expect(run.output).toContain('Baseline check passed');

@@ -41,7 +41,8 @@ export async function startAlternatingBalancer(backends: readonly string[]): Pro
       sequence.push(index);
       if (req.method === 'POST') lastPost = index;
       const target = new URL(req.url ?? '/', backends[index]);
-      const upstream = request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (answer) => {
+      // The client's Host is kept, as a proxy set up with `proxy_set_header Host $host` does.
+      const upstream = request(target, { method: req.method, headers: req.headers }, (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         if (String(answer.headers['content-type']).includes('text/event-stream')) {
           streams.add(res);

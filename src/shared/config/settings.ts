@@ -17,6 +17,11 @@ export const toolgateSettingsSchema = z
     max_queue_depth: z.number().int().positive().default(10_000),
     plugin_heap_mb: z.number().int().min(16).default(512),
     session_idle_ms: z.number().int().positive().max(MAX_TIMER_MS).default(30 * 60 * 1000),
+    /**
+     * Queue mode: MCP sessions in Redis, so that any gateway serves any session. `false` keeps them in
+     * the gateway's memory (one Redis round trip less per request), for deployments of one gateway.
+     */
+    shared_sessions: z.boolean().default(true),
     /** How long a call's SSE events are kept for a client that reconnects with `Last-Event-ID`. */
     stream_retention_ms: z.number().int().positive().max(MAX_TIMER_MS).default(5 * 60 * 1000),
     allowed_origins: z.array(z.string()).default([]),
