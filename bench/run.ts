@@ -7,15 +7,16 @@
  *
  * BENCH_DURATION_MS (default 3000) and BENCH_WARMUP_MS (default 500) set each measurement's length;
  * BENCH_CONFIG (default bench/config.yaml) the gateways' config, to compare settings;
- * BENCH_ONLY (a substring) keeps only the rows whose name contains it.
+ * BENCH_ONLY (substrings separated by `|`) keeps only the rows whose name contains one of them.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { availableParallelism, cpus } from 'node:os';
 import { EVERYTHING_BIN, startEverythingServer } from '../test/helpers/everything-server.ts';
+import { startAlternatingBalancer } from '../test/helpers/alternating-balancer.ts';
 import { startPeerGateways } from './peer-gateways.ts';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT, spawnToolgate, type SpawnedProcess } from '../test/helpers/gateway-process.ts';
 import { hasRedisServerBinary, spawnRedisServer, type TestRedis } from '../test/helpers/redis-server.ts';
@@ -29,7 +30,8 @@ const OTHER_CONCURRENCY = [1, 32];
 const BASE_CONFIG = process.env.BENCH_CONFIG ?? join(ROOT, 'bench/config.yaml');
 /** Set once the upstream MCP server is up: the base config plus `mcp_servers` pointing at it. */
 let CONFIG = BASE_CONFIG;
-const ONLY = process.env.BENCH_ONLY;
+const ONLY = process.env.BENCH_ONLY?.split('|');
+const measures = (row: string) => ONLY === undefined || ONLY.some((part) => row.includes(part));
 /** Each tool workload (`bench/plugins/bench_tools.ts`) by the name its rows carry. */
 const WORKLOADS = { trivial: 'noop', io: 'io_wait', cpu: 'cpu_spin' } as const;
 type Workload = keyof typeof WORKLOADS;
@@ -71,8 +73,8 @@ async function startScript(script: string, env: Record<string, string> = {}): Pr
   return { url: (JSON.parse(line) as { url: string }).url, stop: () => child.kill('SIGKILL') };
 }
 
-async function startGateway(env: Record<string, string>): Promise<{ url: string; process: SpawnedProcess }> {
-  const gateway = spawnToolgate(['--config', CONFIG, '--port', '0'], { PLUGINS_DIR: PLUGINS, ...env });
+async function startGateway(env: Record<string, string>, config = CONFIG): Promise<{ url: string; process: SpawnedProcess }> {
+  const gateway = spawnToolgate(['--config', config, '--port', '0'], { PLUGINS_DIR: PLUGINS, ...env });
   const line = await gateway.waitForLog((entry) => entry.msg === 'toolgate gateway listening');
   return { url: String(line.url), process: gateway };
 }
@@ -85,6 +87,26 @@ async function startWorkers(count: number, env: Record<string, string>): Promise
       return worker;
     }),
   );
+}
+
+/**
+ * The cost of shared sessions, on the same worker: a gateway keeping sessions in memory beside the
+ * shared one, and one and two gateways behind an alternating balancer (sessions go to whichever).
+ */
+async function sessionTargets(env: Record<string, string>, sharedUrl: string, stops: (() => unknown)[]): Promise<Record<string, Target>> {
+  const inMemoryConfig = join(dirname(CONFIG), 'config.in-memory-sessions.yaml');
+  writeFileSync(inMemoryConfig, readFileSync(CONFIG, 'utf8').replace('toolgate_settings:\n', 'toolgate_settings:\n  shared_sessions: false\n'));
+  const inMemory = await startGateway(env, inMemoryConfig);
+  const second = await startGateway(env);
+  stops.push(() => inMemory.process.stop(), () => second.process.stop());
+  const [one, two] = await Promise.all([startAlternatingBalancer([sharedUrl]), startAlternatingBalancer([sharedUrl, second.url])]);
+  stops.push(() => one.stop(), () => two.stop());
+  const trivial = (url: string): Target => ({ url, method: 'POST', headers: MCP_HEADERS, body: callBody(WORKLOADS.trivial), mcpSession: true, concurrency: OTHER_CONCURRENCY });
+  return {
+    'tools/call trivial · queue 1 worker, in-memory sessions': trivial(`${inMemory.url}/mcp`),
+    'tools/call trivial · 1 gateway behind the balancer': trivial(`${one.url}/mcp`),
+    'tools/call trivial · 2 gateways behind the balancer': trivial(`${two.url}/mcp`),
+  };
 }
 
 function runLoad({ concurrency: _levels, ...target }: Target, concurrency: number): Promise<LoadResult> {
@@ -146,7 +168,7 @@ async function main(): Promise<void> {
       ...upstreamTarget('stdio', 'toolgate embedded', `${embedded.url}/mcp`, 'evs-echo'),
     };
     // Only when their rows are measured: starting them installs them on first use.
-    if (ONLY === undefined || ['supergateway', 'mcp-proxy'].some((peer) => `tools/call stdio · ${peer}`.includes(ONLY))) {
+    if (['supergateway', 'mcp-proxy'].some((peer) => measures(`tools/call stdio · ${peer}`))) {
       for (const peer of await startPeerGateways()) {
         stops.push(() => peer.stop());
         Object.assign(targets, upstreamTarget('stdio', peer.name, peer.mcpUrl, 'echo'));
@@ -169,6 +191,7 @@ async function main(): Promise<void> {
           upstreamTarget('upstream', name, `${gateway.url}/mcp`, 'ev-echo'),
           upstreamTarget('stdio', `toolgate ${name}`, `${gateway.url}/mcp`, 'evs-echo'),
         );
+        if (workers === 1) Object.assign(targets, await sessionTargets(env, gateway.url, stops));
       }
       // Let the gateways see their workers' heartbeats and upstream listings (read every 2 s).
       await new Promise((resolve) => setTimeout(resolve, 4_000));
@@ -184,7 +207,7 @@ async function main(): Promise<void> {
       'chat stream · direct to upstream': { url: `${upstream.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: chatBody(true), concurrency },
       'chat stream · through gateway': { url: `${embedded.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: chatBody(true), concurrency },
     } satisfies Record<string, Target>);
-    const measured = Object.entries(targets).filter(([name]) => ONLY === undefined || name.includes(ONLY));
+    const measured = Object.entries(targets).filter(([name]) => measures(name));
 
     for (let rep = 1; rep <= REPS; rep += 1) {
       for (const [name, target] of measured) {
@@ -226,6 +249,9 @@ async function main(): Promise<void> {
     'upstream at 32: queue 1 worker vs direct, calls/s': ratio(at('tools/call upstream · queue 1 worker', 32)?.rps.median, at('tools/call upstream · direct', 32)?.rps.median),
     'stdio at 32: toolgate embedded vs the better of supergateway and mcp-proxy, calls/s (target ≥ 1.5)': ratio(at('tools/call stdio · toolgate embedded', 32)?.rps.median, betterPeerAt32),
     'stdio at 32: toolgate queue 1 worker vs the better peer, calls/s': ratio(at('tools/call stdio · toolgate queue 1 worker', 32)?.rps.median, betterPeerAt32),
+    'shared sessions at 1: p50 ms added over in-memory sessions (target ≤ 0.3)': difference(at('tools/call trivial · queue 1 worker', 1)?.p50Ms.median, at('tools/call trivial · queue 1 worker, in-memory sessions', 1)?.p50Ms.median),
+    'shared sessions at 32: calls/s vs in-memory sessions (target ≥ 0.9)': ratio(at('tools/call trivial · queue 1 worker', 32)?.rps.median, at('tools/call trivial · queue 1 worker, in-memory sessions', 32)?.rps.median),
+    'two gateways vs one behind the balancer, calls/s at 32 (same worker)': ratio(at('tools/call trivial · 2 gateways behind the balancer', 32)?.rps.median, at('tools/call trivial · 1 gateway behind the balancer', 32)?.rps.median),
     'trivial at 1: queue hop, p50 ms added over embedded (target ≤ 1.5)': difference(at('tools/call trivial · queue 1 worker', 1)?.p50Ms.median, at('tools/call trivial · embedded', 1)?.p50Ms.median),
     'chat proxy, p50 ms added at 1 (target ≤ 1)': difference(at('chat · through gateway', 1)?.p50Ms.median, at('chat · direct to upstream', 1)?.p50Ms.median),
     'chat proxy vs direct, req/s at 32 (target ≥ 0.5)': ratio(at('chat · through gateway', 32)?.rps.median, at('chat · direct to upstream', 32)?.rps.median),

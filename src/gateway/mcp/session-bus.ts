@@ -8,6 +8,8 @@ export type SessionMessage =
   | { readonly type: 'cancel'; readonly sessionId: string; readonly requestId: string | number }
   /** A session was deleted; gateways end its calls and streams. */
   | { readonly type: 'closed'; readonly sessionId: string }
+  /** A session's record changed (its log level); gateways read it again. */
+  | { readonly type: 'changed'; readonly sessionId: string }
   /** A legacy-SSE client posted a message to a gateway other than the one holding its stream. */
   | { readonly type: 'legacy-message'; readonly sessionId: string; readonly message: JSONRPCMessage; readonly headers: Record<string, string | string[] | undefined> };
 

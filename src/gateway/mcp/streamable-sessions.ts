@@ -42,9 +42,22 @@ interface LocalSession {
   readonly streams: Set<Server>;
 }
 
+/**
+ * A record read from the store is used for this long before it is read again (which also pushes the
+ * session's idle deadline back): changes and deletions reach every gateway on the bus at once, so this
+ * only bounds how long a lost bus message could leave a gateway behind.
+ */
+const RECORD_FRESH_MS = 1_000;
+
 export function createStreamableSessions(options: { records: SessionRecords; bus: SessionBus; resolveView: (view: SessionRecord['view']) => ToolView }): StreamableSessions {
   const { records, bus } = options;
   const local = new Map<string, LocalSession>();
+  const recent = new Map<string, { record: SessionRecord; readAt: number }>();
+  const sweep = setInterval(() => {
+    const cutoff = Date.now() - RECORD_FRESH_MS;
+    for (const [id, entry] of recent) if (entry.readAt < cutoff) recent.delete(id);
+  }, 5_000);
+  sweep.unref();
 
   const localOf = (id: string): LocalSession => {
     let entry = local.get(id);
@@ -68,7 +81,11 @@ export function createStreamableSessions(options: { records: SessionRecords; bus
 
   bus.onMessage((message) => {
     if (message.type === 'cancel') local.get(message.sessionId)?.calls.get(message.requestId)?.abort();
-    else if (message.type === 'closed') endLocally(message.sessionId);
+    else if (message.type === 'changed') recent.delete(message.sessionId);
+    else if (message.type === 'closed') {
+      recent.delete(message.sessionId);
+      endLocally(message.sessionId);
+    }
   });
 
   const stateOf = (id: string, record: SessionRecord): SessionState => {
@@ -83,6 +100,7 @@ export function createStreamableSessions(options: { records: SessionRecords; bus
       async setLogLevel(level) {
         logLevel = level;
         await records.update(id, { logLevel: level });
+        await bus.publish({ type: 'changed', sessionId: id });
       },
       get calls() {
         return localOf(id).calls;
@@ -95,8 +113,12 @@ export function createStreamableSessions(options: { records: SessionRecords; bus
       return stateOf(await records.create(record), record);
     },
     async find(id) {
+      const cached = recent.get(id);
+      if (cached && Date.now() - cached.readAt < RECORD_FRESH_MS) return stateOf(id, cached.record);
       const record = await records.get(id);
-      return record && stateOf(id, record);
+      if (!record) return undefined;
+      recent.set(id, { record, readAt: Date.now() });
+      return stateOf(id, record);
     },
     async cancel(session, requestId) {
       const call = local.get(session.id)?.calls.get(requestId);
@@ -105,6 +127,7 @@ export function createStreamableSessions(options: { records: SessionRecords; bus
     },
     async end(id) {
       const existed = await records.delete(id);
+      recent.delete(id);
       endLocally(id);
       if (existed) await bus.publish({ type: 'closed', sessionId: id });
       return existed;
@@ -119,6 +142,7 @@ export function createStreamableSessions(options: { records: SessionRecords; bus
     },
     streams: () => [...local.values()].flatMap((entry) => [...entry.streams]),
     async close() {
+      clearInterval(sweep);
       for (const id of [...local.keys()]) endLocally(id);
       records.close();
       await bus.close();
