@@ -43,12 +43,17 @@ describe('many calls per thread, end to end', () => {
     it('runs 100 waiting calls at once on one worker with two threads', async () => {
       const worker = await startWorker({ ...env, WORKER_THREADS: '2' }, CONFIG);
       processes.push(worker);
-      await waitForWorkers(gateway, 1);
-      const spans = await Promise.all(Array.from({ length: 100 }, () => callTool(gateway, 'timed_wait', { ms: 300 })));
-      expect(maxOverlap(spans)).toBeGreaterThanOrEqual(50);
-      expect(new Set(spans.map((span) => span.pid))).toEqual(new Set([worker.child.pid]));
-      await worker.stop();
-      await waitForWorkers(gateway, 0);
+      try {
+        await waitForWorkers(gateway, 1);
+        // Each call waits a second: long enough for 100 to overlap however slowly a loaded machine
+        // sends them through the queue.
+        const spans = await Promise.all(Array.from({ length: 100 }, () => callTool(gateway, 'timed_wait', { ms: 1_000 })));
+        expect(maxOverlap(spans)).toBeGreaterThanOrEqual(50);
+        expect(new Set(spans.map((span) => span.pid))).toEqual(new Set([worker.child.pid]));
+      } finally {
+        await worker.stop();
+        await waitForWorkers(gateway, 0);
+      }
     });
 
     it('shares a burst of CPU-bound calls between workers, and a worker started mid-burst takes some', async () => {

@@ -10,6 +10,7 @@ export interface SessionRecord {
   readonly logLevel?: LoggingLevel;
   readonly protocolVersion?: string;
   readonly clientInfo?: { readonly name: string; readonly version: string };
+  readonly clientCapabilities?: Record<string, unknown>;
 }
 
 /**

@@ -66,7 +66,8 @@ export function mountStreamableRoutes(router: Router, deps: StreamableRoutesDeps
       const view = { pathServer: req.params.server as string | undefined, serversHeader: req.get('x-mcp-servers') };
       // An unknown server in the path or header is a 404 before any session exists.
       deps.resolveView(view);
-      const session = await deps.sessions.open({ view, protocolVersion: initialize.params.protocolVersion, clientInfo: initialize.params.clientInfo });
+      const { protocolVersion, clientInfo, capabilities } = initialize.params;
+      const session = await deps.sessions.open({ view, protocolVersion, clientInfo, clientCapabilities: capabilities });
       return serveWithSdk(deps, req, res, session);
     }
     const session = await deps.sessions.find(sessionId);
