@@ -82,7 +82,14 @@ export function createApp(deps: AppDeps): Express {
   const routes = express.Router();
   routes.get('/metrics', deps.metrics.handler);
   mountToolRoutes(routes, { catalog: deps.catalog, invoker: deps.invoker, upstreamHealth: deps.upstreamHealth, viewFor: (serverId) => viewFor({ serversHeader: serverId }) });
-  mountChatRoutes(routes, { router: deps.models, logger: deps.logger, metrics: deps.metrics });
+  mountChatRoutes(routes, {
+    router: deps.models,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    catalog: deps.catalog,
+    viewFor,
+    toolLoop: { invoker: deps.invoker, maxRounds: deps.settings.max_tool_rounds },
+  });
   mountEmbeddingRoutes(routes, { router: deps.models, logger: deps.logger, metrics: deps.metrics });
   mountLegacySseRoutes(routes, legacy);
   mountStreamableRoutes(routes, {

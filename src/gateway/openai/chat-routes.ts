@@ -9,11 +9,22 @@ import type { Logger } from '../../shared/logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { deploymentFailureLogger, modelRequestOf } from './model-request.js';
 import { startEventStream, writeEvent } from './sse-writer.js';
+import type { ChatCompletion } from 'openai/resources/chat/completions';
+import { keepSseAlive } from '../http/sse-keepalive.js';
+import { requestIdOf } from '../http/request-id.js';
+import type { ToolCatalog } from '../tools/tool-catalog.js';
+import type { ViewResolver } from '../tools/tool-view.js';
+import { selectChatTools, type ChatToolSelection } from './mcp-tools.js';
+import { completionChunks, runToolLoop, type ToolLoopDeps } from './tool-loop.js';
 
 export interface ChatRoutesDeps {
   readonly router: ModelRouter;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
+  /** For `type: "mcp"` tools: the tools they name, and the loop that runs their calls. */
+  readonly catalog: ToolCatalog;
+  readonly viewFor: ViewResolver;
+  readonly toolLoop: ToolLoopDeps;
 }
 
 /** What one deployment produced: a whole completion, mock chunks, or an upstream stream past its first chunk. */
@@ -52,10 +63,68 @@ async function sendStream(res: Response, answer: Exclude<ChatAnswer, { kind: 'js
 }
 
 /**
+ * A chat request with `type: "mcp"` tools: the gateway runs the loop, asking the model without streaming
+ * (so it can see each round's tool calls); a streaming client gets keep-alives meanwhile, then the final
+ * completion as chunks.
+ */
+async function runLoopRequest(
+  deps: ChatRoutesDeps,
+  req: Request,
+  res: Response,
+  options: { request: Record<string, unknown> & { model: string; messages: unknown[] }; tools: ChatToolSelection; streaming: boolean; includeUsage: boolean; signal: AbortSignal; started: number },
+): Promise<void> {
+  const { request, streaming, signal } = options;
+  const { router: models, logger, metrics } = deps;
+  const model = request.model;
+  const complete = (body: Record<string, unknown>) =>
+    models.route(
+      model,
+      async (target): Promise<ChatCompletion> => {
+        if (target.deployment.mockResponse !== undefined) return mockCompletion(model, body.messages, target.deployment.mockResponse);
+        // Each round is asked without streaming: the loop reads its tool calls whole.
+        const upstreamBody: Record<string, unknown> & { model: string } = { ...target.deployment.defaults, ...body, model: target.upstreamModel };
+        delete upstreamBody.stream;
+        delete upstreamBody.stream_options;
+        return (await target.provider().complete(upstreamBody, signal)) as ChatCompletion;
+      },
+      deploymentFailureLogger(logger, metrics, model),
+    );
+  if (streaming) {
+    startEventStream(res);
+    keepSseAlive(res);
+  }
+  let completion: ChatCompletion;
+  try {
+    completion = await runToolLoop(request, options.tools, complete, deps.toolLoop, { requestId: requestIdOf(res), signal });
+  } catch (error) {
+    if (signal.aborted) return;
+    const { status, body } = toOpenAiErrorResponse(error, model);
+    metrics.recordChatRequest(model, status);
+    if (!streaming) {
+      res.status(status).json(body);
+      return;
+    }
+    await writeEvent(res, JSON.stringify(body));
+    res.end();
+    return;
+  }
+  metrics.recordUpstreamLatency(model, (performance.now() - options.started) / 1000);
+  metrics.recordChatRequest(model, 200);
+  if (!streaming) {
+    res.json(completion);
+    return;
+  }
+  for (const chunk of completionChunks(completion, options.includeUsage)) await writeEvent(res, JSON.stringify(chunk));
+  await writeEvent(res, '[DONE]');
+  res.end();
+}
+
+/**
  * OpenAI-compatible chat: `POST /v1/chat/completions` routed over `model_list` groups with fallback, and
  * `GET /v1/models`. Bodies pass through unchanged except `model` (the upstream name) and `mock_response`.
  */
-export function mountChatRoutes(router: Router, { router: models, logger, metrics }: ChatRoutesDeps): void {
+export function mountChatRoutes(router: Router, deps: ChatRoutesDeps): void {
+  const { router: models, logger, metrics } = deps;
   router.get(['/v1/models', '/models'], (_req, res) => {
     res.json({ object: 'list', data: models.modelNames.map((id) => ({ id, object: 'model', created: 0, owned_by: 'toolgate' })) });
   });
@@ -71,6 +140,11 @@ export function mountChatRoutes(router: Router, { router: models, logger, metric
       if (!res.writableFinished) controller.abort();
     });
     const started = performance.now();
+    const tools = selectChatTools(request.tools, deps.catalog, deps.viewFor);
+    if (tools !== undefined && typeof requestMock !== 'string') {
+      await runLoopRequest(deps, req, res, { request: request as typeof request & { messages: unknown[] }, tools, streaming, includeUsage, signal: controller.signal, started });
+      return;
+    }
 
     let answer: ChatAnswer;
     try {
