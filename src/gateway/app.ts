@@ -27,6 +27,8 @@ import type { ToolInvoker } from './tools/tool-invoker.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { ModelRouter } from '../shared/llm/model-router.js';
 import { mountChatRoutes } from './openai/chat-routes.js';
+import type { ResponseStore } from './openai/response-store.js';
+import { mountResponsesRoutes } from './openai/responses-routes.js';
 import { mountEmbeddingRoutes } from './openai/embedding-routes.js';
 
 export interface AppDeps {
@@ -46,6 +48,8 @@ export interface AppDeps {
   readonly sessions: { readonly streamable: StreamableSessions; readonly legacy: LegacySessions; readonly streamLog: StreamLog };
   readonly metrics: GatewayMetrics;
   readonly models: ModelRouter;
+  /** Responses API conversations, for `previous_response_id`. */
+  readonly responses: ResponseStore;
   readonly version: string;
 }
 
@@ -82,14 +86,16 @@ export function createApp(deps: AppDeps): Express {
   const routes = express.Router();
   routes.get('/metrics', deps.metrics.handler);
   mountToolRoutes(routes, { catalog: deps.catalog, invoker: deps.invoker, upstreamHealth: deps.upstreamHealth, viewFor: (serverId) => viewFor({ serversHeader: serverId }) });
-  mountChatRoutes(routes, {
+  const chat = {
     router: deps.models,
     logger: deps.logger,
     metrics: deps.metrics,
     catalog: deps.catalog,
     viewFor,
     toolLoop: { invoker: deps.invoker, maxRounds: deps.settings.max_tool_rounds },
-  });
+  };
+  mountChatRoutes(routes, chat);
+  mountResponsesRoutes(routes, { ...chat, responses: deps.responses });
   mountEmbeddingRoutes(routes, { router: deps.models, logger: deps.logger, metrics: deps.metrics });
   mountLegacySseRoutes(routes, legacy);
   mountStreamableRoutes(routes, {

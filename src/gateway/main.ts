@@ -27,6 +27,7 @@ import { createLocalSessionBus, startRedisSessionBus } from './mcp/session-bus.j
 import { createMemorySessionRecords, createRedisSessionRecords } from './mcp/session-records.js';
 import { createStreamableSessions } from './mcp/streamable-sessions.js';
 import { createMemoryStreamLog, createRedisStreamLog } from './mcp/stream-log.js';
+import { createMemoryResponseStore, createRedisResponseStore } from './openai/response-store.js';
 import { createViewResolver } from './tools/tool-view.js';
 import { createGatewayMetrics, type QueueGauges } from './metrics.js';
 import { createToolCatalog } from './tools/tool-catalog.js';
@@ -148,6 +149,10 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
   const { executor, redis, queueGauges, upstreamConnections } = await createExecutor(config, pool, feed, logger);
   const metrics = createGatewayMetrics({ queueGauges, upstreamConnections });
   const sessions = await createSessions(config, redis, logger);
+  const responses =
+    redis === undefined
+      ? createMemoryResponseStore(settings.response_retention_ms)
+      : createRedisResponseStore(redis, queueKeys(runtime.queuePrefix).response, settings.response_retention_ms);
   // The servers through which sessions hear of changes: legacy streams, and streamable GET streams held
   // here (every gateway reads the same listings, so each tells the streams it holds).
   const notifiable = () => [...sessions.legacy.all().map((session) => session.server), ...sessions.streamable.streams()];
@@ -175,6 +180,7 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     sessions,
     metrics,
     models,
+    responses,
     version: packageVersion,
   });
 
@@ -224,6 +230,7 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     // Sessions' SSE streams never end by themselves and would keep the server open; chat requests and
     // streams still in flight finish on their own, within the bound.
     sessions.streamLog.close();
+    responses.close();
     await Promise.all([sessions.legacy.close(), sessions.streamable.close()]);
     const forced = setTimeout(() => server.closeAllConnections(), SHUTDOWN_MARGIN_MS);
     await closed;

@@ -63,6 +63,25 @@ async function sendStream(res: Response, answer: Exclude<ChatAnswer, { kind: 'js
 }
 
 /**
+ * Asks a model group for one whole completion (no streaming), with routing, fallbacks and the
+ * deployment's `mock_response`: what the tool loop and the Responses API build on.
+ */
+export function chatCompleter(deps: Pick<ChatRoutesDeps, 'router' | 'logger' | 'metrics'>, model: string, signal: AbortSignal) {
+  return (body: Record<string, unknown>) =>
+    deps.router.route(
+      model,
+      async (target): Promise<ChatCompletion> => {
+        if (target.deployment.mockResponse !== undefined) return mockCompletion(model, body.messages, target.deployment.mockResponse);
+        const upstreamBody: Record<string, unknown> & { model: string } = { ...target.deployment.defaults, ...body, model: target.upstreamModel };
+        delete upstreamBody.stream;
+        delete upstreamBody.stream_options;
+        return (await target.provider().complete(upstreamBody, signal)) as ChatCompletion;
+      },
+      deploymentFailureLogger(deps.logger, deps.metrics, model),
+    );
+}
+
+/**
  * A chat request with `type: "mcp"` tools: the gateway runs the loop, asking the model without streaming
  * (so it can see each round's tool calls); a streaming client gets keep-alives meanwhile, then the final
  * completion as chunks.
@@ -74,21 +93,9 @@ async function runLoopRequest(
   options: { request: Record<string, unknown> & { model: string; messages: unknown[] }; tools: ChatToolSelection; streaming: boolean; includeUsage: boolean; signal: AbortSignal; started: number },
 ): Promise<void> {
   const { request, streaming, signal } = options;
-  const { router: models, logger, metrics } = deps;
+  const { logger, metrics } = deps;
   const model = request.model;
-  const complete = (body: Record<string, unknown>) =>
-    models.route(
-      model,
-      async (target): Promise<ChatCompletion> => {
-        if (target.deployment.mockResponse !== undefined) return mockCompletion(model, body.messages, target.deployment.mockResponse);
-        // Each round is asked without streaming: the loop reads its tool calls whole.
-        const upstreamBody: Record<string, unknown> & { model: string } = { ...target.deployment.defaults, ...body, model: target.upstreamModel };
-        delete upstreamBody.stream;
-        delete upstreamBody.stream_options;
-        return (await target.provider().complete(upstreamBody, signal)) as ChatCompletion;
-      },
-      deploymentFailureLogger(logger, metrics, model),
-    );
+  const complete = chatCompleter(deps, model, signal);
   if (streaming) {
     startEventStream(res);
     keepSseAlive(res);

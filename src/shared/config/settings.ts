@@ -25,6 +25,8 @@ export const toolgateSettingsSchema = z
     /** How long a call's SSE events are kept for a client that reconnects with `Last-Event-ID`. */
     stream_retention_ms: z.number().int().positive().max(MAX_TIMER_MS).default(5 * 60 * 1000),
     allowed_origins: z.array(z.string()).default([]),
+    /** How long a Responses API response is kept for `previous_response_id`. */
+    response_retention_ms: z.number().int().positive().max(MAX_TIMER_MS).default(60 * 60 * 1000),
     /** Rounds of tool calls the chat gateway runs for `type: "mcp"` tools before it stops the loop. */
     max_tool_rounds: z.number().int().positive().max(100).default(10),
     /** Between an upstream server's prefix and its tool names (LiteLLM's `-`). */

@@ -1,0 +1,136 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startGateway, writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
+import { completionBody, startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
+import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
+
+// The Responses API on chat-completions deployments: the real openai client, a mock model that records
+// what it is sent, and the gateway's own tools in embedded mode and through the queue.
+type ChatBody = { model: string; messages: { role: string; content?: unknown; tool_call_id?: string; tool_calls?: unknown[] }[]; tools?: { function: { name: string } }[] };
+
+function modelAnswer(path: string, raw: Record<string, unknown>) {
+  const body = raw as unknown as ChatBody;
+  const last = body.messages.at(-1);
+  const call = (name: string, args: Record<string, unknown>) => completionBody('', body.model, { content: null, tool_calls: [{ id: `call_${body.messages.length}`, type: 'function', function: { name, arguments: JSON.stringify(args) } }] });
+  if (last?.role === 'tool') return { status: 200, json: completionBody(`the tool said: ${String(last.content)}`, body.model) };
+  const offered = body.tools?.map((tool) => tool.function.name) ?? [];
+  if (offered.includes('get_weather')) return { status: 200, json: call('get_weather', { city: 'Lisbon' }) };
+  if (offered.includes('echo')) return { status: 200, json: call('echo', { text: 'from the model' }) };
+  return { status: 200, json: completionBody(`you said: ${JSON.stringify(last?.content)}`, body.model) };
+}
+
+const WEATHER = { type: 'function' as const, name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false };
+
+describe.each([
+  ['embedded', false],
+  ['queue mode', true],
+])('the Responses API, %s', (_mode, queued) => {
+  let upstream: MockUpstream;
+  let processes: SpawnedProcess[] = [];
+  let openai: OpenAI;
+
+  beforeAll(async () => {
+    upstream = await startMockUpstream(modelAnswer);
+    const file = writeTempConfig(`
+model_list:
+  - model_name: chat-only
+    litellm_params: { model: openai/m, api_base: ${upstream.url}/v1, api_key: sk-x }
+mcp_tools:
+  - name: echo
+    description: Echo the arguments back
+    input_schema: { type: object, properties: { text: { type: string } }, required: [text] }
+    handler: faults.echo
+`);
+    let gateway: SpawnedGateway;
+    if (queued) {
+      const env = queueEnv(inject('redisUrl'));
+      gateway = await startQueueGateway(env, file);
+      processes = [gateway, await startWorker(env, file)];
+      await waitForWorkers(gateway, 1);
+    } else {
+      gateway = await startGateway({ config: file });
+      processes = [gateway];
+    }
+    openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  });
+
+  afterAll(async () => {
+    await Promise.all(processes.map((each) => each.stop()));
+    await upstream?.close();
+  });
+
+  const lastSent = () => upstream.requests.at(-1)?.body as unknown as ChatBody;
+
+  it('answers a string input, with instructions as the system message', async () => {
+    const response = await openai.responses.create({ model: 'chat-only', input: 'hello', instructions: 'be brief' });
+    expect(lastSent().messages).toEqual([
+      { role: 'system', content: 'be brief' },
+      { role: 'user', content: 'hello' },
+    ]);
+    expect(response.object).toBe('response');
+    expect(response.status).toBe('completed');
+    expect(response.output_text).toBe('you said: "hello"');
+    expect(response.usage?.total_tokens).toBeGreaterThan(0);
+  });
+
+  it('returns function calls, and continues from previous_response_id with their output', async () => {
+    const first = await openai.responses.create({ model: 'chat-only', input: 'weather?', tools: [WEATHER] });
+    const call = first.output.find((item) => item.type === 'function_call');
+    expect(call).toMatchObject({ type: 'function_call', name: 'get_weather', arguments: '{"city":"Lisbon"}' });
+    const second = await openai.responses.create({
+      model: 'chat-only',
+      previous_response_id: first.id,
+      input: [{ type: 'function_call_output', call_id: (call as { call_id: string }).call_id, output: 'sunny, 24 °C' }],
+      tools: [WEATHER],
+    });
+    // The model got the whole conversation: the question, its own call, and the call's output.
+    expect(lastSent().messages.map((message) => message.role)).toEqual(['user', 'assistant', 'tool']);
+    expect(second.output_text).toBe('the tool said: sunny, 24 °C');
+  });
+
+  it('runs MCP tools in the loop and reports them as mcp_list_tools and mcp_call items', async () => {
+    const response = await openai.responses.create({
+      model: 'chat-only',
+      input: 'use the tool',
+      tools: [{ type: 'mcp', server_label: 'toolgate', server_url: 'litellm_proxy', require_approval: 'never' }],
+    });
+    const types = response.output.map((item) => item.type);
+    expect(types).toEqual(['mcp_list_tools', 'mcp_call', 'message']);
+    expect(response.output[0]).toMatchObject({ server_label: 'toolgate', tools: [expect.objectContaining({ name: 'echo' })] });
+    expect(response.output[1]).toMatchObject({ name: 'echo', error: null });
+    expect((response.output[1] as { output: string }).output).toContain('from the model');
+    expect(response.output_text).toContain('the tool said:');
+  });
+
+  it('asks for approval of MCP calls whose entry needs it, running nothing', async () => {
+    const sentBefore = upstream.requests.length;
+    const response = await openai.responses.create({ model: 'chat-only', input: 'use the tool', tools: [{ type: 'mcp', server_label: 'toolgate', server_url: 'litellm_proxy' }] });
+    expect(response.output.map((item) => item.type)).toEqual(['mcp_list_tools', 'mcp_approval_request']);
+    expect(upstream.requests.length - sentBefore).toBe(1);
+  });
+
+  it('streams the Responses events, which the client assembles into the response', async () => {
+    const stream = openai.responses.stream({ model: 'chat-only', input: 'stream me' });
+    const types: string[] = [];
+    let deltas = '';
+    for await (const event of stream) {
+      types.push(event.type);
+      if (event.type === 'response.output_text.delta') deltas += event.delta;
+    }
+    const final = await stream.finalResponse();
+    expect(types[0]).toBe('response.created');
+    expect(types.at(-1)).toBe('response.completed');
+    expect(types).toContain('response.output_text.done');
+    expect(deltas).toBe('you said: "stream me"');
+    expect(final.output_text).toBe('you said: "stream me"');
+  });
+
+  it('answers mock_response without calling the model, and an unknown previous_response_id with 404', async () => {
+    const sentBefore = upstream.requests.length;
+    const mocked = await openai.responses.create({ model: 'chat-only', input: 'x', mock_response: 'canned' } as Parameters<typeof openai.responses.create>[0] & { mock_response: string });
+    expect((mocked as { output_text: string }).output_text).toBe('canned');
+    expect(upstream.requests.length).toBe(sentBefore);
+    const missing = await openai.responses.create({ model: 'chat-only', input: 'x', previous_response_id: 'resp_nope' }).catch((caught: unknown) => caught);
+    expect((missing as InstanceType<typeof OpenAI.APIError>).status).toBe(404);
+  });
+});
