@@ -93,7 +93,7 @@ async function runLoopRequest(
   options: { request: Record<string, unknown> & { model: string; messages: unknown[] }; tools: ChatToolSelection; streaming: boolean; includeUsage: boolean; signal: AbortSignal; started: number },
 ): Promise<void> {
   const { request, streaming, signal } = options;
-  const { logger, metrics } = deps;
+  const { metrics } = deps;
   const model = request.model;
   const complete = chatCompleter(deps, model, signal);
   if (streaming) {
