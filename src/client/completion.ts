@@ -55,6 +55,7 @@ export async function completion(request: CompletionRequest): Promise<Completion
     apiBase: apiBase === undefined ? undefined : parseConfigValue(apiBase),
     apiVersion,
     mockResponse: undefined,
+    servesResponses: false,
     timeoutMs,
     weight: undefined,
     rpm: undefined,

@@ -8,7 +8,31 @@ import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../hel
 // what it is sent, and the gateway's own tools in embedded mode and through the queue.
 type ChatBody = { model: string; messages: { role: string; content?: unknown; tool_call_id?: string; tool_calls?: unknown[] }[]; tools?: { function: { name: string } }[] };
 
+/** A Responses API object as an upstream that serves the API itself would answer. */
+const nativeResponse = (text: string) => ({
+  id: 'resp_upstream',
+  object: 'response',
+  created_at: 1_700_000_000,
+  status: 'completed',
+  model: 'native-model',
+  output: [{ type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] }],
+  usage: { input_tokens: 3, output_tokens: 2, total_tokens: 5 },
+});
+
 function modelAnswer(path: string, raw: Record<string, unknown>) {
+  if (path.startsWith('/native/') && path.endsWith('/responses')) {
+    if (raw.stream !== true) return { status: 200, json: nativeResponse(`native answer to ${JSON.stringify(raw.input)}`) };
+    const response = nativeResponse('native streamed');
+    return {
+      chunks: [
+        { type: 'response.created', sequence_number: 0, response: { ...response, status: 'in_progress', output: [] } },
+        { type: 'response.output_item.added', sequence_number: 1, output_index: 0, item: { ...response.output[0], status: 'in_progress', content: [] } },
+        { type: 'response.content_part.added', sequence_number: 2, item_id: 'msg_1', output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } },
+        { type: 'response.output_text.delta', sequence_number: 3, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'native streamed', logprobs: [] },
+        { type: 'response.completed', sequence_number: 4, response },
+      ],
+    };
+  }
   const body = raw as unknown as ChatBody;
   const last = body.messages.at(-1);
   const call = (name: string, args: Record<string, unknown>) => completionBody('', body.model, { content: null, tool_calls: [{ id: `call_${body.messages.length}`, type: 'function', function: { name, arguments: JSON.stringify(args) } }] });
@@ -35,6 +59,8 @@ describe.each([
 model_list:
   - model_name: chat-only
     litellm_params: { model: openai/m, api_base: ${upstream.url}/v1, api_key: sk-x }
+  - model_name: native
+    litellm_params: { model: openai/native-model, api_base: ${upstream.url}/native/v1, api_key: sk-x, responses_api: true }
 mcp_tools:
   - name: echo
     description: Echo the arguments back
@@ -109,6 +135,23 @@ mcp_tools:
     expect(upstream.requests.length - sentBefore).toBe(1);
   });
 
+  it('runs an MCP call the client approves in the next request, and answers a denied one as denied', async () => {
+    const tools = [{ type: 'mcp' as const, server_label: 'toolgate', server_url: 'litellm_proxy', require_approval: 'always' as const }];
+    for (const approve of [true, false]) {
+      const first = await openai.responses.create({ model: 'chat-only', input: 'use the tool', tools });
+      const asked = first.output.find((item) => item.type === 'mcp_approval_request');
+      expect(asked).toMatchObject({ name: 'echo' });
+      const second = await openai.responses.create({ model: 'chat-only', previous_response_id: first.id, input: [{ type: 'mcp_approval_response', approval_request_id: asked!.id, approve }], tools });
+      if (approve) {
+        expect(second.output.map((item) => item.type)).toEqual(['mcp_list_tools', 'mcp_call', 'message']);
+        expect(second.output_text).toContain('from the model');
+      } else {
+        expect(second.output.map((item) => item.type)).toEqual(['mcp_list_tools', 'message']);
+        expect(second.output_text).toContain('denied');
+      }
+    }
+  });
+
   it('streams the Responses events, which the client assembles into the response', async () => {
     const stream = openai.responses.stream({ model: 'chat-only', input: 'stream me' });
     const types: string[] = [];
@@ -123,6 +166,19 @@ mcp_tools:
     expect(types).toContain('response.output_text.done');
     expect(deltas).toBe('you said: "stream me"');
     expect(final.output_text).toBe('you said: "stream me"');
+  });
+
+  it('passes the Responses API through to a deployment that serves it', async () => {
+    const response = await openai.responses.create({ model: 'native', input: 'hi' });
+    expect(upstream.requests.at(-1)?.path).toBe('/native/v1/responses');
+    expect(upstream.requests.at(-1)?.body).toMatchObject({ model: 'native-model', input: 'hi' });
+    expect(response.id).toBe('resp_upstream');
+    expect(response.output_text).toBe('native answer to "hi"');
+    const stream = openai.responses.stream({ model: 'native', input: 'stream' });
+    let deltas = '';
+    for await (const event of stream) if (event.type === 'response.output_text.delta') deltas += event.delta;
+    expect(deltas).toBe('native streamed');
+    expect((await stream.finalResponse()).id).toBe('resp_upstream');
   });
 
   it('answers mock_response without calling the model, and an unknown previous_response_id with 404', async () => {

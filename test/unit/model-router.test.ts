@@ -13,6 +13,7 @@ function deployment(index: number, modelName: string, extra: Partial<ModelDeploy
     apiBase: { literal: 'http://127.0.0.1:1/v1' },
     apiVersion: undefined,
     mockResponse: undefined,
+    servesResponses: false,
     timeoutMs: undefined,
     weight: undefined,
     rpm: undefined,

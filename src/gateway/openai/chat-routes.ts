@@ -3,7 +3,7 @@ import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { AppError, messageOf } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import { mockCompletion, mockCompletionChunks } from '../../shared/llm/mock-completion.js';
-import type { ModelRouter } from '../../shared/llm/model-router.js';
+import type { DeploymentTarget, ModelRouter } from '../../shared/llm/model-router.js';
 import { toOpenAiErrorResponse } from '../../shared/llm/upstream-error.js';
 import type { Logger } from '../../shared/logger.js';
 import type { GatewayMetrics } from '../metrics.js';
@@ -67,18 +67,16 @@ async function sendStream(res: Response, answer: Exclude<ChatAnswer, { kind: 'js
  * deployment's `mock_response`: what the tool loop and the Responses API build on.
  */
 export function chatCompleter(deps: Pick<ChatRoutesDeps, 'router' | 'logger' | 'metrics'>, model: string, signal: AbortSignal) {
-  return (body: Record<string, unknown>) =>
-    deps.router.route(
-      model,
-      async (target): Promise<ChatCompletion> => {
-        if (target.deployment.mockResponse !== undefined) return mockCompletion(model, body.messages, target.deployment.mockResponse);
-        const upstreamBody: Record<string, unknown> & { model: string } = { ...target.deployment.defaults, ...body, model: target.upstreamModel };
-        delete upstreamBody.stream;
-        delete upstreamBody.stream_options;
-        return (await target.provider().complete(upstreamBody, signal)) as ChatCompletion;
-      },
-      deploymentFailureLogger(deps.logger, deps.metrics, model),
-    );
+  return (body: Record<string, unknown>) => deps.router.route(model, (target) => completeOn(target, model, body, signal), deploymentFailureLogger(deps.logger, deps.metrics, model));
+}
+
+/** One whole completion from one deployment (its `mock_response` if it has one). */
+export async function completeOn(target: DeploymentTarget, model: string, body: Record<string, unknown>, signal: AbortSignal): Promise<ChatCompletion> {
+  if (target.deployment.mockResponse !== undefined) return mockCompletion(model, body.messages, target.deployment.mockResponse);
+  const upstreamBody: Record<string, unknown> & { model: string } = { ...target.deployment.defaults, ...body, model: target.upstreamModel };
+  delete upstreamBody.stream;
+  delete upstreamBody.stream_options;
+  return target.provider().complete(upstreamBody, signal);
 }
 
 /**

@@ -1,22 +1,29 @@
 import type { Request, Response, Router } from 'express';
-import type { ChatCompletion, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import { mockCompletion } from '../../shared/llm/mock-completion.js';
 import { toOpenAiErrorResponse } from '../../shared/llm/upstream-error.js';
 import { keepSseAlive } from '../http/sse-keepalive.js';
 import { requestIdOf } from '../http/request-id.js';
-import { chatCompleter, type ChatRoutesDeps } from './chat-routes.js';
+import { chatCompleter, completeOn, type ChatRoutesDeps } from './chat-routes.js';
 import { selectChatTools } from './mcp-tools.js';
-import { modelRequestOf } from './model-request.js';
+import { deploymentFailureLogger, modelRequestOf } from './model-request.js';
 import type { ResponseStore } from './response-store.js';
 import { chatRequestOf, responseEvents, responseOf } from './responses-translation.js';
 import { startEventStream } from './sse-writer.js';
 import { runToolLoop } from './tool-loop.js';
+import { answerApprovals } from './mcp-approvals.js';
 
 export interface ResponsesRoutesDeps extends ChatRoutesDeps {
   readonly responses: ResponseStore;
 }
+
+/** What one deployment produced: a chat completion to translate back, or the upstream's own response or events. */
+type ResponsesAnswer =
+  | { readonly kind: 'completion'; readonly completion: ChatCompletion }
+  | { readonly kind: 'native'; readonly body: unknown }
+  | { readonly kind: 'events'; readonly first: IteratorResult<{ type: string }>; readonly rest: AsyncIterator<{ type: string }> };
 
 /** The label `mcp_list_tools` and `mcp_call` items carry: the first MCP entry's `server_label`. */
 function serverLabel(tools: unknown): string {
@@ -25,42 +32,61 @@ function serverLabel(tools: unknown): string {
 }
 
 /**
- * The OpenAI Responses API, `POST /v1/responses` (and `/responses`), on any model in `model_list`: the
- * request is translated onto chat completions, `type: "mcp"` tools run in the same tool loop as chat's,
- * and the answer comes back as a response object, or (`stream: true`) as the Responses event stream.
- * `previous_response_id` continues a conversation kept for `response_retention_ms`.
+ * The OpenAI Responses API, `POST /v1/responses` (and `/responses`), on any model in `model_list`: passed
+ * through to a deployment that serves it (`responses_api`, or OpenAI's own endpoint) when the gateway has
+ * nothing to add; otherwise translated onto chat completions, with `type: "mcp"` tools run in the same
+ * tool loop as chat's, the answer coming back as a response object, or (`stream: true`) as the Responses
+ * event stream. `previous_response_id` continues a conversation kept for `response_retention_ms`.
  */
 export function mountResponsesRoutes(router: Router, deps: ResponsesRoutesDeps): void {
   router.post(['/v1/responses', '/responses'], async (req: Request, res: Response) => {
     const body = modelRequestOf(req.body, deps.router);
     const model = body.model;
-    let history: ChatCompletionMessageParam[] = [];
-    if (body.previous_response_id !== undefined) {
-      if (typeof body.previous_response_id !== 'string') throw new AppError('invalid_request', 'previous_response_id must be a string');
-      const earlier = await deps.responses.load(body.previous_response_id);
-      if (!earlier) throw new AppError('not_found', `Response ${body.previous_response_id} not found (responses are kept for response_retention_ms)`);
-      history = earlier;
-    }
-    const request = chatRequestOf(body, history);
+    // A previous response of ours continues here; any other id is left to an upstream that keeps its own.
+    const earlier = typeof body.previous_response_id === 'string' ? await deps.responses.load(body.previous_response_id) : undefined;
+    if (body.previous_response_id !== undefined && typeof body.previous_response_id !== 'string') throw new AppError('invalid_request', 'previous_response_id must be a string');
+    const request = chatRequestOf(body, earlier ?? []);
     const tools = selectChatTools(request.tools, deps.catalog, deps.viewFor);
+    const foreignPrevious = body.previous_response_id !== undefined && earlier === undefined;
+    const mayPassThrough = tools === undefined && earlier === undefined && typeof body.mock_response !== 'string';
     const controller = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) controller.abort();
     });
+    const { signal } = controller;
+    // Calls the previous response asked approval for, answered now: run (approved) or refused.
+    const approvals = await answerApprovals(body.input, earlier ?? [], tools, { invoker: deps.toolLoop.invoker, requestId: requestIdOf(res), signal });
+    request.messages.push(...approvals.messages);
     const streaming = body.stream === true;
     if (streaming) {
       startEventStream(res);
       keepSseAlive(res);
     }
 
-    let completion: ChatCompletion;
+    let answer: ResponsesAnswer;
     try {
-      const complete = chatCompleter(deps, model, controller.signal);
-      if (typeof body.mock_response === 'string') completion = mockCompletion(model, request.messages, body.mock_response);
-      else if (tools) completion = await runToolLoop(request, tools, complete, deps.toolLoop, { requestId: requestIdOf(res), signal: controller.signal });
-      else completion = await complete(request);
+      if (typeof body.mock_response === 'string') answer = { kind: 'completion', completion: mockCompletion(model, request.messages, body.mock_response) };
+      else if (tools) answer = { kind: 'completion', completion: await runToolLoop(request, tools, chatCompleter(deps, model, signal), deps.toolLoop, { requestId: requestIdOf(res), signal }) };
+      else {
+        answer = await deps.router.route(
+          model,
+          async (target): Promise<ResponsesAnswer> => {
+            const native = target.deployment.servesResponses && target.deployment.mockResponse === undefined ? target.provider().responses : undefined;
+            if (mayPassThrough && native) {
+              const { mock_response: _mock, ...passed } = body;
+              const upstreamBody = { ...passed, model: target.upstreamModel };
+              if (!streaming) return { kind: 'native', body: await native.create(upstreamBody, signal) };
+              const rest = (await native.stream(upstreamBody, signal))[Symbol.asyncIterator]();
+              return { kind: 'events', first: await rest.next(), rest };
+            }
+            if (foreignPrevious) throw new AppError('not_found', `Response ${String(body.previous_response_id)} not found (responses are kept for response_retention_ms)`);
+            return { kind: 'completion', completion: await completeOn(target, model, request, signal) };
+          },
+          deploymentFailureLogger(deps.logger, deps.metrics, model),
+        );
+      }
     } catch (error) {
-      if (controller.signal.aborted) return;
+      if (signal.aborted) return;
       const { status, body: errorBody } = toOpenAiErrorResponse(error, model);
       deps.metrics.recordChatRequest(model, status);
       if (!streaming) {
@@ -73,14 +99,24 @@ export function mountResponsesRoutes(router: Router, deps: ResponsesRoutesDeps):
       return;
     }
     deps.metrics.recordChatRequest(model, 200);
+    if (answer.kind === 'native') {
+      res.json(answer.body);
+      return;
+    }
+    if (answer.kind === 'events') {
+      for (let next = answer.first; !next.done && !res.destroyed; next = await answer.rest.next()) res.write(`event: ${next.value.type}\ndata: ${JSON.stringify(next.value)}\n\n`);
+      res.end();
+      return;
+    }
+    const { completion } = answer;
 
     const mcpTools = tools ? [...tools.mcp.values()].map(({ name }) => deps.catalog.get(name)).filter((tool) => tool !== undefined) : [];
-    const response = responseOf(completion, { request: body, tools, mcpTools, label: serverLabel(body.tools) });
+    const response = responseOf(completion, { request: body, tools, mcpTools, label: serverLabel(body.tools), approved: approvals.ran });
     // The conversation so far, for a request that continues it: without this request's instructions,
     // which (as in OpenAI's API) do not carry over.
-    const answer = completion.choices[0]?.message;
+    const reply = completion.choices[0]?.message;
     const withoutInstructions = typeof body.instructions === 'string' ? request.messages.slice(1) : request.messages;
-    if (answer) await deps.responses.save(response.id, [...withoutInstructions, { role: 'assistant', content: answer.content, ...(answer.tool_calls && { tool_calls: answer.tool_calls }) }]);
+    if (reply) await deps.responses.save(response.id, [...withoutInstructions, { role: 'assistant', content: reply.content, ...(reply.tool_calls && { tool_calls: reply.tool_calls }) }]);
 
     if (!streaming) {
       res.json(response);

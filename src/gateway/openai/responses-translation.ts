@@ -3,6 +3,7 @@ import type { ChatCompletion, ChatCompletionMessageParam, ChatCompletionMessageT
 import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import type { CallToolResult } from '../../shared/tool-result.js';
+import { approvalRequestId, type ApprovedCall } from './mcp-approvals.js';
 import type { ChatToolSelection } from './mcp-tools.js';
 
 /** Responses API request keys that have a chat completions equivalent, by name there. */
@@ -71,21 +72,24 @@ const resultText = (result: CallToolResult) => (result.content ?? []).map((block
  * (`mcp_list_tools`, `mcp_call`), the calls it left to the client (`function_call`, or
  * `mcp_approval_request` for MCP tools that need approval), and the answer (`message`).
  */
-export function responseOf(completion: ChatCompletion, context: { request: Record<string, unknown>; tools: ChatToolSelection | undefined; mcpTools: readonly { name: string; description?: string; inputSchema: unknown }[]; label: string }) {
+export function responseOf(
+  completion: ChatCompletion,
+  context: { request: Record<string, unknown>; tools: ChatToolSelection | undefined; mcpTools: readonly { name: string; description?: string; inputSchema: unknown }[]; label: string; approved: readonly ApprovedCall[] },
+) {
   const choice = completion.choices[0];
   const message = choice?.message;
   const record = ((message as unknown as { provider_specific_fields?: LoopRecord } | undefined)?.provider_specific_fields ?? {}) as LoopRecord;
   const output: Record<string, unknown>[] = [];
   if (context.tools) output.push({ type: 'mcp_list_tools', id: `mcpl_${randomUUID()}`, server_label: context.label, tools: context.mcpTools.map((tool) => ({ name: tool.name, description: tool.description ?? '', input_schema: tool.inputSchema })) });
-  for (const call of record.mcp_tool_calls ?? []) {
+  const ranCalls = [...context.approved.map(({ toolCall, name, result }) => ({ call: toolCall, name, result })), ...(record.mcp_tool_calls ?? []).map((call) => ({ call, result: record.mcp_call_results?.find((entry) => entry.tool_call_id === call.id)?.result }))];
+  for (const { call, result } of ranCalls) {
     if (call.type !== 'function') continue;
-    const result = record.mcp_call_results?.find((entry) => entry.tool_call_id === call.id)?.result;
     output.push({ type: 'mcp_call', id: `mcp_${call.id}`, server_label: context.label, name: call.function.name, arguments: call.function.arguments, output: result ? resultText(result) : null, error: result?.isError ? resultText(result) : null });
   }
   for (const call of message?.tool_calls ?? []) {
     if (call.type !== 'function') continue;
     const mcp = context.tools?.mcp.get(call.function.name);
-    if (mcp) output.push({ type: 'mcp_approval_request', id: `mcpr_${call.id}`, server_label: context.label, name: call.function.name, arguments: call.function.arguments });
+    if (mcp) output.push({ type: 'mcp_approval_request', id: approvalRequestId(call.id), server_label: context.label, name: call.function.name, arguments: call.function.arguments });
     else output.push({ type: 'function_call', id: `fc_${call.id}`, call_id: call.id, name: call.function.name, arguments: call.function.arguments, status: 'completed' });
   }
   if (typeof message?.content === 'string' && message.content !== '') {

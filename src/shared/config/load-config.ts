@@ -25,6 +25,8 @@ export interface ModelDeployment {
   readonly apiBase: ConfigValue | undefined;
   readonly apiVersion: string | undefined;
   readonly mockResponse: string | undefined;
+  /** Responses API requests pass through to it (`responses_api`, or OpenAI's own endpoint) instead of being translated. */
+  readonly servesResponses: boolean;
   readonly timeoutMs: number | undefined;
   /** Load-balancing weight inputs (LiteLLM's simple-shuffle: `weight`, else `rpm`, else `tpm`). */
   readonly weight: number | undefined;
@@ -120,6 +122,7 @@ function normaliseDeployments(data: ConfigFile): ModelDeployment[] {
       apiBase: params.api_base === undefined ? undefined : parseConfigValue(params.api_base),
       apiVersion: params.api_version,
       mockResponse: params.mock_response,
+      servesResponses: params.responses_api ?? (params.api_base === undefined && withProviderPrefix(params.model).startsWith('openai/')),
       timeoutMs: params.timeout === undefined ? undefined : params.timeout * 1000,
       weight: params.weight,
       rpm: params.rpm,

@@ -44,6 +44,8 @@ const deploymentParamsSchema = z.looseObject({
   rpm: z.number().nonnegative().optional(),
   tpm: z.number().nonnegative().optional(),
   weight: z.number().nonnegative().optional(),
+  /** The upstream serves OpenAI's Responses API itself (OpenAI's own does, by default): passed through. */
+  responses_api: z.boolean().optional(),
 });
 
 /** Request parameters a deployment may set, applied when a request does not set them (as LiteLLM does). */
@@ -80,6 +82,6 @@ export type ToolAnnotations = z.infer<typeof toolAnnotationsSchema>;
 export const knownKeys = {
   top: ['model_list', 'mcp_tools', 'mcp_servers', 'environment_variables', 'general_settings', 'litellm_settings', 'router_settings', 'toolgate_settings'],
   deployment: ['model_name', 'litellm_params', 'params', 'model_info'],
-  litellmParams: ['model', 'api_key', 'api_base', 'api_version', 'mock_response', 'timeout', 'rpm', 'tpm', 'weight', ...DEPLOYMENT_DEFAULT_PARAMS],
+  litellmParams: ['model', 'api_key', 'api_base', 'api_version', 'mock_response', 'timeout', 'rpm', 'tpm', 'weight', 'responses_api', ...DEPLOYMENT_DEFAULT_PARAMS],
   generalSettings: ['master_key'],
 } as const;
