@@ -49,6 +49,8 @@ function upstreamTarget(row: 'upstream' | 'stdio', configuration: string, mcpUrl
   return { [`tools/call ${row} · ${configuration}`]: { url: mcpUrl, method: 'POST', headers: MCP_HEADERS, body: callBody(tool, { message: 'ok' }), mcpSession: true, concurrency: OTHER_CONCURRENCY } };
 }
 const LIST_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+/** One round of the server-side tool loop: the model calls `noop`, the gateway runs it, the model answers. */
+const TOOL_LOOP_BODY = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'mcp', server_url: 'litellm_proxy', require_approval: 'never', allowed_tools: ['noop'] }] });
 const chatBody = (stream: boolean) => JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'hi' }], ...(stream && { stream: true }) });
 
 type Target = Omit<LoadSpec, 'concurrency' | 'durationMs' | 'warmupMs'> & { readonly concurrency: readonly number[] };
@@ -191,7 +193,10 @@ async function main(): Promise<void> {
           upstreamTarget('upstream', name, `${gateway.url}/mcp`, 'ev-echo'),
           upstreamTarget('stdio', `toolgate ${name}`, `${gateway.url}/mcp`, 'evs-echo'),
         );
-        if (workers === 1) Object.assign(targets, await sessionTargets(env, gateway.url, stops));
+        if (workers === 1) {
+          Object.assign(targets, await sessionTargets(env, gateway.url, stops));
+          targets['chat tool loop · queue 1 worker'] = { url: `${gateway.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: TOOL_LOOP_BODY, concurrency: OTHER_CONCURRENCY };
+        }
       }
       // Let the gateways see their workers' heartbeats and upstream listings (read every 2 s).
       await new Promise((resolve) => setTimeout(resolve, 4_000));
@@ -206,6 +211,7 @@ async function main(): Promise<void> {
       'chat · through gateway': { url: `${embedded.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: chatBody(false), concurrency },
       'chat stream · direct to upstream': { url: `${upstream.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: chatBody(true), concurrency },
       'chat stream · through gateway': { url: `${embedded.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: chatBody(true), concurrency },
+      'chat tool loop · embedded': { url: `${embedded.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: TOOL_LOOP_BODY, concurrency },
     } satisfies Record<string, Target>);
     const measured = Object.entries(targets).filter(([name]) => measures(name));
 
@@ -228,6 +234,7 @@ async function main(): Promise<void> {
   for (const [name, byConcurrency] of results) summaries[name] = Object.fromEntries([...byConcurrency].map(([concurrency, runs]) => [concurrency, summarise(runs)]));
   const at = (name: string, concurrency: number) => summaries[name]?.[concurrency];
   const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined && b !== 0 ? a / b : undefined);
+  const twice = (value?: number) => (value === undefined ? undefined : 2 * value);
   const difference = (a?: number, b?: number) => (a !== undefined && b !== undefined ? a - b : undefined);
   const versusBaseline = (workload: Workload, configuration: string, clients: number) =>
     ratio(at(`tools/call ${workload} · ${configuration}`, clients)?.rps.median, at(`tools/call ${workload} · SDK baseline`, clients)?.rps.median);
@@ -252,6 +259,9 @@ async function main(): Promise<void> {
     'shared sessions at 1: p50 ms added over in-memory sessions (target ≤ 0.3)': difference(at('tools/call trivial · queue 1 worker', 1)?.p50Ms.median, at('tools/call trivial · queue 1 worker, in-memory sessions', 1)?.p50Ms.median),
     'shared sessions at 32: calls/s vs in-memory sessions (target ≥ 0.9)': ratio(at('tools/call trivial · queue 1 worker', 32)?.rps.median, at('tools/call trivial · queue 1 worker, in-memory sessions', 32)?.rps.median),
     'two gateways vs one behind the balancer, calls/s at 32 (same worker)': ratio(at('tools/call trivial · 2 gateways behind the balancer', 32)?.rps.median, at('tools/call trivial · 1 gateway behind the balancer', 32)?.rps.median),
+    // A round asks the model twice: what the gateway adds is the rest (the tool call included).
+    'chat tool loop at 1: embedded, p50 ms beyond two direct model calls': difference(at('chat tool loop · embedded', 1)?.p50Ms.median, twice(at('chat · direct to upstream', 1)?.p50Ms.median)),
+    'chat tool loop at 1: queue 1 worker, p50 ms beyond two direct model calls': difference(at('chat tool loop · queue 1 worker', 1)?.p50Ms.median, twice(at('chat · direct to upstream', 1)?.p50Ms.median)),
     'trivial at 1: queue hop, p50 ms added over embedded (target ≤ 1.5)': difference(at('tools/call trivial · queue 1 worker', 1)?.p50Ms.median, at('tools/call trivial · embedded', 1)?.p50Ms.median),
     'chat proxy, p50 ms added at 1 (target ≤ 1)': difference(at('chat · through gateway', 1)?.p50Ms.median, at('chat · direct to upstream', 1)?.p50Ms.median),
     'chat proxy vs direct, req/s at 32 (target ≥ 0.5)': ratio(at('chat · through gateway', 32)?.rps.median, at('chat · direct to upstream', 32)?.rps.median),
