@@ -1,9 +1,9 @@
 import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParams } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startGateway, writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
+import { writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
 import { completionBody, startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
-import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
+import { startGatewayInMode } from '../helpers/queue-cluster.js';
 
 // The server-side MCP tool loop in /v1/chat/completions: the real openai client, a local mock model that
 // records what it receives, and the gateway's own tools (run in-process, or by a worker in queue mode).
@@ -51,15 +51,7 @@ describe.each([
     upstream = await startMockUpstream(modelAnswer);
     const file = config(upstream.url);
     let gateway: SpawnedGateway;
-    if (queued) {
-      const env = queueEnv(inject('redisUrl'));
-      gateway = await startQueueGateway(env, file);
-      processes = [gateway, await startWorker(env, file)];
-      await waitForWorkers(gateway, 1);
-    } else {
-      gateway = await startGateway({ config: file });
-      processes = [gateway];
-    }
+    ({ gateway, processes } = await startGatewayInMode(file, queued ? inject('redisUrl') : undefined));
     openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
   });
 

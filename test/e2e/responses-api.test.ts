@@ -1,8 +1,8 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startGateway, writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
+import { writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
 import { completionBody, startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
-import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
+import { startGatewayInMode } from '../helpers/queue-cluster.js';
 
 // The Responses API on chat-completions deployments: the real openai client, a mock model that records
 // what it is sent, and the gateway's own tools in embedded mode and through the queue.
@@ -68,15 +68,7 @@ mcp_tools:
     handler: faults.echo
 `);
     let gateway: SpawnedGateway;
-    if (queued) {
-      const env = queueEnv(inject('redisUrl'));
-      gateway = await startQueueGateway(env, file);
-      processes = [gateway, await startWorker(env, file)];
-      await waitForWorkers(gateway, 1);
-    } else {
-      gateway = await startGateway({ config: file });
-      processes = [gateway];
-    }
+    ({ gateway, processes } = await startGatewayInMode(file, queued ? inject('redisUrl') : undefined));
     openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
   });
 
@@ -166,6 +158,17 @@ mcp_tools:
     expect(types).toContain('response.output_text.done');
     expect(deltas).toBe('you said: "stream me"');
     expect(final.output_text).toBe('you said: "stream me"');
+  });
+
+  it('streams a response whose MCP tool ran in the loop, and one that calls a client function', async () => {
+    const withMcp = openai.responses.stream({ model: 'chat-only', input: 'use the tool', tools: [{ type: 'mcp', server_label: 'toolgate', server_url: 'litellm_proxy', require_approval: 'never' }] });
+    const added: string[] = [];
+    for await (const event of withMcp) if (event.type === 'response.output_item.added') added.push(event.item.type);
+    expect(added).toEqual(['mcp_list_tools', 'mcp_call', 'message']);
+    expect((await withMcp.finalResponse()).output_text).toContain('from the model');
+    const withFunction = openai.responses.stream({ model: 'chat-only', input: 'weather?', tools: [WEATHER] });
+    const final = await withFunction.finalResponse();
+    expect(final.output.map((item) => item.type)).toEqual(['function_call']);
   });
 
   it('passes the Responses API through to a deployment that serves it', async () => {

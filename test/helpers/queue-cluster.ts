@@ -32,3 +32,19 @@ export async function waitForWorkers(gateway: SpawnedGateway, count: number, tim
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * A gateway on `config`, embedded, or in queue mode (`redisUrl` given) with one worker it already sees.
+ * `processes` are what to stop afterwards.
+ */
+export async function startGatewayInMode(config: string, redisUrl: string | undefined): Promise<{ gateway: SpawnedGateway; processes: SpawnedProcess[] }> {
+  if (redisUrl === undefined) {
+    const gateway = await startGateway({ config });
+    return { gateway, processes: [gateway] };
+  }
+  const env = queueEnv(redisUrl);
+  const gateway = await startQueueGateway(env, config);
+  const processes = [gateway, await startWorker(env, config)];
+  await waitForWorkers(gateway, 1);
+  return { gateway, processes };
+}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../../shared/queue/redis-connection.js';
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import { createExpiringMap } from '../../shared/expiring-map.js';
 
 /** What a streamable HTTP session is, wherever it is answered: enough for any gateway to serve it. */
 export interface SessionRecord {
@@ -29,31 +30,19 @@ export interface SessionRecords {
 }
 
 export function createMemorySessionRecords(idleMs: number): SessionRecords {
-  const records = new Map<string, { record: SessionRecord; lastActive: number }>();
-  const sweep = setInterval(
-    () => {
-      const cutoff = Date.now() - idleMs;
-      for (const [id, entry] of records) if (entry.lastActive < cutoff) records.delete(id);
-    },
-    Math.min(idleMs, 60_000),
-  );
-  sweep.unref();
+  const records = createExpiringMap<SessionRecord>(idleMs);
   return {
     async create(record, id = randomUUID()) {
-      records.set(id, { record, lastActive: Date.now() });
+      records.set(id, record);
       return id;
     },
-    async get(id) {
-      const entry = records.get(id);
-      if (entry) entry.lastActive = Date.now();
-      return entry?.record;
-    },
+    get: async (id) => records.get(id, { touch: true }),
     async update(id, change) {
-      const entry = records.get(id);
-      if (entry) entry.record = { ...entry.record, ...change };
+      const record = records.get(id);
+      if (record) records.set(id, { ...record, ...change });
     },
     delete: async (id) => records.delete(id),
-    close: () => clearInterval(sweep),
+    close: () => records.close(),
   };
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { createExpiringMap } from '../../shared/expiring-map.js';
 import type { Logger } from '../../shared/logger.js';
 import type { RedisClient } from '../../shared/queue/redis-connection.js';
 
@@ -104,24 +105,15 @@ function createStreamLog(store: EntryStore): StreamLog {
 
 /** Embedded mode: streams in this process. */
 export function createMemoryStreamLog(retentionMs: number): StreamLog {
-  const streams = new Map<string, { entries: Entry[]; expiresAt: number }>();
-  const sweep = setInterval(
-    () => {
-      const now = Date.now();
-      for (const [id, stream] of streams) if (stream.expiresAt < now) streams.delete(id);
-    },
-    Math.min(retentionMs, 60_000),
-  );
-  sweep.unref();
+  const streams = createExpiringMap<Entry[]>(retentionMs);
   return createStreamLog({
     push(streamId, entry) {
-      const stream = streams.get(streamId) ?? { entries: [], expiresAt: 0 };
-      stream.entries.push(entry);
-      stream.expiresAt = Date.now() + retentionMs;
-      streams.set(streamId, stream);
+      const entries = streams.get(streamId) ?? [];
+      entries.push(entry);
+      streams.set(streamId, entries);
     },
-    entries: async (streamId) => streams.get(streamId)?.entries,
-    close: () => clearInterval(sweep),
+    entries: async (streamId) => streams.get(streamId),
+    close: () => streams.close(),
   });
 }
 

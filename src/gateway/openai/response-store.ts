@@ -1,4 +1,5 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { createExpiringMap } from '../../shared/expiring-map.js';
 import type { RedisClient } from '../../shared/queue/redis-connection.js';
 
 /**
@@ -13,22 +14,11 @@ export interface ResponseStore {
 }
 
 export function createMemoryResponseStore(retentionMs: number): ResponseStore {
-  const responses = new Map<string, { messages: ChatCompletionMessageParam[]; expiresAt: number }>();
-  const sweep = setInterval(
-    () => {
-      const now = Date.now();
-      for (const [id, entry] of responses) if (entry.expiresAt < now) responses.delete(id);
-    },
-    Math.min(retentionMs, 60_000),
-  );
-  sweep.unref();
+  const responses = createExpiringMap<ChatCompletionMessageParam[]>(retentionMs);
   return {
-    save: async (id, messages) => void responses.set(id, { messages: [...messages], expiresAt: Date.now() + retentionMs }),
-    load: async (id) => {
-      const entry = responses.get(id);
-      return entry && entry.expiresAt >= Date.now() ? entry.messages : undefined;
-    },
-    close: () => clearInterval(sweep),
+    save: async (id, messages) => responses.set(id, [...messages]),
+    load: async (id) => responses.get(id),
+    close: () => responses.close(),
   };
 }
 
