@@ -5,7 +5,10 @@ import type { Logger } from '../shared/logger.js';
 import type { ToolgateSettings } from '../shared/config/settings.js';
 import { AppError } from '../shared/errors.js';
 import type { ToolExecutor } from './executor/tool-executor.js';
-import { requireMasterKey } from './http/auth.js';
+import { requireKey } from './http/auth.js';
+import { enforceKeyPermissions } from './keys/key-permissions.js';
+import { mountKeyRoutes } from './keys/key-routes.js';
+import type { KeyStore } from './keys/key-store.js';
 import { cors } from './http/cors.js';
 import { errorHandler } from './http/error-handler.js';
 import { headOnStreams } from './http/head-on-streams.js';
@@ -48,6 +51,8 @@ export interface AppDeps {
   readonly sessions: { readonly streamable: StreamableSessions; readonly legacy: LegacySessions; readonly streamLog: StreamLog };
   readonly metrics: GatewayMetrics;
   readonly models: ModelRouter;
+  /** Virtual keys (queue mode: they live in Redis); undefined in embedded mode. */
+  readonly keys: KeyStore | undefined;
   /** Responses API conversations, for `previous_response_id`. */
   readonly responses: ResponseStore;
   readonly version: string;
@@ -66,9 +71,10 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(originGuard({ allowedOrigins: deps.settings.allowed_origins, bindHost: deps.bindHost }));
   app.use(cors());
-  if (deps.masterKey !== undefined) app.use(requireMasterKey(deps.masterKey));
+  if (deps.masterKey !== undefined) app.use(requireKey(deps.masterKey, deps.keys));
   app.use(headOnStreams());
   app.use(jsonBody({ maxBytes: deps.settings.max_request_bytes }));
+  app.use(enforceKeyPermissions(deps.keys));
 
   const serverDeps: McpServerDeps = {
     catalog: deps.catalog,
@@ -85,6 +91,7 @@ export function createApp(deps: AppDeps): Express {
   const legacy = { sessions: deps.sessions.legacy, serverDeps, resolveView };
   const routes = express.Router();
   routes.get('/metrics', deps.metrics.handler);
+  mountKeyRoutes(routes, { keys: deps.keys, masterKeySet: deps.masterKey !== undefined });
   mountToolRoutes(routes, { catalog: deps.catalog, invoker: deps.invoker, upstreamHealth: deps.upstreamHealth, viewFor: (serverId) => viewFor({ serversHeader: serverId }) });
   const chat = {
     router: deps.models,

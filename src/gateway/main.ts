@@ -28,6 +28,7 @@ import { createMemorySessionRecords, createRedisSessionRecords } from './mcp/ses
 import { createStreamableSessions } from './mcp/streamable-sessions.js';
 import { createMemoryStreamLog, createRedisStreamLog } from './mcp/stream-log.js';
 import { createMemoryResponseStore, createRedisResponseStore } from './openai/response-store.js';
+import { createKeyStore } from './keys/key-store.js';
 import { createViewResolver } from './tools/tool-view.js';
 import { createGatewayMetrics, type QueueGauges } from './metrics.js';
 import { createToolCatalog } from './tools/tool-catalog.js';
@@ -180,6 +181,7 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     sessions,
     metrics,
     models,
+    keys: redis === undefined ? undefined : createKeyStore(redis, runtime.queuePrefix),
     responses,
     version: packageVersion,
   });

@@ -12,6 +12,8 @@ export const errorRegistry = {
   not_found: { jsonRpc: -32001, status: 404, openAiType: 'invalid_request_error' },
   payload_too_large: { jsonRpc: -32600, status: 413, openAiType: 'invalid_request_error' },
   unavailable: { jsonRpc: -32000, status: 503, openAiType: 'service_unavailable' },
+  rate_limited: { jsonRpc: -32000, status: 429, openAiType: 'rate_limit_error' },
+  not_implemented: { jsonRpc: -32601, status: 501, openAiType: 'invalid_request_error' },
   upstream_error: { jsonRpc: -32603, status: 502, openAiType: 'api_error' },
   deployment_misconfigured: { jsonRpc: -32603, status: 500, openAiType: 'api_error' },
   internal: { jsonRpc: -32603, status: 500, openAiType: 'api_error' },

@@ -11,6 +11,7 @@ import { deploymentFailureLogger, modelRequestOf } from './model-request.js';
 import { startEventStream, writeEvent } from './sse-writer.js';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { keepSseAlive } from '../http/sse-keepalive.js';
+import { mayUseModel, principalOf } from '../keys/principal.js';
 import { requestIdOf } from '../http/request-id.js';
 import type { ToolCatalog } from '../tools/tool-catalog.js';
 import type { ViewResolver } from '../tools/tool-view.js';
@@ -131,7 +132,8 @@ async function runLoopRequest(
 export function mountChatRoutes(router: Router, deps: ChatRoutesDeps): void {
   const { router: models, logger, metrics } = deps;
   router.get(['/v1/models', '/models'], (_req, res) => {
-    res.json({ object: 'list', data: models.modelNames.map((id) => ({ id, object: 'model', created: 0, owned_by: 'toolgate' })) });
+    const visible = models.modelNames.filter((id) => mayUseModel(principalOf(res), id));
+    res.json({ object: 'list', data: visible.map((id) => ({ id, object: 'model', created: 0, owned_by: 'toolgate' })) });
   });
 
   router.post(['/v1/chat/completions', '/chat/completions'], async (req: Request, res: Response) => {

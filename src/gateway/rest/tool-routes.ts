@@ -1,3 +1,4 @@
+import { mayUseTool, principalOf } from '../keys/principal.js';
 import type { Router } from 'express';
 import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
@@ -26,7 +27,9 @@ export function mountToolRoutes(router: Router, { catalog, invoker, upstreamHeal
   });
   router.get(['/mcp/list_tools', '/mcp/tools/list', '/mcp-rest/tools/list'], (req, res) => {
     const serverId = typeof req.query.server_id === 'string' ? req.query.server_id : undefined;
-    const tools = viewFor(serverId).list(catalog);
+    const tools = viewFor(serverId)
+      .list(catalog)
+      .filter((tool) => mayUseTool(principalOf(res), tool.name));
     res.json({
       tools: tools.map(({ name, description, inputSchema }) => ({ name, description, inputSchema })),
       error: null,

@@ -1,0 +1,47 @@
+import type { RequestHandler } from 'express';
+import { AppError } from '../../shared/errors.js';
+import { isJsonObject } from '../../shared/json-object.js';
+import { isMcpProtocolPath } from '../http/route-family.js';
+import type { KeyStore } from './key-store.js';
+import { mayUseModel, mayUseTool, principalOf } from './principal.js';
+
+const MODEL_PATHS = new Set(['/v1/chat/completions', '/chat/completions', '/v1/responses', '/responses', '/v1/embeddings', '/embeddings']);
+const TOOL_CALL_PATHS = new Set(['/mcp/call_tool', '/mcp/tools/call', '/mcp-rest/tools/call']);
+
+/**
+ * What a virtual key may do, checked before the route runs: only its models and its tools, within its
+ * `rpm_limit` (counted in Redis, so the limit holds across gateways). The MCP routes refuse virtual keys
+ * for now: they would not narrow what a key sees there. Lists (`/v1/models`, REST `list_tools`) are
+ * narrowed by their routes.
+ */
+export function enforceKeyPermissions(keys: KeyStore | undefined): RequestHandler {
+  return async (req, res, next) => {
+    const principal = principalOf(res);
+    if (principal.kind === 'master' || keys === undefined) return next();
+    const body = isJsonObject(req.body) ? req.body : {};
+    let counted = false;
+    if (req.method === 'POST' && MODEL_PATHS.has(req.path)) {
+      if (typeof body.model === 'string' && !mayUseModel(principal, body.model)) {
+        throw new AppError('forbidden', `This key may not use model ${body.model} (it may use: ${principal.key.models.join(', ')})`);
+      }
+      counted = true;
+    } else if (req.method === 'POST' && TOOL_CALL_PATHS.has(req.path)) {
+      if (typeof body.name === 'string' && !mayUseTool(principal, body.name)) {
+        throw new AppError('forbidden', `This key may not call tool ${body.name} (it may call: ${principal.key.tools.join(', ')})`);
+      }
+      counted = true;
+    } else if (isMcpProtocolPath(req.path)) {
+      throw new AppError('forbidden', 'Virtual keys are not served on the MCP routes yet: use the REST tool routes, or the master key');
+    }
+    if (counted) {
+      let wait: number | undefined;
+      try {
+        wait = await keys.overRpm(principal.key);
+      } catch {
+        throw new AppError('unavailable', 'Virtual keys cannot be checked right now (Redis is unreachable)', { retryAfterSeconds: 1 });
+      }
+      if (wait !== undefined) throw new AppError('rate_limited', `Rate limit reached for this key: rpm_limit ${principal.key.rpm_limit}; retry in ${wait} s`, { retryAfterSeconds: wait });
+    }
+    next();
+  };
+}

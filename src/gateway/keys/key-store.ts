@@ -1,0 +1,126 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { AppError } from '../../shared/errors.js';
+import { isJsonObject } from '../../shared/json-object.js';
+import type { RedisClient } from '../../shared/queue/redis-connection.js';
+
+/** A virtual key as stored: never the key itself, only its hash. LiteLLM's field names. */
+export interface VirtualKey {
+  readonly token: string;
+  readonly key_alias: string | null;
+  /** Model groups it may use; empty: every model. */
+  readonly models: readonly string[];
+  /** Tools it may list and call (gateway names); empty: every tool. */
+  readonly tools: readonly string[];
+  readonly rpm_limit: number | null;
+  readonly max_parallel_requests: number | null;
+  readonly expires: string | null;
+  readonly metadata: Record<string, unknown>;
+  readonly created_at: string;
+}
+
+export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+const DURATION = /^(\d+)([smhd])$/;
+const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** LiteLLM's `duration` (`30s`, `15m`, `12h`, `7d`) in milliseconds. */
+function durationMs(duration: unknown): number | undefined {
+  if (duration === undefined || duration === null) return undefined;
+  const match = typeof duration === 'string' ? DURATION.exec(duration) : null;
+  if (!match) throw new AppError('invalid_request', 'duration must look like "30s", "15m", "12h" or "7d"');
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}
+
+const stringList = (value: unknown, field: string): string[] => {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw new AppError('invalid_request', `${field} must be an array of strings`);
+  return value;
+};
+const limit = (value: unknown, field: string): number | null => {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw new AppError('invalid_request', `${field} must be a positive integer`);
+  return value;
+};
+
+/** The fields a generate or update request sets, checked. */
+function fieldsOf(body: Record<string, unknown>, current?: VirtualKey): Omit<VirtualKey, 'token' | 'created_at'> {
+  const lifetime = durationMs(body.duration);
+  return {
+    key_alias: body.key_alias === undefined ? (current?.key_alias ?? null) : typeof body.key_alias === 'string' ? body.key_alias : null,
+    models: body.models === undefined ? (current?.models ?? []) : stringList(body.models, 'models'),
+    tools: body.tools === undefined ? (current?.tools ?? []) : stringList(body.tools, 'tools'),
+    rpm_limit: body.rpm_limit === undefined ? (current?.rpm_limit ?? null) : limit(body.rpm_limit, 'rpm_limit'),
+    max_parallel_requests: body.max_parallel_requests === undefined ? (current?.max_parallel_requests ?? null) : limit(body.max_parallel_requests, 'max_parallel_requests'),
+    expires: lifetime === undefined ? (current?.expires ?? null) : new Date(Date.now() + lifetime).toISOString(),
+    metadata: isJsonObject(body.metadata) ? body.metadata : (current?.metadata ?? {}),
+  };
+}
+
+export interface KeyStore {
+  generate(body: Record<string, unknown>): Promise<{ key: string; record: VirtualKey }>;
+  /** The live key a client presented; undefined when unknown, deleted or expired. Throws when Redis fails. */
+  lookup(key: string): Promise<VirtualKey | undefined>;
+  update(key: string, body: Record<string, unknown>): Promise<VirtualKey>;
+  delete(keys: readonly string[]): Promise<number>;
+  list(): Promise<VirtualKey[]>;
+  /** Counts a request against the key's `rpm_limit`; returns the seconds to wait when it is over. */
+  overRpm(record: VirtualKey): Promise<number | undefined>;
+}
+
+/**
+ * Virtual keys in Redis, under the hash of the key: one record each, and a set of the hashes for
+ * listing. A key with a `duration` expires with its record.
+ */
+export function createKeyStore(redis: RedisClient, prefix: string): KeyStore {
+  const recordKey = (token: string) => `${prefix}:tg:key:${token}`;
+  const indexKey = `${prefix}:tg:keys`;
+  const save = async (record: VirtualKey) => {
+    const value = JSON.stringify(record);
+    if (record.expires === null) await redis.set(recordKey(record.token), value);
+    else await redis.set(recordKey(record.token), value, 'PXAT', Date.parse(record.expires));
+    await redis.sadd(indexKey, record.token);
+  };
+  const read = async (token: string): Promise<VirtualKey | undefined> => {
+    const value = await redis.get(recordKey(token));
+    const record = value === null ? undefined : (JSON.parse(value) as VirtualKey);
+    return record && (record.expires === null || Date.parse(record.expires) > Date.now()) ? record : undefined;
+  };
+  return {
+    async generate(body) {
+      const key = `sk-${randomBytes(24).toString('base64url')}`;
+      const record: VirtualKey = { token: hashKey(key), ...fieldsOf(body), created_at: new Date().toISOString() };
+      await save(record);
+      return { key, record };
+    },
+    lookup: (key) => read(hashKey(key)),
+    async update(key, body) {
+      const current = await read(hashKey(key));
+      if (!current) throw new AppError('not_found', 'Key not found');
+      const record: VirtualKey = { ...current, ...fieldsOf(body, current) };
+      await save(record);
+      return record;
+    },
+    async delete(keys) {
+      let deleted = 0;
+      for (const key of keys) {
+        const token = hashKey(key);
+        deleted += await redis.del(recordKey(token));
+        await redis.srem(indexKey, token);
+      }
+      return deleted;
+    },
+    async list() {
+      const tokens = await redis.smembers(indexKey);
+      const records = await Promise.all(tokens.map(read));
+      return records.filter((record) => record !== undefined);
+    },
+    async overRpm(record) {
+      if (record.rpm_limit === null) return undefined;
+      const minute = Math.floor(Date.now() / 60_000);
+      const counter = `${prefix}:tg:key:${record.token}:rpm:${minute}`;
+      const count = await redis.incr(counter);
+      if (count === 1) await redis.expire(counter, 61);
+      return count > record.rpm_limit ? Math.max(1, Math.ceil(((minute + 1) * 60_000 - Date.now()) / 1000)) : undefined;
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import type { Response } from 'express';
+import type { VirtualKey } from './key-store.js';
+
+/** Who sent a request: the master key (or anyone, with auth off), or a virtual key. */
+export type Principal = { readonly kind: 'master' } | { readonly kind: 'virtual'; readonly key: VirtualKey };
+
+const MASTER: Principal = { kind: 'master' };
+
+export function principalOf(res: Response): Principal {
+  return (res.locals.principal as Principal | undefined) ?? MASTER;
+}
+
+export function setPrincipal(res: Response, principal: Principal): void {
+  res.locals.principal = principal;
+}
+
+/** Whether the principal may use a model group (a key with no `models` may use every one). */
+export function mayUseModel(principal: Principal, model: string): boolean {
+  return principal.kind === 'master' || principal.key.models.length === 0 || principal.key.models.includes(model);
+}
+
+/** Whether the principal may list and call a tool (a key with no `tools` may use every one). */
+export function mayUseTool(principal: Principal, tool: string): boolean {
+  return principal.kind === 'master' || principal.key.tools.length === 0 || principal.key.tools.includes(tool);
+}

@@ -1,0 +1,144 @@
+import { Redis } from 'ioredis';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startGateway, writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
+import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
+
+// Virtual keys in queue mode: created with the master key, stored hashed in Redis, and honoured by
+// every gateway: models, tools and rpm_limit.
+const MASTER = 'sk-master-test';
+const CONFIG = writeTempConfig(`
+model_list:
+  - model_name: fast
+    litellm_params: { model: openai/fast, mock_response: "fast answer" }
+  - model_name: other
+    litellm_params: { model: openai/other, mock_response: "other answer" }
+mcp_tools:
+  - name: echo
+    description: Echo the arguments back
+    input_schema: { type: object, properties: { text: { type: string } }, required: [text] }
+    handler: faults.echo
+  - name: whoami
+    description: The pid of the process that ran the call
+    input_schema: { type: object }
+    handler: faults.whoami
+general_settings:
+  master_key: ${MASTER}
+`);
+
+const env = queueEnv(inject('redisUrl'));
+let gateways: SpawnedGateway[];
+let worker: SpawnedProcess;
+
+const post = (gateway: SpawnedGateway, path: string, key: string, body: unknown) =>
+  fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+
+async function generate(body: Record<string, unknown>): Promise<string> {
+  const response = await post(gateways[0]!, '/key/generate', MASTER, body);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { key: string }).key;
+}
+
+beforeAll(async () => {
+  gateways = await Promise.all([startQueueGateway(env, CONFIG), startQueueGateway(env, CONFIG)]);
+  worker = await startWorker(env, CONFIG);
+  await Promise.all(gateways.map((gateway) => waitForWorkers(gateway, 1)));
+});
+
+afterAll(async () => {
+  await Promise.all([...(gateways ?? []).map((gateway) => gateway.stop()), worker?.stop()]);
+});
+
+describe('a key limited to one model and one tool', () => {
+  let key: string;
+
+  beforeAll(async () => {
+    key = await generate({ key_alias: 'narrow', models: ['fast'], tools: ['echo'] });
+    expect(key).toMatch(/^sk-/);
+  });
+
+  it('lists and uses only its model, on any gateway', async () => {
+    for (const gateway of gateways) {
+      const openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: key, maxRetries: 0 });
+      expect((await openai.models.list()).data.map((model) => model.id)).toEqual(['fast']);
+      expect((await openai.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] })).choices[0]?.message.content).toBe('fast answer');
+      const refused = await openai.chat.completions.create({ model: 'other', messages: [{ role: 'user', content: 'hi' }] }).catch((caught: unknown) => caught);
+      expect((refused as InstanceType<typeof OpenAI.APIError>).status).toBe(403);
+      expect((refused as InstanceType<typeof OpenAI.APIError>).message).toMatch(/may not use model other/);
+    }
+  });
+
+  it('lists and calls only its tool on the REST routes', async () => {
+    const listed = (await (await fetch(`${gateways[1]!.url}/mcp/list_tools`, { headers: { authorization: `Bearer ${key}` } })).json()) as { tools: { name: string }[] };
+    expect(listed.tools.map((tool) => tool.name)).toEqual(['echo']);
+    expect((await post(gateways[1]!, '/mcp/call_tool', key, { name: 'echo', arguments: { text: 'hi' } })).status).toBe(200);
+    const refused = await post(gateways[0]!, '/mcp/call_tool', key, { name: 'whoami', arguments: {} });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/may not call tool whoami/);
+  });
+
+  it('is refused on the MCP routes, which would not narrow what it sees', async () => {
+    const response = await post(gateways[0]!, '/mcp', key, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } });
+    expect(response.status).toBe(403);
+  });
+
+  it('is shown by /key/info and stored only hashed', async () => {
+    const info = (await (await fetch(`${gateways[1]!.url}/key/info?key=${key}`, { headers: { authorization: `Bearer ${MASTER}` } })).json()) as { info: { key_alias: string; models: string[] } };
+    expect(info.info).toMatchObject({ key_alias: 'narrow', models: ['fast'] });
+    const redis = new Redis(inject('redisUrl'));
+    try {
+      const names = await redis.keys(`${env.QUEUE_PREFIX}:tg:key*`);
+      expect(names.length).toBeGreaterThan(0);
+      const values = await Promise.all(names.map(async (name) => ((await redis.type(name)) === 'set' ? (await redis.smembers(name)).join(' ') : String(await redis.get(name)))));
+      expect([...names, ...values].some((text) => text.includes(key))).toBe(false);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('is refused the key routes, which need the master key', async () => {
+    expect((await post(gateways[0]!, '/key/generate', key, {})).status).toBe(403);
+  });
+});
+
+describe('limits and deletion across gateways', () => {
+  it('gives the sixth request in a minute a 429 with Retry-After, whichever gateway it reaches', async () => {
+    // A minute boundary in the middle would start a new count: begin early in a minute.
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 45_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 100));
+    const key = await generate({ rpm_limit: 5 });
+    for (let request = 0; request < 5; request += 1) expect((await post(gateways[request % 2]!, '/v1/chat/completions', key, { model: 'fast', messages: [{ role: 'user', content: 'hi' }] })).status).toBe(200);
+    for (const gateway of gateways) {
+      const limited = await post(gateway, '/v1/chat/completions', key, { model: 'fast', messages: [{ role: 'user', content: 'hi' }] });
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+  });
+
+  it('refuses a deleted key with 401 on both gateways', async () => {
+    const key = await generate({});
+    expect((await post(gateways[1]!, '/v1/chat/completions', key, { model: 'fast', messages: [{ role: 'user', content: 'hi' }] })).status).toBe(200);
+    expect((await post(gateways[0]!, '/key/delete', MASTER, { keys: [key] })).status).toBe(200);
+    for (const gateway of gateways) expect((await post(gateway, '/v1/chat/completions', key, { model: 'fast', messages: [{ role: 'user', content: 'hi' }] })).status).toBe(401);
+  });
+
+  it('refuses an expired key', async () => {
+    const key = await generate({ duration: '1s' });
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect((await post(gateways[0]!, '/v1/chat/completions', key, { model: 'fast', messages: [{ role: 'user', content: 'hi' }] })).status).toBe(401);
+  });
+});
+
+describe('without Redis', () => {
+  it('answers the key routes with 501, and the master key still works', async () => {
+    const embedded = await startGateway({ config: CONFIG });
+    try {
+      const response = await post(embedded, '/key/generate', MASTER, {});
+      expect(response.status).toBe(501);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/need Redis/);
+      expect((await post(embedded, '/v1/chat/completions', MASTER, { model: 'fast', messages: [{ role: 'user', content: 'hi' }] })).status).toBe(200);
+    } finally {
+      await embedded.stop();
+    }
+  });
+});
