@@ -22,6 +22,10 @@ mcp_tools:
     description: The pid of the process that ran the call
     input_schema: { type: object }
     handler: faults.whoami
+  - name: timed_wait
+    description: Awaits a timer
+    input_schema: { type: object, properties: { ms: { type: integer } }, required: [ms] }
+    handler: faults.timed_wait
 general_settings:
   master_key: ${MASTER}
 `);
@@ -113,6 +117,18 @@ describe('limits and deletion across gateways', () => {
       expect(limited.status).toBe(429);
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     }
+  });
+
+  it('refuses a third concurrent call of a key with max_parallel_requests 2, and takes it once one ends', async () => {
+    const key = await generate({ max_parallel_requests: 2 });
+    const slow = () => post(gateways[0]!, '/mcp/call_tool', key, { name: 'timed_wait', arguments: { ms: 1_500 } });
+    const running = [slow(), post(gateways[1]!, '/mcp/call_tool', key, { name: 'timed_wait', arguments: { ms: 1_500 } })];
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const third = await post(gateways[1]!, '/mcp/call_tool', key, { name: 'echo', arguments: { text: 'x' } });
+    expect(third.status).toBe(429);
+    expect(((await third.json()) as { error: { message: string } }).error.message).toMatch(/max_parallel_requests \(2\)/);
+    expect((await Promise.all(running)).map((response) => response.status)).toEqual([200, 200]);
+    expect((await post(gateways[0]!, '/mcp/call_tool', key, { name: 'echo', arguments: { text: 'x' } })).status).toBe(200);
   });
 
   it('refuses a deleted key with 401 on both gateways', async () => {

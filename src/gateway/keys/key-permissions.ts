@@ -10,7 +10,7 @@ const TOOL_CALL_PATHS = new Set(['/mcp/call_tool', '/mcp/tools/call', '/mcp-rest
 
 /**
  * What a virtual key may do, checked before the route runs: only its models and its tools, within its
- * `rpm_limit` (counted in Redis, so the limit holds across gateways). The MCP routes refuse virtual keys
+ * `rpm_limit` and `max_parallel_requests` (counted in Redis, so the limits hold across gateways). The MCP routes refuse virtual keys
  * for now: they would not narrow what a key sees there. Lists (`/v1/models`, REST `list_tools`) are
  * narrowed by their routes.
  */
@@ -35,12 +35,18 @@ export function enforceKeyPermissions(keys: KeyStore | undefined): RequestHandle
     }
     if (counted) {
       let wait: number | undefined;
+      let release: (() => void) | undefined;
       try {
         wait = await keys.overRpm(principal.key);
+        if (wait === undefined) release = await keys.enter(principal.key);
       } catch {
         throw new AppError('unavailable', 'Virtual keys cannot be checked right now (Redis is unreachable)', { retryAfterSeconds: 1 });
       }
       if (wait !== undefined) throw new AppError('rate_limited', `Rate limit reached for this key: rpm_limit ${principal.key.rpm_limit}; retry in ${wait} s`, { retryAfterSeconds: wait });
+      if (release === undefined) {
+        throw new AppError('rate_limited', `This key already has max_parallel_requests (${principal.key.max_parallel_requests}) requests in flight; retry when one ends`, { retryAfterSeconds: 1 });
+      }
+      res.once('close', release);
     }
     next();
   };

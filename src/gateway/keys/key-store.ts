@@ -65,6 +65,11 @@ export interface KeyStore {
   list(): Promise<VirtualKey[]>;
   /** Counts a request against the key's `rpm_limit`; returns the seconds to wait when it is over. */
   overRpm(record: VirtualKey): Promise<number | undefined>;
+  /**
+   * Takes one of the key's `max_parallel_requests`: returns the release, or undefined when all are taken.
+   * A count is kept for at most ten minutes, so a gateway that dies holding some does not hold them forever.
+   */
+  enter(record: VirtualKey): Promise<(() => void) | undefined>;
 }
 
 /**
@@ -113,6 +118,16 @@ export function createKeyStore(redis: RedisClient, prefix: string): KeyStore {
       const tokens = await redis.smembers(indexKey);
       const records = await Promise.all(tokens.map(read));
       return records.filter((record) => record !== undefined);
+    },
+    async enter(record) {
+      if (record.max_parallel_requests === null) return () => {};
+      const counter = `${prefix}:tg:key:${record.token}:parallel`;
+      const count = await redis.incr(counter);
+      await redis.expire(counter, 600);
+      const release = () => void redis.decr(counter).catch(() => {});
+      if (count <= record.max_parallel_requests) return release;
+      release();
+      return undefined;
     },
     async overRpm(record) {
       if (record.rpm_limit === null) return undefined;
