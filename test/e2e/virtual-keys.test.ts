@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startGateway, writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
+import { connectClient } from '../helpers/mcp-client.js';
 import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
 
 // Virtual keys in queue mode: created with the master key, stored hashed in Redis, and honoured by
@@ -81,9 +82,17 @@ describe('a key limited to one model and one tool', () => {
     expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/may not call tool whoami/);
   });
 
-  it('is refused on the MCP routes, which would not narrow what it sees', async () => {
-    const response = await post(gateways[0]!, '/mcp', key, { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } });
-    expect(response.status).toBe(403);
+  it('lists and calls only its tool over MCP, and is refused the rest with a JSON-RPC error saying why', async () => {
+    for (const kind of ['streamable-http', 'sse'] as const) {
+      const client = await connectClient(gateways[1]!.url, kind, { authorization: `Bearer ${key}` });
+      try {
+        expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['echo']);
+        expect(JSON.stringify(await client.callTool({ name: 'echo', arguments: { text: 'over mcp' } }))).toContain('over mcp');
+        await expect(client.callTool({ name: 'whoami', arguments: {} })).rejects.toThrow(/may not call tool whoami/);
+      } finally {
+        await client.close();
+      }
+    }
   });
 
   it('is shown by /key/info and stored only hashed', async () => {

@@ -3,16 +3,16 @@ import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import { isMcpProtocolPath } from '../http/route-family.js';
 import type { KeyStore } from './key-store.js';
-import { mayUseModel, mayUseTool, principalOf } from './principal.js';
+import { mayUseModel, principalOf } from './principal.js';
 
 const MODEL_PATHS = new Set(['/v1/chat/completions', '/chat/completions', '/v1/responses', '/responses', '/v1/embeddings', '/embeddings']);
 const TOOL_CALL_PATHS = new Set(['/mcp/call_tool', '/mcp/tools/call', '/mcp-rest/tools/call']);
 
 /**
- * What a virtual key may do, checked before the route runs: only its models and its tools, within its
- * `rpm_limit` and `max_parallel_requests` (counted in Redis, so the limits hold across gateways). The MCP routes refuse virtual keys
- * for now: they would not narrow what a key sees there. Lists (`/v1/models`, REST `list_tools`) are
- * narrowed by their routes.
+ * What a virtual key may do, checked before the route runs: only its models, and chat requests and tool
+ * calls (REST and MCP) within its `rpm_limit` and `max_parallel_requests` (counted in Redis, so the limits
+ * hold across gateways). Its tools are narrowed by the views the routes use (`viewFor`), and
+ * `/v1/models` by its route.
  */
 export function enforceKeyPermissions(keys: KeyStore | undefined): RequestHandler {
   return async (req, res, next) => {
@@ -25,13 +25,9 @@ export function enforceKeyPermissions(keys: KeyStore | undefined): RequestHandle
         throw new AppError('forbidden', `This key may not use model ${body.model} (it may use: ${principal.key.models.join(', ')})`);
       }
       counted = true;
-    } else if (req.method === 'POST' && TOOL_CALL_PATHS.has(req.path)) {
-      if (typeof body.name === 'string' && !mayUseTool(principal, body.name)) {
-        throw new AppError('forbidden', `This key may not call tool ${body.name} (it may call: ${principal.key.tools.join(', ')})`);
-      }
+    } else if (req.method === 'POST' && (TOOL_CALL_PATHS.has(req.path) || (isMcpProtocolPath(req.path) && body.method === 'tools/call'))) {
+      // Which tools the key may call is the views' business (`viewFor`): this counts the call.
       counted = true;
-    } else if (isMcpProtocolPath(req.path)) {
-      throw new AppError('forbidden', 'Virtual keys are not served on the MCP routes yet: use the REST tool routes, or the master key');
     }
     if (counted) {
       let wait: number | undefined;

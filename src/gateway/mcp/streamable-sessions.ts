@@ -10,9 +10,10 @@ import type { SessionState } from './session-state.js';
  * the bus carries cancellations and deletions to the gateway that holds them.
  */
 export interface StreamableSessions {
-  open(record: SessionRecord): Promise<SessionState>;
+  /** `narrow` limits the session's view for this request (to what the caller's key may use). */
+  open(record: SessionRecord, narrow?: (view: ToolView) => ToolView): Promise<SessionState>;
   /** The session, as of its record now; undefined when no gateway knows it (it ended or expired). */
-  find(id: string): Promise<SessionState | undefined>;
+  find(id: string, narrow?: (view: ToolView) => ToolView): Promise<SessionState | undefined>;
   /** Cancels a call of the session, on whichever gateway runs it. */
   cancel(session: SessionState, requestId: string | number): Promise<void>;
   /** Deletes a session everywhere; false when there was none. */
@@ -88,11 +89,11 @@ export function createStreamableSessions(options: { records: SessionRecords; bus
     }
   });
 
-  const stateOf = (id: string, record: SessionRecord): SessionState => {
+  const stateOf = (id: string, record: SessionRecord, narrow: (view: ToolView) => ToolView = (view) => view): SessionState => {
     let logLevel = record.logLevel;
     return {
       id,
-      view: options.resolveView(record.view),
+      view: narrow(options.resolveView(record.view)),
       protocolVersion: record.protocolVersion,
       get logLevel() {
         return logLevel;
@@ -109,16 +110,16 @@ export function createStreamableSessions(options: { records: SessionRecords; bus
   };
 
   return {
-    async open(record) {
-      return stateOf(await records.create(record), record);
+    async open(record, narrow) {
+      return stateOf(await records.create(record), record, narrow);
     },
-    async find(id) {
+    async find(id, narrow) {
       const cached = recent.get(id);
-      if (cached && Date.now() - cached.readAt < RECORD_FRESH_MS) return stateOf(id, cached.record);
+      if (cached && Date.now() - cached.readAt < RECORD_FRESH_MS) return stateOf(id, cached.record, narrow);
       const record = await records.get(id);
       if (!record) return undefined;
       recent.set(id, { record, readAt: Date.now() });
-      return stateOf(id, record);
+      return stateOf(id, record, narrow);
     },
     async cancel(session, requestId) {
       const call = local.get(session.id)?.calls.get(requestId);

@@ -11,7 +11,7 @@ import { deploymentFailureLogger, modelRequestOf } from './model-request.js';
 import { startEventStream, writeEvent } from './sse-writer.js';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { keepSseAlive } from '../http/sse-keepalive.js';
-import { mayUseModel, principalOf } from '../keys/principal.js';
+import { mayUseModel, principalOf, viewFor as keyView } from '../keys/principal.js';
 import { requestIdOf } from '../http/request-id.js';
 import type { ToolCatalog } from '../tools/tool-catalog.js';
 import type { ViewResolver } from '../tools/tool-view.js';
@@ -147,7 +147,7 @@ export function mountChatRoutes(router: Router, deps: ChatRoutesDeps): void {
       if (!res.writableFinished) controller.abort();
     });
     const started = performance.now();
-    const tools = selectChatTools(request.tools, deps.catalog, deps.viewFor);
+    const tools = selectChatTools(request.tools, deps.catalog, deps.viewFor, (view) => keyView(principalOf(res), view));
     if (tools !== undefined && typeof requestMock !== 'string') {
       await runLoopRequest(deps, req, res, { request: request as typeof request & { messages: unknown[] }, tools, streaming, includeUsage, signal: controller.signal, started });
       return;

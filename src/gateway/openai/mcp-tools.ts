@@ -19,7 +19,7 @@ export interface ChatToolSelection {
 }
 
 /** A `type: "mcp"` tool entry: which tools it offers, and whether their calls run here. */
-function mcpEntryTools(entry: Record<string, unknown>, index: number, catalog: ToolCatalog, viewFor: ViewResolver): { tools: readonly Tool[]; run: boolean } {
+function mcpEntryTools(entry: Record<string, unknown>, index: number, catalog: ToolCatalog, viewFor: ViewResolver, narrow: (view: ToolView) => ToolView): { tools: readonly Tool[]; run: boolean } {
   const where = `tools[${index}]`;
   const serverUrl = entry.server_url;
   if (typeof serverUrl !== 'string') throw new AppError('invalid_request', `${where}.server_url must be "litellm_proxy", "toolgate" or "litellm_proxy/mcp/<server>"`);
@@ -33,7 +33,7 @@ function mcpEntryTools(entry: Record<string, unknown>, index: number, catalog: T
   }
   const allowed = entry.allowed_tools;
   if (allowed !== undefined && !(Array.isArray(allowed) && allowed.every((name) => typeof name === 'string'))) throw new AppError('invalid_request', `${where}.allowed_tools must be an array of tool names`);
-  const listed = view.list(catalog);
+  const listed = narrow(view).list(catalog);
   const tools = allowed === undefined ? listed : listed.filter((tool) => (allowed as string[]).includes(tool.name));
   return { tools, run: entry.require_approval === 'never' };
 }
@@ -41,9 +41,10 @@ function mcpEntryTools(entry: Record<string, unknown>, index: number, catalog: T
 /**
  * Splits a chat request's `tools` into the client's own (passed to the model as they are, never run
  * here) and `type: "mcp"` entries, which become function tools for the catalog's tools they name.
- * Undefined when the request has no MCP entry (the request then goes upstream untouched).
+ * Undefined when the request has no MCP entry (the request then goes upstream untouched). `narrow` keeps
+ * the tools to what the caller's key may use.
  */
-export function selectChatTools(rawTools: unknown, catalog: ToolCatalog, viewFor: ViewResolver): ChatToolSelection | undefined {
+export function selectChatTools(rawTools: unknown, catalog: ToolCatalog, viewFor: ViewResolver, narrow: (view: ToolView) => ToolView): ChatToolSelection | undefined {
   if (!Array.isArray(rawTools) || !rawTools.some((tool) => isJsonObject(tool) && tool.type === 'mcp')) return undefined;
   const clientTools: unknown[] = [];
   const offered = new Map<string, { tool: Tool; run: boolean }>();
@@ -52,7 +53,7 @@ export function selectChatTools(rawTools: unknown, catalog: ToolCatalog, viewFor
       clientTools.push(entry);
       return;
     }
-    const { tools, run } = mcpEntryTools(entry, index, catalog, viewFor);
+    const { tools, run } = mcpEntryTools(entry, index, catalog, viewFor, narrow);
     for (const tool of tools) offered.set(tool.name, { tool, run: run || offered.get(tool.name)?.run === true });
   });
   const clientNames = new Set(clientTools.map((tool) => (isJsonObject(tool) && isJsonObject(tool.function) ? tool.function.name : undefined)));

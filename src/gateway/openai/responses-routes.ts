@@ -8,6 +8,7 @@ import { keepSseAlive } from '../http/sse-keepalive.js';
 import { requestIdOf } from '../http/request-id.js';
 import { chatCompleter, completeOn, type ChatRoutesDeps } from './chat-routes.js';
 import { selectChatTools } from './mcp-tools.js';
+import { principalOf, viewFor as keyView } from '../keys/principal.js';
 import { deploymentFailureLogger, modelRequestOf } from './model-request.js';
 import type { ResponseStore } from './response-store.js';
 import { chatRequestOf, responseEvents, responseOf } from './responses-translation.js';
@@ -46,7 +47,7 @@ export function mountResponsesRoutes(router: Router, deps: ResponsesRoutesDeps):
     const earlier = typeof body.previous_response_id === 'string' ? await deps.responses.load(body.previous_response_id) : undefined;
     if (body.previous_response_id !== undefined && typeof body.previous_response_id !== 'string') throw new AppError('invalid_request', 'previous_response_id must be a string');
     const request = chatRequestOf(body, earlier ?? []);
-    const tools = selectChatTools(request.tools, deps.catalog, deps.viewFor);
+    const tools = selectChatTools(request.tools, deps.catalog, deps.viewFor, (view) => keyView(principalOf(res), view));
     const foreignPrevious = body.previous_response_id !== undefined && earlier === undefined;
     const mayPassThrough = tools === undefined && earlier === undefined && typeof body.mock_response !== 'string';
     const controller = new AbortController();

@@ -1,4 +1,4 @@
-import { mayUseTool, principalOf } from '../keys/principal.js';
+import { principalOf, viewFor as keyView } from '../keys/principal.js';
 import type { Router } from 'express';
 import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
@@ -27,9 +27,7 @@ export function mountToolRoutes(router: Router, { catalog, invoker, upstreamHeal
   });
   router.get(['/mcp/list_tools', '/mcp/tools/list', '/mcp-rest/tools/list'], (req, res) => {
     const serverId = typeof req.query.server_id === 'string' ? req.query.server_id : undefined;
-    const tools = viewFor(serverId)
-      .list(catalog)
-      .filter((tool) => mayUseTool(principalOf(res), tool.name));
+    const tools = keyView(principalOf(res), viewFor(serverId)).list(catalog);
     res.json({
       tools: tools.map(({ name, description, inputSchema }) => ({ name, description, inputSchema })),
       error: null,
@@ -47,7 +45,7 @@ export function mountToolRoutes(router: Router, { catalog, invoker, upstreamHeal
     if (typeof name !== 'string' || name === '') throw new AppError('invalid_request', 'Missing required field "name" (string)');
     const view = viewFor(typeof serverId === 'string' ? serverId : undefined);
     // A client that disconnects does not cancel the call: like MCP calls, it ends at its deadline.
-    const result = await invoker.invoke(name, args, { requestId: requestIdOf(res), receivedAt, view, clientHeaders: req.headers });
+    const result = await invoker.invoke(name, args, { requestId: requestIdOf(res), receivedAt, view: keyView(principalOf(res), view), clientHeaders: req.headers });
     res.json(result);
   });
 }
