@@ -27,7 +27,8 @@ describe('many calls per thread, end to end', () => {
   it('runs 100 waiting calls at once in an embedded gateway with two threads', async () => {
     const gateway = await startGateway({ config: CONFIG, env: { WORKER_THREADS: '2' } });
     processes.push(gateway);
-    const spans = await Promise.all(Array.from({ length: 100 }, () => callTool(gateway, 'timed_wait', { ms: 300 })));
+    // As in queue mode below: each call waits long enough to overlap however slowly they are sent.
+    const spans = await Promise.all(Array.from({ length: 100 }, () => callTool(gateway, 'timed_wait', { ms: 1_000 })));
     expect(maxOverlap(spans)).toBeGreaterThanOrEqual(50);
   });
 
