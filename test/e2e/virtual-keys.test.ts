@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startGateway, writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
 import { connectClient } from '../helpers/mcp-client.js';
 import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
+import { spawnRedisServer } from '../helpers/redis-server.js';
 
 // Virtual keys in queue mode: created with the master key, stored hashed in Redis, and honoured by
 // every gateway: models, tools and rpm_limit.
@@ -107,6 +108,8 @@ describe('a key limited to one model and one tool', () => {
     } finally {
       redis.disconnect();
     }
+    // Nor in any log line the gateways have written while it was used.
+    for (const gateway of gateways) await expect(gateway.waitForLog((line) => JSON.stringify(line).includes(key), 300)).rejects.toThrow(/timed out waiting/);
   });
 
   it('is refused the key routes, which need the master key', async () => {
@@ -151,6 +154,27 @@ describe('limits and deletion across gateways', () => {
     const key = await generate({ duration: '1s' });
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     expect((await post(gateways[0]!, '/v1/chat/completions', key, { model: 'fast', messages: [{ role: 'user', content: 'hi' }] })).status).toBe(401);
+  });
+});
+
+describe('when Redis goes away', () => {
+  it('fails closed for virtual keys (503) while the master key still reaches health and metrics', async () => {
+    const redis = await spawnRedisServer();
+    const ownEnv = queueEnv(redis.url);
+    const gateway = await startQueueGateway(ownEnv, CONFIG);
+    try {
+      const response = await post(gateway, '/key/generate', MASTER, { models: ['fast'] });
+      const { key } = (await response.json()) as { key: string };
+      expect((await fetch(`${gateway.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+      await redis.stop();
+      const refused = await fetch(`${gateway.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+      expect(refused.status).toBe(503);
+      expect((await fetch(`${gateway.url}/metrics`, { headers: { authorization: `Bearer ${MASTER}` } })).status).toBe(200);
+      expect((await fetch(`${gateway.url}/health/liveliness`)).status).toBe(200);
+    } finally {
+      await gateway.stop('SIGKILL');
+      await redis.stop();
+    }
   });
 });
 
