@@ -25,20 +25,39 @@ export const EVERY_TOOL: ToolView = {
   upstreamNames: false,
 };
 
-function upstreamToolsOf(catalog: ToolCatalog, servers: ReadonlySet<string>) {
-  return catalog.tools.filter((tool) => tool.target.kind === 'upstream' && servers.has(tool.target.server));
+/** A tool of `servers`' by the catalog's name, or undefined: one lookup, whatever the catalog's size. */
+function upstreamTool(catalog: ToolCatalog, servers: ReadonlySet<string>, name: string) {
+  const tool = catalog.get(name);
+  return tool?.target.kind === 'upstream' && servers.has(tool.target.server) ? { tool, upstreamName: tool.target.tool } : undefined;
 }
 
 /** One server's tools, under the names the server itself gives them. */
 function oneServer(server: string): ToolView {
   const only = new Set([server]);
-  const upstreamName = (tool: ReturnType<typeof upstreamToolsOf>[number]) => (tool.target.kind === 'upstream' ? tool.target.tool : tool.name);
+  // Upstream name → catalog name, built once per version of the catalog's list (a new array on every
+  // change), so that resolving a call is one lookup.
+  const indexes = new WeakMap<readonly Tool[], Map<string, string>>();
+  const indexOf = (catalog: ToolCatalog) => {
+    let index = indexes.get(catalog.mcpTools);
+    if (!index) {
+      index = new Map();
+      for (const { name } of catalog.mcpTools) {
+        const found = upstreamTool(catalog, only, name);
+        if (found) index.set(found.upstreamName, name);
+      }
+      indexes.set(catalog.mcpTools, index);
+    }
+    return index;
+  };
   return {
     list: (catalog) => {
-      const names = new Set(upstreamToolsOf(catalog, only).map((tool) => tool.name));
-      return catalog.mcpTools.filter((tool) => names.has(tool.name)).map((tool) => ({ ...tool, name: upstreamName(catalog.get(tool.name)!) }));
+      const byCatalogName = new Map([...indexOf(catalog)].map(([upstreamName, name]) => [name, upstreamName]));
+      return catalog.mcpTools.flatMap((tool) => {
+        const upstreamName = byCatalogName.get(tool.name);
+        return upstreamName === undefined ? [] : [{ ...tool, name: upstreamName }];
+      });
     },
-    resolve: (catalog, name) => upstreamToolsOf(catalog, only).find((tool) => upstreamName(tool) === name)?.name,
+    resolve: (catalog, name) => indexOf(catalog).get(name),
     shows: (candidate) => candidate === server,
     upstreamNames: true,
   };
@@ -46,13 +65,10 @@ function oneServer(server: string): ToolView {
 
 /** Some servers' tools, under the gateway's names. */
 function someServers(servers: ReadonlySet<string>): ToolView {
-  const shown = (catalog: ToolCatalog) => new Set(upstreamToolsOf(catalog, servers).map((tool) => tool.name));
+  const resolve = (catalog: ToolCatalog, name: string) => (upstreamTool(catalog, servers, name) ? name : undefined);
   return {
-    list: (catalog) => {
-      const names = shown(catalog);
-      return catalog.mcpTools.filter((tool) => names.has(tool.name));
-    },
-    resolve: (catalog, name) => (shown(catalog).has(name) ? name : undefined),
+    list: (catalog) => catalog.mcpTools.filter((tool) => resolve(catalog, tool.name) !== undefined),
+    resolve,
     shows: (server) => servers.has(server),
     upstreamNames: false,
   };
@@ -68,11 +84,24 @@ export function createViewResolver(servers: readonly UpstreamServerConfig[]) {
     if (!server) throw new AppError('not_found', `Unknown MCP server: ${nameOrAlias}`);
     return server.name;
   };
+  // One view per server or set of servers, made once: sessions resolve theirs on every request, and a
+  // view keeps its own index of the catalog.
+  const made = new Map<string, ToolView>();
+  const once = (key: string, make: () => ToolView) => {
+    let view = made.get(key);
+    if (!view) made.set(key, (view = make()));
+    return view;
+  };
   return (request: { pathServer?: string; serversHeader?: string }): ToolView => {
-    if (request.pathServer !== undefined) return oneServer(find(request.pathServer));
+    if (request.pathServer !== undefined) {
+      const server = find(request.pathServer);
+      return once(`path:${server}`, () => oneServer(server));
+    }
     const listed = request.serversHeader?.split(',').map((name) => name.trim()).filter(Boolean) ?? [];
     if (listed.length === 0) return EVERY_TOOL;
-    return someServers(new Set(listed.map(find)));
+    // Only configured servers get this far: the keys are bounded by the config.
+    const names = [...new Set(listed.map(find))].sort();
+    return once(`servers:${names.join(',')}`, () => someServers(new Set(names)));
   };
 }
 
