@@ -83,7 +83,7 @@ export function createApp(deps: AppDeps): Express {
     version: deps.version,
     features: deps.upstreamFeatures,
     executor: deps.executor,
-    servers: deps.upstreamServers,
+    servers: new Map(deps.upstreamServers.map((server) => [server.name, server])),
     defaultTimeoutMs: deps.settings.tool_timeout_ms,
   };
   const viewFor = createViewResolver(deps.upstreamServers);

@@ -6,7 +6,7 @@ import { requestIdOf } from '../http/request-id.js';
 import { keepSseAlive } from '../http/sse-keepalive.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
 import { createCallEventRelay } from './call-event-relay.js';
-import { toolCallError } from './mcp-server.js';
+import { toolCallError } from './protocol-error.js';
 import type { QueuedJob } from '../executor/tool-executor.js';
 import type { SessionState } from './session-state.js';
 import { RECONNECT_AFTER_MS, RESUMABLE_SINCE, type StreamLog, type StreamWriter } from './stream-log.js';

@@ -1,14 +1,12 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { ErrorCode, ListToolsRequestSchema, SetLevelRequestSchema, type ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import { ListToolsRequestSchema, SetLevelRequestSchema, type ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { AppError } from '../../shared/errors.js';
-import type { Logger } from '../../shared/logger.js';
 import type { ToolCatalog } from '../tools/tool-catalog.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
 import { requestIdFromHeader } from '../http/request-id.js';
 import { createCallEventRelay } from './call-event-relay.js';
 import { pageOf } from './list-paging.js';
-import { protocolError } from './protocol-error.js';
+import { protocolError, toolCallError } from './protocol-error.js';
 import { featureCapabilities, registerUpstreamHandlers, type UpstreamHandlerDeps } from './upstream-handlers.js';
 import type { SessionState } from './session-state.js';
 
@@ -35,15 +33,6 @@ export interface SessionServerHooks {
   readonly onCancelled?: (requestId: string | number) => void;
 }
 
-/**
- * The JSON-RPC error a failed `tools/call` answers with, on both MCP paths: an AppError's own message
- * (an unknown tool is invalid params); anything else is logged and sent as a bare internal error.
- */
-export function toolCallError(error: unknown, logger: Logger, context: { tool: string; requestId: string }): { code: number; message: string } {
-  if (error instanceof AppError) return { code: error.code === 'unknown_tool' ? ErrorCode.InvalidParams : error.jsonRpcCode, message: error.message };
-  logger.error({ err: error, ...context }, 'tool call failed');
-  return { code: ErrorCode.InternalError, message: 'Internal error' };
-}
 
 /**
  * A low-level MCP `Server` for one session: `tools/list`, `tools/call` and `logging/setLevel`, and the

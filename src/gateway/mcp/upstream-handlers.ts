@@ -11,7 +11,6 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { UpstreamServerConfig } from '../../shared/config/mcp-servers.js';
-import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { forwardedHeaders } from '../../shared/upstream/forwarded-headers.js';
 import type { ForwardedMethod, ForwardedResult } from '../../shared/upstream/forwarded-request.js';
@@ -20,7 +19,7 @@ import type { FeatureCapabilities, UpstreamFeatures } from '../tools/upstream-fe
 import type { ToolView } from '../tools/tool-view.js';
 import { requestIdFromHeader } from '../http/request-id.js';
 import { pageOf } from './list-paging.js';
-import { protocolError } from './protocol-error.js';
+import { protocolError, toolCallError } from './protocol-error.js';
 
 /** MCP's code for a resource no server has (2025-11-25, resources). */
 const RESOURCE_NOT_FOUND = -32002;
@@ -28,7 +27,8 @@ const RESOURCE_NOT_FOUND = -32002;
 export interface UpstreamHandlerDeps {
   readonly features: UpstreamFeatures;
   readonly executor: ToolExecutor;
-  readonly servers: readonly UpstreamServerConfig[];
+  /** The upstream servers by name (built once: a server is created per request on the SDK path). */
+  readonly servers: ReadonlyMap<string, UpstreamServerConfig>;
   /** A server's requests end after its `timeout_ms`, or this. */
   readonly defaultTimeoutMs: number;
   readonly logger: Logger;
@@ -50,10 +50,9 @@ export function featureCapabilities(capabilities: FeatureCapabilities): ServerCa
  */
 export function registerUpstreamHandlers(server: Server, deps: UpstreamHandlerDeps, view: ToolView, declared: FeatureCapabilities): void {
   const { features } = deps;
-  const configs = new Map(deps.servers.map((config) => [config.name, config]));
 
   const forward = async (upstream: string, method: ForwardedMethod, params: Record<string, unknown>, extra: { signal: AbortSignal; requestInfo?: { headers: IncomingHttpHeaders } }) => {
-    const config = configs.get(upstream);
+    const config = deps.servers.get(upstream);
     const timeoutMs = config?.timeoutMs ?? deps.defaultTimeoutMs;
     const clientHeaders = extra.requestInfo?.headers;
     const requestId = requestIdFromHeader(clientHeaders?.['x-request-id']);
@@ -63,8 +62,8 @@ export function registerUpstreamHandlers(server: Server, deps: UpstreamHandlerDe
     try {
       outcome = await deps.executor.forward({ server: upstream, method, params, requestId, deadline: started + timeoutMs, timeoutMs, ...(headers && { headers }) }, { signal: extra.signal });
     } catch (error) {
-      if (error instanceof AppError) throw protocolError(error.jsonRpcCode, error.message);
-      throw error;
+      const { code, message } = toolCallError(error, deps.logger, { tool: `${upstream} ${method}`, requestId });
+      throw protocolError(code, message);
     }
     deps.logger.info({ server: upstream, method, requestId, ok: outcome.ok, durationMs: Date.now() - started }, 'upstream request');
     if (outcome.ok) return outcome.result as ForwardedResult & Record<string, unknown>;
