@@ -56,8 +56,12 @@ export function parseToolArguments(raw: string | undefined): Record<string, unkn
   }
 }
 
-/** The `role: 'tool'` message answering a tool call: text blocks joined by newlines, other blocks as JSON. */
+/** A tool result as one text: text blocks joined by newlines, other blocks as JSON. */
+export function toolResultText(result: CallToolResult): string {
+  return (result.content ?? []).map((block) => (block.type === 'text' ? block.text : JSON.stringify(block))).join('\n');
+}
+
+/** The `role: 'tool'` message answering a tool call, its content the result's text. */
 export function toToolMessage(toolCall: Pick<ChatCompletionMessageFunctionToolCall, 'id'>, result: CallToolResult): ChatCompletionToolMessageParam {
-  const content = (result.content ?? []).map((block) => (block.type === 'text' ? block.text : JSON.stringify(block))).join('\n');
-  return { role: 'tool', tool_call_id: toolCall.id, content };
+  return { role: 'tool', tool_call_id: toolCall.id, content: toolResultText(result) };
 }

@@ -1,10 +1,11 @@
 import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
-import { parseToolArguments, toToolMessage } from '../../client/openai-tools.js';
+import { toToolMessage } from '../../client/openai-tools.js';
 import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import { toolErrorResult, type CallToolResult } from '../../shared/tool-result.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
 import type { ChatToolSelection } from './mcp-tools.js';
+import { callMcpTool } from './tool-loop.js';
 
 /** The id a Responses `mcp_approval_request` item has for a tool call the gateway did not run. */
 export const approvalRequestId = (toolCallId: string) => `mcpr_${toolCallId}`;
@@ -41,11 +42,7 @@ export async function answerApprovals(
     let result: CallToolResult;
     if (response.approve !== true) result = toolErrorResult('The user denied this tool call.');
     else {
-      try {
-        result = await invoke.invoker.invoke(mcp.name, parseToolArguments(toolCall.function.arguments), { requestId: invoke.requestId, signal: invoke.signal });
-      } catch (error) {
-        result = toolErrorResult(error instanceof AppError ? error.message : 'Internal error');
-      }
+      result = await callMcpTool(invoke.invoker, mcp.name, toolCall.function.arguments, invoke);
       ran.push({ toolCall, name: toolCall.function.name, result });
     }
     messages.push(toToolMessage(toolCall, result));

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatCompletion, ChatCompletionMessageParam, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
+import { toolResultText } from '../../client/openai-tools.js';
 import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import type { CallToolResult } from '../../shared/tool-result.js';
@@ -65,7 +66,6 @@ export function chatRequestOf(body: Record<string, unknown>, history: readonly C
 
 type LoopRecord = { readonly mcp_tool_calls?: ChatCompletionMessageToolCall[]; readonly mcp_call_results?: { tool_call_id: string; name: string; result: CallToolResult }[] };
 
-const resultText = (result: CallToolResult) => (result.content ?? []).map((block) => (block.type === 'text' ? block.text : JSON.stringify(block))).join('\n');
 
 /**
  * A chat completion as a Responses `response`: the MCP tools listed and the calls the gateway ran
@@ -84,7 +84,7 @@ export function responseOf(
   const ranCalls = [...context.approved.map(({ toolCall, name, result }) => ({ call: toolCall, name, result })), ...(record.mcp_tool_calls ?? []).map((call) => ({ call, result: record.mcp_call_results?.find((entry) => entry.tool_call_id === call.id)?.result }))];
   for (const { call, result } of ranCalls) {
     if (call.type !== 'function') continue;
-    output.push({ type: 'mcp_call', id: `mcp_${call.id}`, server_label: context.label, name: call.function.name, arguments: call.function.arguments, output: result ? resultText(result) : null, error: result?.isError ? resultText(result) : null });
+    output.push({ type: 'mcp_call', id: `mcp_${call.id}`, server_label: context.label, name: call.function.name, arguments: call.function.arguments, output: result ? toolResultText(result) : null, error: result?.isError ? toolResultText(result) : null });
   }
   for (const call of message?.tool_calls ?? []) {
     if (call.type !== 'function') continue;

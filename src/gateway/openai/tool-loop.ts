@@ -24,6 +24,15 @@ function withRecord(completion: ChatCompletion, record: ToolRecord): ChatComplet
   return { ...completion, choices: [{ ...first, message: { ...first.message, provider_specific_fields: record } as typeof first.message }, ...rest] };
 }
 
+/** Runs one MCP call a model asked for; a failure is its result, as an MCP client would see it. */
+export async function callMcpTool(invoker: ToolInvoker, name: string, rawArgs: string | undefined, call: { readonly requestId: string; readonly signal: AbortSignal }): Promise<CallToolResult> {
+  try {
+    return await invoker.invoke(name, parseToolArguments(rawArgs), { requestId: call.requestId, signal: call.signal });
+  } catch (error) {
+    return toolErrorResult(error instanceof AppError ? error.message : 'Internal error');
+  }
+}
+
 /**
  * The server-side tool loop: asks the model, runs the MCP tool calls it makes (in parallel, through the
  * invoker, so the queue and workers run them as any client's), appends their results as `role: tool`
@@ -53,13 +62,7 @@ export async function runToolLoop(
     const answered = await Promise.all(
       toolCalls.map(async (toolCall) => {
         const { name, arguments: rawArgs } = (toolCall as Extract<ChatCompletionMessageToolCall, { type: 'function' }>).function;
-        let result: CallToolResult;
-        try {
-          result = await deps.invoker.invoke(selection.mcp.get(name)!.name, parseToolArguments(rawArgs), { requestId: call.requestId, signal: call.signal });
-        } catch (error) {
-          result = toolErrorResult(error instanceof AppError ? error.message : 'Internal error');
-        }
-        return { toolCall, name, result };
+        return { toolCall, name, result: await callMcpTool(deps.invoker, selection.mcp.get(name)!.name, rawArgs, call) };
       }),
     );
     messages = [...messages, message, ...answered.map(({ toolCall, result }) => toToolMessage(toolCall, result))];
