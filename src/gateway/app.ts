@@ -9,6 +9,8 @@ import { requireKey } from './http/auth.js';
 import { enforceKeyPermissions } from './keys/key-permissions.js';
 import { mountKeyRoutes } from './keys/key-routes.js';
 import type { KeyStore } from './keys/key-store.js';
+import type { KeyUsage } from './keys/key-usage.js';
+import { createChatRecorder } from './openai/chat-accounting.js';
 import { cors } from './http/cors.js';
 import { errorHandler } from './http/error-handler.js';
 import { headOnStreams } from './http/head-on-streams.js';
@@ -53,6 +55,8 @@ export interface AppDeps {
   readonly models: ModelRouter;
   /** Virtual keys (queue mode: they live in Redis); undefined in embedded mode. */
   readonly keys: KeyStore | undefined;
+  /** What each virtual key has used; with `keys`. */
+  readonly keyUsage: KeyUsage | undefined;
   /** Responses API conversations, for `previous_response_id`. */
   readonly responses: ResponseStore;
   readonly version: string;
@@ -91,19 +95,21 @@ export function createApp(deps: AppDeps): Express {
   const legacy = { sessions: deps.sessions.legacy, serverDeps, resolveView };
   const routes = express.Router();
   routes.get('/metrics', deps.metrics.handler);
-  mountKeyRoutes(routes, { keys: deps.keys, masterKeySet: deps.masterKey !== undefined });
+  mountKeyRoutes(routes, { keys: deps.keys, usage: deps.keyUsage, masterKeySet: deps.masterKey !== undefined, servers: deps.upstreamServers });
   mountToolRoutes(routes, { catalog: deps.catalog, invoker: deps.invoker, upstreamHealth: deps.upstreamHealth, viewFor: (serverId) => viewFor({ serversHeader: serverId }) });
+  const recordChat = createChatRecorder(deps.metrics, deps.keyUsage);
   const chat = {
     router: deps.models,
     logger: deps.logger,
     metrics: deps.metrics,
+    recordChat,
     catalog: deps.catalog,
     viewFor,
     toolLoop: { invoker: deps.invoker, maxRounds: deps.settings.max_tool_rounds },
   };
   mountChatRoutes(routes, chat);
   mountResponsesRoutes(routes, { ...chat, responses: deps.responses });
-  mountEmbeddingRoutes(routes, { router: deps.models, logger: deps.logger, metrics: deps.metrics });
+  mountEmbeddingRoutes(routes, { router: deps.models, logger: deps.logger, metrics: deps.metrics, recordChat });
   mountLegacySseRoutes(routes, legacy);
   mountStreamableRoutes(routes, {
     sessions: deps.sessions.streamable,

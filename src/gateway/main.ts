@@ -29,10 +29,11 @@ import { createStreamableSessions } from './mcp/streamable-sessions.js';
 import { createMemoryStreamLog, createRedisStreamLog } from './mcp/stream-log.js';
 import { createMemoryResponseStore, createRedisResponseStore } from './openai/response-store.js';
 import { createKeyStore } from './keys/key-store.js';
+import { createKeyUsage } from './keys/key-usage.js';
 import { createViewResolver } from './tools/tool-view.js';
 import { createGatewayMetrics, type QueueGauges } from './metrics.js';
 import { createToolCatalog } from './tools/tool-catalog.js';
-import { createToolInvoker } from './tools/tool-invoker.js';
+import { createToolInvoker, type FinishedCall } from './tools/tool-invoker.js';
 
 /** How long shutdown waits for in-flight calls beyond the longest tool deadline. */
 const SHUTDOWN_MARGIN_MS = 5_000;
@@ -166,7 +167,13 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     // offered when they opened.
     for (const server of notifiable()) (kind === 'prompts' ? server.sendPromptListChanged() : server.sendResourceListChanged()).catch(() => {});
   });
-  const invoker = createToolInvoker({ catalog, executor, logger, upstreamServers: config.upstreamServers, onCallFinished: metrics.recordToolCall });
+  const keys = redis === undefined ? undefined : createKeyStore(redis, runtime.queuePrefix);
+  const keyUsage = keys && createKeyUsage(keys, metrics, logger);
+  const onCallFinished = (call: FinishedCall) => {
+    metrics.recordToolCall(call.tool, call.outcome, call.seconds, call.server);
+    if (call.caller) keyUsage?.recordToolCall(call.caller, call.tool, call.outcome);
+  };
+  const invoker = createToolInvoker({ catalog, executor, logger, upstreamServers: config.upstreamServers, onCallFinished });
   const app = createApp({
     logger,
     settings,
@@ -181,7 +188,8 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     sessions,
     metrics,
     models,
-    keys: redis === undefined ? undefined : createKeyStore(redis, runtime.queuePrefix),
+    keys,
+    keyUsage,
     responses,
     version: packageVersion,
   });

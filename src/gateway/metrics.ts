@@ -13,6 +13,10 @@ export interface GatewayMetrics {
   /** A call given up while its handler kept running (embedded mode; SPEC §3a). */
   recordAbandonedCall(tool: string): void;
   recordChatRequest(model: string, status: number): void;
+  /** A finished call made with a virtual key, by the key's alias. */
+  recordKeyToolCall(keyAlias: string, tool: string, outcome: CallOutcomeLabel): void;
+  /** A model request made with a virtual key, and the tokens it used when the answer said. */
+  recordKeyChatRequest(keyAlias: string, model: string, status: number, tokens: { readonly prompt: number; readonly completion: number } | undefined): void;
   recordUpstreamLatency(model: string, seconds: number): void;
   /** A deployment that failed (the request may still succeed on another). */
   recordUpstreamFailure(model: string, status: number): void;
@@ -39,6 +43,14 @@ export function createGatewayMetrics(options: { queueGauges?: () => QueueGauges;
     registers: [registry],
   });
   const chatRequests = new Counter({ name: 'toolgate_chat_requests_total', help: 'Chat completion requests by model and HTTP status', labelNames: ['model', 'status'], registers: [registry] });
+  const keyToolCalls = new Counter({ name: 'toolgate_key_tool_calls_total', help: 'Tool calls made with virtual keys, by key alias, tool and outcome', labelNames: ['key_alias', 'tool', 'outcome'], registers: [registry] });
+  const keyChatRequests = new Counter({
+    name: 'toolgate_key_chat_requests_total',
+    help: 'Model requests made with virtual keys, by key alias, model and HTTP status',
+    labelNames: ['key_alias', 'model', 'status'],
+    registers: [registry],
+  });
+  const keyTokens = new Counter({ name: 'toolgate_key_tokens_total', help: 'Tokens used with virtual keys, by key alias and kind (prompt or completion)', labelNames: ['key_alias', 'kind'], registers: [registry] });
   const upstreamLatency = new Histogram({
     name: 'toolgate_upstream_duration_seconds',
     help: 'Time to the upstream model answer (first byte when streaming)',
@@ -96,6 +108,15 @@ export function createGatewayMetrics(options: { queueGauges?: () => QueueGauges;
     },
     recordChatRequest(model, status) {
       chatRequests.inc({ model, status: String(status) });
+    },
+    recordKeyToolCall(keyAlias, tool, outcome) {
+      keyToolCalls.inc({ key_alias: keyAlias, tool, outcome });
+    },
+    recordKeyChatRequest(keyAlias, model, status, tokens) {
+      keyChatRequests.inc({ key_alias: keyAlias, model, status: String(status) });
+      if (!tokens) return;
+      keyTokens.inc({ key_alias: keyAlias, kind: 'prompt' }, tokens.prompt);
+      keyTokens.inc({ key_alias: keyAlias, kind: 'completion' }, tokens.completion);
     },
     recordUpstreamLatency(model, seconds) {
       upstreamLatency.observe({ model }, seconds);

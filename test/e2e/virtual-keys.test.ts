@@ -1,15 +1,21 @@
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startGateway, writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
+import { ROOT, startGateway, writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
 import { connectClient } from '../helpers/mcp-client.js';
 import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
 import { spawnRedisServer } from '../helpers/redis-server.js';
 
 // Virtual keys in queue mode: created with the master key, stored hashed in Redis, and honoured by
-// every gateway: models, tools and rpm_limit.
+// every gateway: models, tools (local and upstream), limits and usage.
 const MASTER = 'sk-master-test';
+const FAULT_SERVER = join(ROOT, 'test/fixtures/upstream-fault-server.mjs');
 const CONFIG = writeTempConfig(`
+mcp_servers:
+  faulty: { transport: stdio, command: ${process.execPath}, args: [${FAULT_SERVER}] }
 model_list:
   - model_name: fast
     litellm_params: { model: openai/fast, mock_response: "fast answer" }
@@ -39,6 +45,10 @@ let worker: SpawnedProcess;
 const post = (gateway: SpawnedGateway, path: string, key: string, body: unknown) =>
   fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
 
+const get = async (gateway: SpawnedGateway, path: string, key: string) => (await fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${key}` } })).json();
+
+const listedTools = async (gateway: SpawnedGateway, key: string) => ((await get(gateway, '/mcp/list_tools', key)) as { tools: { name: string }[] }).tools.map((tool) => tool.name).sort();
+
 async function generate(body: Record<string, unknown>): Promise<string> {
   const response = await post(gateways[0]!, '/key/generate', MASTER, body);
   expect(response.status).toBe(200);
@@ -49,6 +59,14 @@ beforeAll(async () => {
   gateways = await Promise.all([startQueueGateway(env, CONFIG), startQueueGateway(env, CONFIG)]);
   worker = await startWorker(env, CONFIG);
   await Promise.all(gateways.map((gateway) => waitForWorkers(gateway, 1)));
+  // The upstream server's tools reach the gateways from the worker's listing.
+  for (const gateway of gateways) {
+    const until = Date.now() + 20_000;
+    while (!(await listedTools(gateway, MASTER)).includes('faulty-own_pid')) {
+      if (Date.now() > until) throw new Error('the gateway never listed the upstream tools');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 });
 
 afterAll(async () => {
@@ -90,10 +108,25 @@ describe('a key limited to one model and one tool', () => {
         expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['echo']);
         expect(JSON.stringify(await client.callTool({ name: 'echo', arguments: { text: 'over mcp' } }))).toContain('over mcp');
         await expect(client.callTool({ name: 'whoami', arguments: {} })).rejects.toThrow(/may not call tool whoami/);
+        // Nor does it see the prompts of a server it has no tool of.
+        expect((await client.listPrompts()).prompts).toEqual([]);
       } finally {
         await client.close();
       }
     }
+  });
+
+  it('has its usage counted across gateways: /key/info, and metrics labelled by its alias', async () => {
+    // So far: one chat on each gateway, and three echo calls on the second (REST, then both MCP transports).
+    const { info } = (await get(gateways[0]!, `/key/info?key=${key}`, MASTER)) as { info: { usage: { tool_calls: unknown; chat_requests: unknown; prompt_tokens: number; completion_tokens: number; total_tokens: number } } };
+    expect(info.usage.tool_calls).toEqual({ echo: { success: 3 } });
+    expect(info.usage.chat_requests).toEqual({ fast: { 200: 2 } });
+    expect(info.usage.prompt_tokens).toBeGreaterThan(0);
+    expect(info.usage.total_tokens).toBe(info.usage.prompt_tokens + info.usage.completion_tokens);
+    const metrics = await (await fetch(`${gateways[1]!.url}/metrics`, { headers: { authorization: `Bearer ${MASTER}` } })).text();
+    expect(metrics).toContain('toolgate_key_tool_calls_total{key_alias="narrow",tool="echo",outcome="success"} 3');
+    expect(metrics).toContain('toolgate_key_chat_requests_total{key_alias="narrow",model="fast",status="200"} 1');
+    expect(metrics).toMatch(/toolgate_key_tokens_total\{key_alias="narrow",kind="completion"\} [1-9]/);
   });
 
   it('is shown by /key/info and stored only hashed', async () => {
@@ -103,7 +136,13 @@ describe('a key limited to one model and one tool', () => {
     try {
       const names = await redis.keys(`${env.QUEUE_PREFIX}:tg:key*`);
       expect(names.length).toBeGreaterThan(0);
-      const values = await Promise.all(names.map(async (name) => ((await redis.type(name)) === 'set' ? (await redis.smembers(name)).join(' ') : String(await redis.get(name)))));
+      const valueOf = async (name: string) => {
+        const type = await redis.type(name);
+        if (type === 'set') return (await redis.smembers(name)).join(' ');
+        if (type === 'hash') return JSON.stringify(await redis.hgetall(name));
+        return String(await redis.get(name));
+      };
+      const values = await Promise.all(names.map(valueOf));
       expect([...names, ...values].some((text) => text.includes(key))).toBe(false);
     } finally {
       redis.disconnect();
@@ -114,6 +153,40 @@ describe('a key limited to one model and one tool', () => {
 
   it('is refused the key routes, which need the master key', async () => {
     expect((await post(gateways[0]!, '/key/generate', key, {})).status).toBe(403);
+  });
+});
+
+describe("a key given upstream servers' tools (object_permission)", () => {
+  it('sees and calls only the tools mcp_tool_permissions names, under either name', async () => {
+    const key = await generate({ key_alias: 'one-upstream-tool', object_permission: { mcp_tool_permissions: { faulty: ['own_pid'] } } });
+    expect(await listedTools(gateways[0]!, key)).toEqual(['faulty-own_pid']);
+    expect((await post(gateways[1]!, '/mcp/call_tool', key, { name: 'faulty-own_pid', arguments: {} })).status).toBe(200);
+    const refused = await post(gateways[1]!, '/mcp/call_tool', key, { name: 'faulty-parent_pid', arguments: {} });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/may not call tool faulty-parent_pid \(it may use: faulty's own_pid\)/);
+    // The server's own route, under the server's names: narrowing by route never widens the key.
+    const client = new Client({ name: 'toolgate-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${gateways[0]!.url}/mcp/faulty`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
+    try {
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['own_pid']);
+      await expect(client.callTool({ name: 'parent_pid', arguments: {} })).rejects.toThrow(/may not call tool parent_pid/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('sees every tool of the servers mcp_servers names, and no local tool', async () => {
+    const key = await generate({ object_permission: { mcp_servers: ['faulty'] } });
+    const listed = await listedTools(gateways[1]!, key);
+    expect(listed.length).toBeGreaterThan(1);
+    expect(listed.every((name) => name.startsWith('faulty-'))).toBe(true);
+    expect((await post(gateways[1]!, '/mcp/call_tool', key, { name: 'echo', arguments: { text: 'x' } })).status).toBe(403);
+  });
+
+  it('refuses to create a key naming a server the gateway does not have', async () => {
+    const response = await post(gateways[0]!, '/key/generate', MASTER, { object_permission: { mcp_servers: ['nosuch'] } });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/unknown MCP server: nosuch/);
   });
 });
 
@@ -128,6 +201,20 @@ describe('limits and deletion across gateways', () => {
       const limited = await post(gateway, '/v1/chat/completions', key, { model: 'fast', messages: [{ role: 'user', content: 'hi' }] });
       expect(limited.status).toBe(429);
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    // An MCP tool call over the limit is a JSON-RPC error saying so, answering the request's id.
+    const raw = await fetch(`${gateways[0]!.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x' } } }),
+    });
+    expect(raw.status).toBe(429);
+    expect(await raw.json()).toMatchObject({ jsonrpc: '2.0', id: 7, error: { message: expect.stringMatching(/Rate limit reached for this key: rpm_limit 5/) } });
+    const client = await connectClient(gateways[1]!.url, 'streamable-http', { authorization: `Bearer ${key}` });
+    try {
+      await expect(client.callTool({ name: 'echo', arguments: { text: 'x' } })).rejects.toThrow(/Rate limit reached for this key/);
+    } finally {
+      await client.close();
     }
   });
 

@@ -1,7 +1,9 @@
 import type { Request, Response, Router } from 'express';
 import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
+import { findServer, type UpstreamServerConfig } from '../../shared/config/mcp-servers.js';
 import type { KeyStore, VirtualKey } from './key-store.js';
+import type { KeyUsage } from './key-usage.js';
 import { principalOf } from './principal.js';
 
 /** A key record as the routes show it: `token` is the key's hash (the key itself is never stored). */
@@ -11,7 +13,30 @@ const shown = (record: VirtualKey) => ({ ...record });
  * LiteLLM's key routes, master key only: generate, info, update, delete, list. Without Redis there is
  * nowhere all gateways can share keys, so they answer 501.
  */
-export function mountKeyRoutes(router: Router, deps: { keys: KeyStore | undefined; masterKeySet: boolean }): void {
+/**
+ * The body with `object_permission`'s servers under their configured names (an alias is accepted), so
+ * that a typo is refused now rather than silently granting nothing.
+ */
+function withServerNames(body: Record<string, unknown>, servers: readonly UpstreamServerConfig[]): Record<string, unknown> {
+  const permission = body.object_permission;
+  if (!isJsonObject(permission)) return body;
+  const nameOf = (nameOrAlias: unknown) => {
+    const server = findServer(servers, nameOrAlias);
+    if (!server) throw new AppError('invalid_request', `object_permission names an unknown MCP server: ${String(nameOrAlias)} (configured: ${servers.map((candidate) => candidate.name).join(', ') || 'none'})`);
+    return server.name;
+  };
+  const { mcp_servers: listed, mcp_tool_permissions: byServer } = permission;
+  return {
+    ...body,
+    object_permission: {
+      ...permission,
+      ...(Array.isArray(listed) && { mcp_servers: listed.map(nameOf) }),
+      ...(isJsonObject(byServer) && { mcp_tool_permissions: Object.fromEntries(Object.entries(byServer).map(([server, tools]) => [nameOf(server), tools])) }),
+    },
+  };
+}
+
+export function mountKeyRoutes(router: Router, deps: { keys: KeyStore | undefined; usage: KeyUsage | undefined; masterKeySet: boolean; servers: readonly UpstreamServerConfig[] }): void {
   const store = (res: Response): KeyStore => {
     if (!deps.masterKeySet) throw new AppError('forbidden', 'Virtual keys need a master key: set general_settings.master_key');
     if (principalOf(res).kind !== 'master') throw new AppError('forbidden', 'The key routes need the master key');
@@ -20,7 +45,7 @@ export function mountKeyRoutes(router: Router, deps: { keys: KeyStore | undefine
   };
   const body = (req: Request) => {
     if (!isJsonObject(req.body)) throw new AppError('invalid_request', 'Request body must be a JSON object');
-    return req.body;
+    return withServerNames(req.body, deps.servers);
   };
   const keyIn = (value: unknown) => {
     if (typeof value !== 'string' || value === '') throw new AppError('invalid_request', "Missing required parameter: 'key'");
@@ -35,7 +60,7 @@ export function mountKeyRoutes(router: Router, deps: { keys: KeyStore | undefine
     const key = keyIn(req.query.key);
     const record = await store(res).lookup(key);
     if (!record) throw new AppError('not_found', 'Key not found');
-    res.json({ key: record.token, info: shown(record) });
+    res.json({ key: record.token, info: { ...shown(record), usage: await deps.usage?.report(record) } });
   });
   router.post('/key/update', async (req, res) => {
     const fields = body(req);

@@ -9,14 +9,27 @@ export interface VirtualKey {
   readonly key_alias: string | null;
   /** Model groups it may use; empty: every model. */
   readonly models: readonly string[];
-  /** Tools it may list and call (gateway names); empty: every tool. */
+  /** Tools it may list and call, by the gateway's names (local plugin tools, or any). */
   readonly tools: readonly string[];
+  /** The upstream MCP servers it may use: all of a server's tools, or only some. */
+  readonly object_permission: ObjectPermission;
   readonly rpm_limit: number | null;
   readonly max_parallel_requests: number | null;
   readonly expires: string | null;
   readonly metadata: Record<string, unknown>;
   readonly created_at: string;
 }
+
+/**
+ * LiteLLM's `object_permission`: `mcp_servers` whose every tool the key may use, and
+ * `mcp_tool_permissions`, a server's tools (by the server's own names) it may use.
+ */
+export interface ObjectPermission {
+  readonly mcp_servers: readonly string[];
+  readonly mcp_tool_permissions: Readonly<Record<string, readonly string[]>>;
+}
+
+const NO_OBJECT_PERMISSION: ObjectPermission = { mcp_servers: [], mcp_tool_permissions: {} };
 
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
@@ -42,6 +55,17 @@ const limit = (value: unknown, field: string): number | null => {
   return value;
 };
 
+function objectPermissionOf(value: unknown): ObjectPermission {
+  if (value === null) return NO_OBJECT_PERMISSION;
+  if (!isJsonObject(value)) throw new AppError('invalid_request', 'object_permission must be an object with mcp_servers and mcp_tool_permissions');
+  const permissions = value.mcp_tool_permissions ?? {};
+  if (!isJsonObject(permissions)) throw new AppError('invalid_request', 'object_permission.mcp_tool_permissions must map server names to arrays of tool names');
+  return {
+    mcp_servers: stringList(value.mcp_servers, 'object_permission.mcp_servers'),
+    mcp_tool_permissions: Object.fromEntries(Object.entries(permissions).map(([server, tools]) => [server, stringList(tools, `object_permission.mcp_tool_permissions.${server}`)])),
+  };
+}
+
 /** The fields a generate or update request sets, checked. */
 function fieldsOf(body: Record<string, unknown>, current?: VirtualKey): Omit<VirtualKey, 'token' | 'created_at'> {
   const lifetime = durationMs(body.duration);
@@ -49,6 +73,7 @@ function fieldsOf(body: Record<string, unknown>, current?: VirtualKey): Omit<Vir
     key_alias: body.key_alias === undefined ? (current?.key_alias ?? null) : typeof body.key_alias === 'string' ? body.key_alias : null,
     models: body.models === undefined ? (current?.models ?? []) : stringList(body.models, 'models'),
     tools: body.tools === undefined ? (current?.tools ?? []) : stringList(body.tools, 'tools'),
+    object_permission: body.object_permission === undefined ? (current?.object_permission ?? NO_OBJECT_PERMISSION) : objectPermissionOf(body.object_permission),
     rpm_limit: body.rpm_limit === undefined ? (current?.rpm_limit ?? null) : limit(body.rpm_limit, 'rpm_limit'),
     max_parallel_requests: body.max_parallel_requests === undefined ? (current?.max_parallel_requests ?? null) : limit(body.max_parallel_requests, 'max_parallel_requests'),
     expires: lifetime === undefined ? (current?.expires ?? null) : new Date(Date.now() + lifetime).toISOString(),
@@ -70,6 +95,10 @@ export interface KeyStore {
    * A count is kept for at most ten minutes, so a gateway that dies holding some does not hold them forever.
    */
   enter(record: VirtualKey): Promise<(() => void) | undefined>;
+  /** Adds to the key's usage counters (kept as long as the key). */
+  addUsage(record: VirtualKey, counts: Readonly<Record<string, number>>): Promise<void>;
+  /** The key's usage counters, as `addUsage` named them. */
+  usage(record: VirtualKey): Promise<Record<string, number>>;
 }
 
 /**
@@ -78,6 +107,7 @@ export interface KeyStore {
  */
 export function createKeyStore(redis: RedisClient, prefix: string): KeyStore {
   const recordKey = (token: string) => `${prefix}:tg:key:${token}`;
+  const usageKey = (token: string) => `${prefix}:tg:key:${token}:usage`;
   const indexKey = `${prefix}:tg:keys`;
   const save = async (record: VirtualKey) => {
     const value = JSON.stringify(record);
@@ -87,7 +117,8 @@ export function createKeyStore(redis: RedisClient, prefix: string): KeyStore {
   };
   const read = async (token: string): Promise<VirtualKey | undefined> => {
     const value = await redis.get(recordKey(token));
-    const record = value === null ? undefined : (JSON.parse(value) as VirtualKey);
+    // Records written before a field existed get its default.
+    const record = value === null ? undefined : ({ object_permission: NO_OBJECT_PERMISSION, ...JSON.parse(value) } as VirtualKey);
     return record && (record.expires === null || Date.parse(record.expires) > Date.now()) ? record : undefined;
   };
   return {
@@ -110,6 +141,7 @@ export function createKeyStore(redis: RedisClient, prefix: string): KeyStore {
       for (const key of keys) {
         const token = hashKey(key);
         deleted += await redis.del(recordKey(token));
+        await redis.del(usageKey(token));
         await redis.srem(indexKey, token);
       }
       return deleted;
@@ -128,6 +160,16 @@ export function createKeyStore(redis: RedisClient, prefix: string): KeyStore {
       if (count <= record.max_parallel_requests) return release;
       release();
       return undefined;
+    },
+    async addUsage(record, counts) {
+      const transaction = redis.multi();
+      for (const [field, count] of Object.entries(counts)) transaction.hincrby(usageKey(record.token), field, count);
+      if (record.expires !== null) transaction.pexpireat(usageKey(record.token), Date.parse(record.expires));
+      await transaction.exec();
+    },
+    async usage(record) {
+      const counts = await redis.hgetall(usageKey(record.token));
+      return Object.fromEntries(Object.entries(counts).map(([field, count]) => [field, Number(count)]));
     },
     async overRpm(record) {
       if (record.rpm_limit === null) return undefined;

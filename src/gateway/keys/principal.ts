@@ -1,13 +1,13 @@
 import type { Response } from 'express';
 import { AppError } from '../../shared/errors.js';
-import type { ToolCatalog } from '../tools/tool-catalog.js';
+import type { CatalogTool, ToolCatalog } from '../tools/tool-catalog.js';
 import type { ToolView } from '../tools/tool-view.js';
 import type { VirtualKey } from './key-store.js';
 
 /** Who sent a request: the master key (or anyone, with auth off), or a virtual key. */
 export type Principal = { readonly kind: 'master' } | { readonly kind: 'virtual'; readonly key: VirtualKey };
 
-const MASTER: Principal = { kind: 'master' };
+export const MASTER: Principal = { kind: 'master' };
 
 export function principalOf(res: Response): Principal {
   return (res.locals.principal as Principal | undefined) ?? MASTER;
@@ -17,33 +17,72 @@ export function setPrincipal(res: Response, principal: Principal): void {
   res.locals.principal = principal;
 }
 
+/** The virtual key behind a request, whose usage is counted; undefined for the master key. */
+export function callerOf(principal: Principal): VirtualKey | undefined {
+  return principal.kind === 'virtual' ? principal.key : undefined;
+}
+
 /** Whether the principal may use a model group (a key with no `models` may use every one). */
 export function mayUseModel(principal: Principal, model: string): boolean {
   return principal.kind === 'master' || principal.key.models.length === 0 || principal.key.models.includes(model);
 }
 
-/** Whether the principal may list and call a tool (a key with no `tools` may use every one). */
-export function mayUseTool(principal: Principal, tool: string): boolean {
-  return principal.kind === 'master' || principal.key.tools.length === 0 || principal.key.tools.includes(tool);
+/**
+ * Whether a key limits tools at all: one that names none (`tools`, `object_permission.mcp_servers`,
+ * `mcp_tool_permissions`) may use every tool; one that names any may use only what it names.
+ */
+function limitsTools(key: VirtualKey): boolean {
+  const { mcp_servers, mcp_tool_permissions } = key.object_permission;
+  return key.tools.length > 0 || mcp_servers.length > 0 || Object.keys(mcp_tool_permissions).length > 0;
+}
+
+/** Whether a key may use a tool: named in `tools`, or its server's in `mcp_tool_permissions` or `mcp_servers`. */
+function keyMayUseTool(key: VirtualKey, tool: CatalogTool): boolean {
+  if (key.tools.includes(tool.name)) return true;
+  if (tool.target.kind !== 'upstream') return false;
+  const listed = key.object_permission.mcp_tool_permissions[tool.target.server];
+  return listed ? listed.includes(tool.target.tool) : key.object_permission.mcp_servers.includes(tool.target.server);
+}
+
+/** Whether a key may see an upstream server's prompts and resources: it may use some of its tools. */
+function keyMayUseServer(key: VirtualKey, server: string): boolean {
+  return key.object_permission.mcp_servers.includes(server) || key.object_permission.mcp_tool_permissions[server] !== undefined;
+}
+
+/** What a key may use, for the message that refuses it something else. */
+function grantsOf(key: VirtualKey): string {
+  const { mcp_servers, mcp_tool_permissions } = key.object_permission;
+  const grants = [
+    key.tools.length > 0 && `tools ${key.tools.join(', ')}`,
+    mcp_servers.length > 0 && `every tool of MCP servers ${mcp_servers.join(', ')}`,
+    ...Object.entries(mcp_tool_permissions).map(([server, tools]) => `${server}'s ${tools.join(', ')}`),
+  ];
+  return grants.filter(Boolean).join('; ');
 }
 
 /**
- * A view narrowed to what the principal may use: tools outside its key are not listed, and calling one
- * is refused saying so.
+ * A view narrowed to what the principal may use: tools outside its key are not listed, calling one is
+ * refused saying what the key may call, and servers it has no tool of show no prompts or resources.
  */
 export function viewFor(principal: Principal, view: ToolView): ToolView {
-  if (principal.kind === 'master' || principal.key.tools.length === 0) return view;
-  const allowed = (catalog: ToolCatalog, name: string) => {
+  if (principal.kind === 'master' || !limitsTools(principal.key)) return view;
+  const { key } = principal;
+  const toolOf = (catalog: ToolCatalog, name: string) => {
     const resolved = view.resolve(catalog, name);
-    return resolved !== undefined && mayUseTool(principal, resolved);
+    return resolved === undefined ? undefined : catalog.get(resolved);
   };
   return {
     ...view,
-    list: (catalog) => view.list(catalog).filter((tool) => allowed(catalog, tool.name)),
+    list: (catalog) =>
+      view.list(catalog).filter((listed) => {
+        const tool = toolOf(catalog, listed.name);
+        return tool !== undefined && keyMayUseTool(key, tool);
+      }),
     resolve(catalog, name) {
-      const resolved = view.resolve(catalog, name);
-      if (resolved !== undefined && !mayUseTool(principal, resolved)) throw new AppError('forbidden', `This key may not call tool ${name} (it may call: ${principal.key.tools.join(', ')})`);
-      return resolved;
+      const tool = toolOf(catalog, name);
+      if (tool !== undefined && !keyMayUseTool(key, tool)) throw new AppError('forbidden', `This key may not call tool ${name} (it may use: ${grantsOf(key)})`);
+      return tool?.name;
     },
+    shows: (server) => view.shows(server) && keyMayUseServer(key, server),
   };
 }

@@ -82,7 +82,7 @@ export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger;
     });
     try {
       // In queue mode the stream is primed once the call is a job, so that its meta names the job.
-      const answered = deps.invoker.invoke(call.name, call.arguments, { requestId, signal: controller.signal, onEvent, onQueued: prime, view: session.view, clientHeaders: req.headers });
+      const answered = deps.invoker.invoke(call.name, call.arguments, { requestId, signal: controller.signal, onEvent, onQueued: prime, view: session.view, caller: session.caller, clientHeaders: req.headers });
       prime();
       const result = await answered;
       if (!controller.signal.aborted) write({ jsonrpc: '2.0', id: call.id, result });

@@ -6,7 +6,7 @@ import { keepSseAlive } from '../http/sse-keepalive.js';
 import { createSessionServer, type McpServerDeps } from './mcp-server.js';
 import { createLocalSessionState } from './session-state.js';
 import type { LegacySessions } from './legacy-sessions.js';
-import { principalOf, viewFor } from '../keys/principal.js';
+import { callerOf, principalOf, viewFor } from '../keys/principal.js';
 import type { ToolView } from '../tools/tool-view.js';
 
 /** Where legacy clients post their messages; a path, never an absolute URL, so proxies keep working. */
@@ -28,11 +28,12 @@ function acceptsEventStream(req: Request): boolean {
 export function openLegacySse(deps: LegacySseDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     if (!acceptsEventStream(req)) return sendJsonRpcError(res, 406, -32000, 'Not Acceptable: this endpoint streams text/event-stream');
-    const view = viewFor(principalOf(res), deps.resolveView(req));
+    const principal = principalOf(res);
+    const view = viewFor(principal, deps.resolveView(req));
     // The SDK's legacy transport sets neither of these; proxies would buffer or cut the stream.
     res.setHeader('X-Accel-Buffering', 'no');
     const transport = new SSEServerTransport(MESSAGES_PATH, res);
-    const state = createLocalSessionState(transport.sessionId, view);
+    const state = createLocalSessionState(transport.sessionId, view, callerOf(principal));
     const server = createSessionServer(deps.serverDeps, state);
     keepSseAlive(res);
     res.on('close', () => void deps.sessions.remove(transport.sessionId));

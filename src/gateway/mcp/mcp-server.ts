@@ -79,7 +79,7 @@ export function createSessionServer(deps: McpServerDeps, session: SessionState, 
     controller.signal.addEventListener('abort', () => hooks.onCancelled?.(extra.requestId), { once: true });
     session.calls.set(extra.requestId, controller);
     try {
-      const result = await deps.invoker.invoke(params.name, params.arguments, { requestId, signal: controller.signal, onEvent, view: session.view, clientHeaders: extra.requestInfo?.headers });
+      const result = await deps.invoker.invoke(params.name, params.arguments, { requestId, signal: controller.signal, onEvent, view: session.view, caller: session.caller, clientHeaders: extra.requestInfo?.headers });
       await Promise.all(sending);
       const sinceNotified = Date.now() - lastNotifiedAt;
       if (sinceNotified < NOTIFICATION_GAP_MS) await new Promise((resolve) => setTimeout(resolve, NOTIFICATION_GAP_MS - sinceNotified));

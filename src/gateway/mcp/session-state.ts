@@ -1,4 +1,5 @@
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import type { VirtualKey } from '../keys/key-store.js';
 import type { ToolView } from '../tools/tool-view.js';
 
 /** What a request on a session needs of it, on the SDK path and the fast path alike. */
@@ -6,6 +7,8 @@ export interface SessionState {
   readonly id: string;
   /** The tools this session sees, chosen when it opened (its path and `x-mcp-servers`). */
   readonly view: ToolView;
+  /** The virtual key it is used with on this request, whose usage its calls count to. */
+  readonly caller: VirtualKey | undefined;
   /** The client's `logging/setLevel`; until it sets one, tool logs only go to our own log. */
   readonly logLevel: LoggingLevel | undefined;
   /** The protocol version the session initialized with (streamable HTTP). */
@@ -16,11 +19,12 @@ export interface SessionState {
 }
 
 /** A session whose state lives in this process only (legacy SSE: its stream pins it to one gateway). */
-export function createLocalSessionState(id: string, view: ToolView): SessionState {
+export function createLocalSessionState(id: string, view: ToolView, caller: VirtualKey | undefined): SessionState {
   let logLevel: LoggingLevel | undefined;
   return {
     id,
     view,
+    caller,
     protocolVersion: undefined,
     get logLevel() {
       return logLevel;

@@ -10,7 +10,7 @@ import type { SessionState } from './session-state.js';
 import type { StreamableSessions } from './streamable-sessions.js';
 import type { SessionRecord } from './session-records.js';
 import { resumeStream, type StreamResumeDeps } from './stream-resume.js';
-import { principalOf, viewFor } from '../keys/principal.js';
+import { principalOf } from '../keys/principal.js';
 import type { ToolView } from '../tools/tool-view.js';
 
 export interface StreamableRoutesDeps {
@@ -68,10 +68,10 @@ export function mountStreamableRoutes(router: Router, deps: StreamableRoutesDeps
       // An unknown server in the path or header is a 404 before any session exists.
       deps.resolveView(view);
       const { protocolVersion, clientInfo, capabilities } = initialize.params;
-      const session = await deps.sessions.open({ view, protocolVersion, clientInfo, clientCapabilities: capabilities }, (shown) => viewFor(principalOf(res), shown));
+      const session = await deps.sessions.open({ view, protocolVersion, clientInfo, clientCapabilities: capabilities }, principalOf(res));
       return serveWithSdk(deps, req, res, session);
     }
-    const session = await deps.sessions.find(sessionId, (shown) => viewFor(principalOf(res), shown));
+    const session = await deps.sessions.find(sessionId, principalOf(res));
     if (!session) return sendJsonRpcError(res, 404, -32001, 'Session not found: re-initialize');
     if (req.method === 'DELETE') {
       await deps.sessions.end(sessionId);

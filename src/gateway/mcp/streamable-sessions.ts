@@ -1,4 +1,5 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { callerOf, MASTER, viewFor, type Principal } from '../keys/principal.js';
 import type { ToolView } from '../tools/tool-view.js';
 import type { SessionBus } from './session-bus.js';
 import type { SessionRecord, SessionRecords } from './session-records.js';
@@ -10,10 +11,10 @@ import type { SessionState } from './session-state.js';
  * the bus carries cancellations and deletions to the gateway that holds them.
  */
 export interface StreamableSessions {
-  /** `narrow` limits the session's view for this request (to what the caller's key may use). */
-  open(record: SessionRecord, narrow?: (view: ToolView) => ToolView): Promise<SessionState>;
+  /** `principal` limits the session's view for this request (to what the caller's key may use). */
+  open(record: SessionRecord, principal?: Principal): Promise<SessionState>;
   /** The session, as of its record now; undefined when no gateway knows it (it ended or expired). */
-  find(id: string, narrow?: (view: ToolView) => ToolView): Promise<SessionState | undefined>;
+  find(id: string, principal?: Principal): Promise<SessionState | undefined>;
   /** Cancels a call of the session, on whichever gateway runs it. */
   cancel(session: SessionState, requestId: string | number): Promise<void>;
   /** Deletes a session everywhere; false when there was none. */
@@ -89,11 +90,12 @@ export function createStreamableSessions(options: { records: SessionRecords; bus
     }
   });
 
-  const stateOf = (id: string, record: SessionRecord, narrow: (view: ToolView) => ToolView = (view) => view): SessionState => {
+  const stateOf = (id: string, record: SessionRecord, principal: Principal = MASTER): SessionState => {
     let logLevel = record.logLevel;
     return {
       id,
-      view: narrow(options.resolveView(record.view)),
+      view: viewFor(principal, options.resolveView(record.view)),
+      caller: callerOf(principal),
       protocolVersion: record.protocolVersion,
       get logLevel() {
         return logLevel;
@@ -110,16 +112,16 @@ export function createStreamableSessions(options: { records: SessionRecords; bus
   };
 
   return {
-    async open(record, narrow) {
-      return stateOf(await records.create(record), record, narrow);
+    async open(record, principal) {
+      return stateOf(await records.create(record), record, principal);
     },
-    async find(id, narrow) {
+    async find(id, principal) {
       const cached = recent.get(id);
-      if (cached && Date.now() - cached.readAt < RECORD_FRESH_MS) return stateOf(id, cached.record, narrow);
+      if (cached && Date.now() - cached.readAt < RECORD_FRESH_MS) return stateOf(id, cached.record, principal);
       const record = await records.get(id);
       if (!record) return undefined;
       recent.set(id, { record, readAt: Date.now() });
-      return stateOf(id, record, narrow);
+      return stateOf(id, record, principal);
     },
     async cancel(session, requestId) {
       const call = local.get(session.id)?.calls.get(requestId);

@@ -11,7 +11,9 @@ import { deploymentFailureLogger, modelRequestOf } from './model-request.js';
 import { startEventStream, writeEvent } from './sse-writer.js';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { keepSseAlive } from '../http/sse-keepalive.js';
-import { mayUseModel, principalOf, viewFor as keyView } from '../keys/principal.js';
+import { callerOf, mayUseModel, principalOf, viewFor as keyView } from '../keys/principal.js';
+import type { TokenCount } from '../keys/key-usage.js';
+import { countingTokens, tokensOf, type ChatRecorder } from './chat-accounting.js';
 import { requestIdOf } from '../http/request-id.js';
 import type { ToolCatalog } from '../tools/tool-catalog.js';
 import type { ViewResolver } from '../tools/tool-view.js';
@@ -22,6 +24,7 @@ export interface ChatRoutesDeps {
   readonly router: ModelRouter;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
+  readonly recordChat: ChatRecorder;
   /** For `type: "mcp"` tools: the tools they name, and the loop that runs their calls. */
   readonly catalog: ToolCatalog;
   readonly viewFor: ViewResolver;
@@ -43,24 +46,31 @@ function parseChatBody(body: unknown, router: ModelRouter): Record<string, unkno
   return request;
 }
 
-async function sendStream(res: Response, answer: Exclude<ChatAnswer, { kind: 'json' }>, model: string, logger: Logger): Promise<void> {
+/** Sends the chunks; returns the tokens the usage chunk (`stream_options.include_usage`) reported. */
+async function sendStream(res: Response, answer: Exclude<ChatAnswer, { kind: 'json' }>, model: string, logger: Logger): Promise<TokenCount | undefined> {
   startEventStream(res);
+  let tokens: TokenCount | undefined;
+  const send = async (chunk: ChatCompletionChunk) => {
+    tokens = tokensOf(chunk.usage) ?? tokens;
+    await writeEvent(res, JSON.stringify(chunk));
+  };
   if (answer.kind === 'chunks') {
-    for (const chunk of answer.chunks) await writeEvent(res, JSON.stringify(chunk));
+    for (const chunk of answer.chunks) await send(chunk);
   } else {
     try {
-      for (let next = answer.first; !next.done; next = await answer.rest.next()) await writeEvent(res, JSON.stringify(next.value));
+      for (let next = answer.first; !next.done; next = await answer.rest.next()) await send(next.value);
     } catch (error) {
       // Chunks already reached the client: no fallback now, the error ends the stream in OpenAI's shape.
-      if (res.destroyed) return;
+      if (res.destroyed) return tokens;
       logger.warn({ model, err: messageOf(error) }, 'upstream stream failed mid-way');
       await writeEvent(res, JSON.stringify(toOpenAiErrorResponse(error, model).body));
       res.end();
-      return;
+      return tokens;
     }
   }
   await writeEvent(res, '[DONE]');
   res.end();
+  return tokens;
 }
 
 /**
@@ -94,18 +104,18 @@ async function runLoopRequest(
   const { request, streaming, signal } = options;
   const { metrics } = deps;
   const model = request.model;
-  const complete = chatCompleter(deps, model, signal);
+  const counted = countingTokens(chatCompleter(deps, model, signal));
   if (streaming) {
     startEventStream(res);
     keepSseAlive(res);
   }
   let completion: ChatCompletion;
   try {
-    completion = await runToolLoop(request, options.tools, complete, deps.toolLoop, { requestId: requestIdOf(res), signal });
+    completion = await runToolLoop(request, options.tools, counted.complete, deps.toolLoop, { requestId: requestIdOf(res), signal, caller: callerOf(principalOf(res)) });
   } catch (error) {
     if (signal.aborted) return;
     const { status, body } = toOpenAiErrorResponse(error, model);
-    metrics.recordChatRequest(model, status);
+    deps.recordChat(res, model, status, counted.tokens);
     if (!streaming) {
       res.status(status).json(body);
       return;
@@ -115,7 +125,7 @@ async function runLoopRequest(
     return;
   }
   metrics.recordUpstreamLatency(model, (performance.now() - options.started) / 1000);
-  metrics.recordChatRequest(model, 200);
+  deps.recordChat(res, model, 200, counted.tokens);
   if (!streaming) {
     res.json(completion);
     return;
@@ -175,13 +185,14 @@ export function mountChatRoutes(router: Router, deps: ChatRoutesDeps): void {
     } catch (error) {
       if (controller.signal.aborted) return;
       const { status, body } = toOpenAiErrorResponse(error, model);
-      metrics.recordChatRequest(model, status);
+      deps.recordChat(res, model, status);
       res.status(status).json(body);
       return;
     }
     metrics.recordUpstreamLatency(model, (performance.now() - started) / 1000);
-    metrics.recordChatRequest(model, 200);
-    if (answer.kind === 'json') res.json(answer.body);
-    else await sendStream(res, answer, model, logger);
+    if (answer.kind === 'json') {
+      deps.recordChat(res, model, 200, tokensOf((answer.body as { usage?: unknown }).usage));
+      res.json(answer.body);
+    } else deps.recordChat(res, model, 200, await sendStream(res, answer, model, logger));
   });
 }

@@ -4,16 +4,18 @@ import type { ModelRouter } from '../../shared/llm/model-router.js';
 import { toOpenAiErrorResponse } from '../../shared/llm/upstream-error.js';
 import type { Logger } from '../../shared/logger.js';
 import type { GatewayMetrics } from '../metrics.js';
+import { tokensOf, type ChatRecorder } from './chat-accounting.js';
 import { deploymentFailureLogger, modelRequestOf } from './model-request.js';
 
 export interface EmbeddingRoutesDeps {
   readonly router: ModelRouter;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
+  readonly recordChat: ChatRecorder;
 }
 
 /** `POST /v1/embeddings` (and `/embeddings`): OpenAI's embeddings API, routed like chat. */
-export function mountEmbeddingRoutes(router: Router, { router: models, logger, metrics }: EmbeddingRoutesDeps): void {
+export function mountEmbeddingRoutes(router: Router, { router: models, logger, metrics, recordChat }: EmbeddingRoutesDeps): void {
   router.post(['/v1/embeddings', '/embeddings'], async (req: Request, res: Response) => {
     const request = modelRequestOf(req.body, models);
     const input = request.input;
@@ -32,12 +34,12 @@ export function mountEmbeddingRoutes(router: Router, { router: models, logger, m
         },
         deploymentFailureLogger(logger, metrics, model),
       );
-      metrics.recordChatRequest(model, 200);
+      recordChat(res, model, 200, tokensOf((body as { usage?: unknown }).usage));
       res.json(body);
     } catch (error) {
       if (controller.signal.aborted) return;
       const { status, body } = toOpenAiErrorResponse(error, model);
-      metrics.recordChatRequest(model, status);
+      recordChat(res, model, status);
       res.status(status).json(body);
     }
   });

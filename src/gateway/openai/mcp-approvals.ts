@@ -5,7 +5,7 @@ import { isJsonObject } from '../../shared/json-object.js';
 import { toolErrorResult, type CallToolResult } from '../../shared/tool-result.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
 import type { ChatToolSelection } from './mcp-tools.js';
-import { callMcpTool } from './tool-loop.js';
+import { callMcpTool, type LoopCall } from './tool-loop.js';
 
 /** The id a Responses `mcp_approval_request` item has for a tool call the gateway did not run. */
 export const approvalRequestId = (toolCallId: string) => `mcpr_${toolCallId}`;
@@ -27,7 +27,7 @@ export async function answerApprovals(
   input: unknown,
   history: readonly ChatCompletionMessageParam[],
   tools: ChatToolSelection | undefined,
-  invoke: { readonly invoker: ToolInvoker; readonly requestId: string; readonly signal: AbortSignal },
+  invoke: LoopCall & { readonly invoker: ToolInvoker },
 ): Promise<{ messages: ChatCompletionMessageParam[]; ran: ApprovedCall[] }> {
   const responses = Array.isArray(input) ? input.filter((item): item is Record<string, unknown> => isJsonObject(item) && item.type === 'mcp_approval_response') : [];
   if (responses.length === 0) return { messages: [], ran: [] };

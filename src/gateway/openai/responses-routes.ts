@@ -8,7 +8,9 @@ import { keepSseAlive } from '../http/sse-keepalive.js';
 import { requestIdOf } from '../http/request-id.js';
 import { chatCompleter, completeOn, type ChatRoutesDeps } from './chat-routes.js';
 import { selectChatTools } from './mcp-tools.js';
-import { principalOf, viewFor as keyView } from '../keys/principal.js';
+import { callerOf, principalOf, viewFor as keyView } from '../keys/principal.js';
+import type { TokenCount } from '../keys/key-usage.js';
+import { countingTokens, tokensOf } from './chat-accounting.js';
 import { deploymentFailureLogger, modelRequestOf } from './model-request.js';
 import type { ResponseStore } from './response-store.js';
 import { chatRequestOf, responseEvents, responseOf } from './responses-translation.js';
@@ -56,7 +58,8 @@ export function mountResponsesRoutes(router: Router, deps: ResponsesRoutesDeps):
     });
     const { signal } = controller;
     // Calls the previous response asked approval for, answered now: run (approved) or refused.
-    const approvals = await answerApprovals(body.input, earlier ?? [], tools, { invoker: deps.toolLoop.invoker, requestId: requestIdOf(res), signal });
+    const call = { requestId: requestIdOf(res), signal, caller: callerOf(principalOf(res)) };
+    const approvals = await answerApprovals(body.input, earlier ?? [], tools, { ...call, invoker: deps.toolLoop.invoker });
     request.messages.push(...approvals.messages);
     const streaming = body.stream === true;
     if (streaming) {
@@ -64,10 +67,12 @@ export function mountResponsesRoutes(router: Router, deps: ResponsesRoutesDeps):
       keepSseAlive(res);
     }
 
+    // The tool loop's rounds, each counted; a single completion or an upstream response says its own.
+    const counted = countingTokens(chatCompleter(deps, model, signal));
     let answer: ResponsesAnswer;
     try {
       if (typeof body.mock_response === 'string') answer = { kind: 'completion', completion: mockCompletion(model, request.messages, body.mock_response) };
-      else if (tools) answer = { kind: 'completion', completion: await runToolLoop(request, tools, chatCompleter(deps, model, signal), deps.toolLoop, { requestId: requestIdOf(res), signal }) };
+      else if (tools) answer = { kind: 'completion', completion: await runToolLoop(request, tools, counted.complete, deps.toolLoop, call) };
       else {
         answer = await deps.router.route(
           model,
@@ -89,7 +94,7 @@ export function mountResponsesRoutes(router: Router, deps: ResponsesRoutesDeps):
     } catch (error) {
       if (signal.aborted) return;
       const { status, body: errorBody } = toOpenAiErrorResponse(error, model);
-      deps.metrics.recordChatRequest(model, status);
+      deps.recordChat(res, model, status, counted.tokens);
       if (!streaming) {
         res.status(status).json(errorBody);
         return;
@@ -99,17 +104,23 @@ export function mountResponsesRoutes(router: Router, deps: ResponsesRoutesDeps):
       res.end();
       return;
     }
-    deps.metrics.recordChatRequest(model, 200);
     if (answer.kind === 'native') {
+      deps.recordChat(res, model, 200, tokensOf((answer.body as { usage?: unknown }).usage));
       res.json(answer.body);
       return;
     }
     if (answer.kind === 'events') {
-      for (let next = answer.first; !next.done && !res.destroyed; next = await answer.rest.next()) res.write(`event: ${next.value.type}\ndata: ${JSON.stringify(next.value)}\n\n`);
+      let tokens: TokenCount | undefined;
+      for (let next = answer.first; !next.done && !res.destroyed; next = await answer.rest.next()) {
+        if (next.value.type === 'response.completed') tokens = tokensOf((next.value as { response?: { usage?: unknown } }).response?.usage);
+        res.write(`event: ${next.value.type}\ndata: ${JSON.stringify(next.value)}\n\n`);
+      }
+      deps.recordChat(res, model, 200, tokens);
       res.end();
       return;
     }
     const { completion } = answer;
+    deps.recordChat(res, model, 200, counted.tokens ?? tokensOf(completion.usage));
 
     const mcpTools = tools ? [...tools.mcp.values()].map(({ name }) => deps.catalog.get(name)).filter((tool) => tool !== undefined) : [];
     const response = responseOf(completion, { request: body, tools, mcpTools, label: serverLabel(body.tools), approved: approvals.ran });

@@ -2,6 +2,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionMessageToolCall
 import { parseToolArguments, toToolMessage } from '../../client/openai-tools.js';
 import { AppError } from '../../shared/errors.js';
 import { toolErrorResult, type CallToolResult } from '../../shared/tool-result.js';
+import type { VirtualKey } from '../keys/key-store.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
 import type { ChatToolSelection } from './mcp-tools.js';
 
@@ -24,10 +25,18 @@ function withRecord(completion: ChatCompletion, record: ToolRecord): ChatComplet
   return { ...completion, choices: [{ ...first, message: { ...first.message, provider_specific_fields: record } as typeof first.message }, ...rest] };
 }
 
+/** The request a model's tool calls belong to. */
+export interface LoopCall {
+  readonly requestId: string;
+  readonly signal: AbortSignal;
+  /** The virtual key of the request, whose usage the calls count to. */
+  readonly caller: VirtualKey | undefined;
+}
+
 /** Runs one MCP call a model asked for; a failure is its result, as an MCP client would see it. */
-export async function callMcpTool(invoker: ToolInvoker, name: string, rawArgs: string | undefined, call: { readonly requestId: string; readonly signal: AbortSignal }): Promise<CallToolResult> {
+export async function callMcpTool(invoker: ToolInvoker, name: string, rawArgs: string | undefined, call: LoopCall): Promise<CallToolResult> {
   try {
-    return await invoker.invoke(name, parseToolArguments(rawArgs), { requestId: call.requestId, signal: call.signal });
+    return await invoker.invoke(name, parseToolArguments(rawArgs), { requestId: call.requestId, signal: call.signal, caller: call.caller });
   } catch (error) {
     return toolErrorResult(error instanceof AppError ? error.message : 'Internal error');
   }
@@ -46,7 +55,7 @@ export async function runToolLoop(
   selection: ChatToolSelection,
   complete: (body: Record<string, unknown>) => Promise<ChatCompletion>,
   deps: ToolLoopDeps,
-  call: { readonly requestId: string; readonly signal: AbortSignal },
+  call: LoopCall,
 ): Promise<ChatCompletion> {
   let messages = request.messages;
   const record: ToolRecord = { mcp_tool_calls: [], mcp_call_results: [] };

@@ -1,4 +1,4 @@
-import { principalOf, viewFor as keyView } from '../keys/principal.js';
+import { callerOf, principalOf, viewFor as keyView } from '../keys/principal.js';
 import type { Router } from 'express';
 import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
@@ -45,7 +45,7 @@ export function mountToolRoutes(router: Router, { catalog, invoker, upstreamHeal
     if (typeof name !== 'string' || name === '') throw new AppError('invalid_request', 'Missing required field "name" (string)');
     const view = viewFor(typeof serverId === 'string' ? serverId : undefined);
     // A client that disconnects does not cancel the call: like MCP calls, it ends at its deadline.
-    const result = await invoker.invoke(name, args, { requestId: requestIdOf(res), receivedAt, view: keyView(principalOf(res), view), clientHeaders: req.headers });
+    const result = await invoker.invoke(name, args, { requestId: requestIdOf(res), receivedAt, view: keyView(principalOf(res), view), caller: callerOf(principalOf(res)), clientHeaders: req.headers });
     res.json(result);
   });
 }

@@ -8,6 +8,7 @@ import { toolErrorResult, type CallToolResult } from '../../shared/tool-result.j
 import type { CallOutcome, ThreadEvent } from '../../shared/execution/thread-protocol.js';
 import type { ToolLogLevel } from '../../shared/plugins/plugin-contract.js';
 import type { ExecutionHooks, ToolExecution, ToolExecutor } from '../executor/tool-executor.js';
+import type { VirtualKey } from '../keys/key-store.js';
 import type { ToolCatalog } from './tool-catalog.js';
 import type { ToolView } from './tool-view.js';
 
@@ -19,6 +20,17 @@ export interface InvokeOptions extends ExecutionHooks {
   readonly receivedAt?: number;
   /** The request's headers: an upstream tool's server may be configured to get some of them. */
   readonly clientHeaders?: IncomingHttpHeaders;
+  /** The virtual key the call came with, whose usage it counts to. */
+  readonly caller?: VirtualKey;
+}
+
+/** A finished call, for metrics and key usage; `server` names an upstream tool's MCP server. */
+export interface FinishedCall {
+  readonly tool: string;
+  readonly outcome: CallOutcomeLabel;
+  readonly seconds: number;
+  readonly server: string | undefined;
+  readonly caller: VirtualKey | undefined;
 }
 
 /** How a finished call went, for logs and metrics. */
@@ -40,8 +52,7 @@ export interface ToolInvokerDeps {
   readonly logger: Logger;
   /** The upstream servers, for the client headers each gets. */
   readonly upstreamServers?: readonly UpstreamServerConfig[];
-  /** `server` names the upstream MCP server for an upstream tool. */
-  readonly onCallFinished?: (tool: string, outcome: CallOutcomeLabel, seconds: number, server: string | undefined) => void;
+  readonly onCallFinished?: (call: FinishedCall) => void;
 }
 
 /** pino's method for each MCP log level. */
@@ -100,7 +111,7 @@ export function createToolInvoker({ catalog, executor, logger, upstreamServers =
       const finished = (outcome: CallOutcomeLabel, result: CallToolResult) => {
         const seconds = (Date.now() - receivedAt) / 1000;
         logger.info({ tool: name, requestId: options.requestId, outcome, durationMs: Math.round(seconds * 1000) }, 'tool call');
-        onCallFinished?.(name, outcome, seconds, tool.target.kind === 'upstream' ? tool.target.server : undefined);
+        onCallFinished?.({ tool: name, outcome, seconds, server: tool.target.kind === 'upstream' ? tool.target.server : undefined, caller: options.caller });
         return result;
       };
 

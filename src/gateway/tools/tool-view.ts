@@ -1,5 +1,5 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { UpstreamServerConfig } from '../../shared/config/mcp-servers.js';
+import { findServer, type UpstreamServerConfig } from '../../shared/config/mcp-servers.js';
 import { AppError } from '../../shared/errors.js';
 import type { ToolCatalog } from './tool-catalog.js';
 
@@ -80,7 +80,7 @@ function someServers(servers: ReadonlySet<string>): ToolView {
  */
 export function createViewResolver(servers: readonly UpstreamServerConfig[]) {
   const find = (nameOrAlias: string) => {
-    const server = servers.find((candidate) => candidate.name === nameOrAlias || candidate.prefix === nameOrAlias);
+    const server = findServer(servers, nameOrAlias);
     if (!server) throw new AppError('not_found', `Unknown MCP server: ${nameOrAlias}`);
     return server.name;
   };

@@ -20,6 +20,11 @@ export interface UpstreamServerConfig {
   readonly unavailable: string | undefined;
 }
 
+/** The server a client names by its `mcp_servers` key or its alias. */
+export function findServer(servers: readonly UpstreamServerConfig[], nameOrAlias: unknown): UpstreamServerConfig | undefined {
+  return servers.find((candidate) => candidate.name === nameOrAlias || candidate.prefix === nameOrAlias);
+}
+
 export type UpstreamTransport =
   | { readonly kind: 'stdio'; readonly command: string; readonly args: readonly string[]; readonly env: Readonly<Record<string, string>> }
   | {
