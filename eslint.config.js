@@ -24,4 +24,9 @@ export default tseslint.config(
       globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', fetch: 'readonly' },
     },
   },
+  {
+    // The dashboard's script runs in the browser.
+    files: ['src/gateway/status/ui/*.js'],
+    languageOptions: { globals: { document: 'readonly', Node: 'readonly' } },
+  },
 );

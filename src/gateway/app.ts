@@ -17,6 +17,7 @@ import { headOnStreams } from './http/head-on-streams.js';
 import { jsonBody } from './http/json-body.js';
 import { originGuard } from './http/origin-guard.js';
 import { requestId } from './http/request-id.js';
+import { traceRequests } from './http/request-trace.js';
 import { mountHealthRoutes } from './health-routes.js';
 import { mountLegacySseRoutes, openLegacySse } from './mcp/legacy-sse-routes.js';
 import type { McpServerDeps } from './mcp/mcp-server.js';
@@ -35,6 +36,8 @@ import { mountChatRoutes } from './openai/chat-routes.js';
 import type { ResponseStore } from './openai/response-store.js';
 import { mountResponsesRoutes } from './openai/responses-routes.js';
 import { mountEmbeddingRoutes } from './openai/embedding-routes.js';
+import type { StatusReport } from './status/status-report.js';
+import { DASHBOARD_PATHS, mountStatusRoutes } from './status/status-routes.js';
 
 export interface AppDeps {
   readonly logger: Logger;
@@ -57,6 +60,8 @@ export interface AppDeps {
   readonly keys: KeyStore | undefined;
   /** What each virtual key has used; with `keys`. */
   readonly keyUsage: KeyUsage | undefined;
+  /** What `GET /v1/status` and the dashboard show. */
+  readonly status: () => Promise<StatusReport>;
   /** Responses API conversations, for `previous_response_id`. */
   readonly responses: ResponseStore;
   readonly version: string;
@@ -68,6 +73,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestId());
+  app.use(traceRequests());
 
   const health = express.Router();
   mountHealthRoutes(health, deps.executor);
@@ -75,7 +81,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(originGuard({ allowedOrigins: deps.settings.allowed_origins, bindHost: deps.bindHost }));
   app.use(cors());
-  if (deps.masterKey !== undefined) app.use(requireKey(deps.masterKey, deps.keys));
+  if (deps.masterKey !== undefined) app.use(requireKey(deps.masterKey, deps.keys, DASHBOARD_PATHS));
   app.use(headOnStreams());
   app.use(jsonBody({ maxBytes: deps.settings.max_request_bytes }));
   app.use(enforceKeyPermissions(deps.keys));
@@ -95,6 +101,7 @@ export function createApp(deps: AppDeps): Express {
   const legacy = { sessions: deps.sessions.legacy, serverDeps, resolveView };
   const routes = express.Router();
   routes.get('/metrics', deps.metrics.handler);
+  mountStatusRoutes(routes, { status: deps.status });
   mountKeyRoutes(routes, { keys: deps.keys, usage: deps.keyUsage, masterKeySet: deps.masterKey !== undefined, servers: deps.upstreamServers });
   mountToolRoutes(routes, { catalog: deps.catalog, invoker: deps.invoker, upstreamHealth: deps.upstreamHealth, viewFor: (serverId) => viewFor({ serversHeader: serverId }) });
   const recordChat = createChatRecorder(deps.metrics, deps.keyUsage);

@@ -30,6 +30,11 @@ import { createMemoryStreamLog, createRedisStreamLog } from './mcp/stream-log.js
 import { createMemoryResponseStore, createRedisResponseStore } from './openai/response-store.js';
 import { createKeyStore } from './keys/key-store.js';
 import { createKeyUsage } from './keys/key-usage.js';
+import { startTracing } from '../shared/telemetry/tracing.js';
+import { createMemoryCallLog, createRedisCallLog } from './status/call-log.js';
+import { createLocalGatewayBeats, startGatewayBeats } from './status/gateway-beats.js';
+import { statusReport } from './status/status-report.js';
+import type { QueueState } from './executor/worker-monitor.js';
 import { createViewResolver } from './tools/tool-view.js';
 import { createGatewayMetrics, type QueueGauges } from './metrics.js';
 import { createToolCatalog } from './tools/tool-catalog.js';
@@ -51,7 +56,8 @@ async function createExecutor(
   pool: ToolPool,
   feed: UpstreamFeed,
   logger: Logger,
-): Promise<{ executor: ToolExecutor; redis?: RedisClient; queueGauges?: () => QueueGauges; upstreamConnections?: () => Record<string, number> }> {
+  gatewayId: string,
+): Promise<{ executor: ToolExecutor; redis?: RedisClient; queueState?: () => QueueState; upstreamConnections?: () => Record<string, number> }> {
   const { redisUrl, queuePrefix } = config.runtime;
   const servers = config.upstreamServers;
   if (redisUrl === undefined) {
@@ -81,12 +87,12 @@ async function createExecutor(
     redis,
     blockingRedis: createRedisConnection(redisUrl, 'blocking', logger),
     prefix: queuePrefix,
-    gatewayId: newInstanceId(),
+    gatewayId,
     maxQueueDepth: config.settings.max_queue_depth,
     logger,
     onClose: () => listings.stop(),
   });
-  return { executor, redis, queueGauges: () => ({ queueDepth: executor.queueState.depth, liveWorkers: executor.queueState.liveWorkers.size }) };
+  return { executor, redis, queueState: () => executor.queueState };
 }
 
 /**
@@ -132,6 +138,8 @@ function untilResultsUndeliverable(executor: ToolExecutor, logger: Logger): Prom
 export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void> {
   const config = loadConfig({ flags });
   const { runtime, settings } = config;
+  const gatewayId = newInstanceId();
+  const tracing = await startTracing({ name: 'toolgate-gateway', instanceId: gatewayId });
   const logger = createLogger({ level: runtime.logLevel, name: 'toolgate-gateway' });
   for (const warning of config.warnings) logger.warn(warning);
 
@@ -148,7 +156,8 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
   for (const warning of models.warnings) logger.warn(warning);
   const upstreamFeatures = createUpstreamFeatures(config.upstreamServers, { separator: settings.tool_prefix_separator });
   const feed = createUpstreamFeed({ catalog, features: upstreamFeatures, servers: config.upstreamServers, separator: settings.tool_prefix_separator, defaultTimeoutMs: settings.tool_timeout_ms, logger });
-  const { executor, redis, queueGauges, upstreamConnections } = await createExecutor(config, pool, feed, logger);
+  const { executor, redis, queueState, upstreamConnections } = await createExecutor(config, pool, feed, logger, gatewayId);
+  const queueGauges = queueState && ((): QueueGauges => ({ queueDepth: queueState().depth, liveWorkers: queueState().liveWorkers.size }));
   const metrics = createGatewayMetrics({ queueGauges, upstreamConnections });
   const sessions = await createSessions(config, redis, logger);
   const responses =
@@ -169,12 +178,23 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
   });
   const keys = redis === undefined ? undefined : createKeyStore(redis, runtime.queuePrefix);
   const keyUsage = keys && createKeyUsage(keys, metrics, logger);
+  const callLog = redis === undefined ? createMemoryCallLog() : createRedisCallLog(redis, runtime.queuePrefix, logger);
   const onCallFinished = (call: FinishedCall) => {
     metrics.recordToolCall(call.tool, call.outcome, call.seconds, call.server);
+    callLog.record(call);
     if (call.caller) keyUsage?.recordToolCall(call.caller, call.tool, call.outcome);
   };
   const invoker = createToolInvoker({ catalog, executor, logger, upstreamServers: config.upstreamServers, onCallFinished });
+  // In embedded mode the gateway's own pool runs the calls: its threads are the ones to show.
+  const poolThreads = () => {
+    const { threads, busyThreads } = pool.load();
+    return { threads, busyThreads };
+  };
+  const counts = () => ({ inFlight: invoker.running, ...(redis === undefined && poolThreads()) });
+  const gateways = redis === undefined ? createLocalGatewayBeats(gatewayId, counts) : startGatewayBeats(redis, runtime.queuePrefix, gatewayId, counts, logger);
+  const status = () => statusReport({ mode: executor.mode, version: packageVersion, gatewayId, gateways, queueState, calls: callLog, upstreamHealth: feed.health });
   const app = createApp({
+    status,
     logger,
     settings,
     masterKey: config.masterKey,
@@ -218,6 +238,7 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
       tools: catalog.tools.map((tool) => tool.name),
       models: models.modelNames,
       auth: config.masterKeySource ?? 'off',
+      tracing: tracing !== undefined,
     },
     'toolgate gateway listening',
   );
@@ -241,6 +262,8 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     // streams still in flight finish on their own, within the bound.
     sessions.streamLog.close();
     responses.close();
+    callLog.close();
+    await gateways.stop();
     await Promise.all([sessions.legacy.close(), sessions.streamable.close()]);
     const forced = setTimeout(() => server.closeAllConnections(), SHUTDOWN_MARGIN_MS);
     await closed;
@@ -252,6 +275,7 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     }, SHUTDOWN_MARGIN_MS);
     await executor.close();
     clearTimeout(gaveUp);
+    await tracing?.shutdown().catch(() => {});
     logger.info('stopped');
     process.exit(0);
   };

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestHandler } from 'express';
-import type { CallOutcomeLabel } from './tools/tool-invoker.js';
+import { CALL_LATENCY_BUCKETS } from '../shared/call-latency-buckets.js';
+import type { CallOutcomeLabel } from '../shared/execution/outcome-label.js';
 
 export interface QueueGauges {
   readonly queueDepth: number;
@@ -24,8 +25,6 @@ export interface GatewayMetrics {
   readonly handler: RequestHandler;
 }
 
-/** Seconds, for tool calls of every kind: from a millisecond to a minute. */
-const CALL_LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /** Prometheus metrics of one gateway process, on a registry of its own (no global state). */
 /** `upstreamConnections`: open connections per upstream server, where this process holds them (embedded mode). */

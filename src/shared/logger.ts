@@ -1,4 +1,5 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { activeTraceId } from './telemetry/tracing.js';
 
 export type { Logger } from 'pino';
 
@@ -12,6 +13,11 @@ export function createLogger(options: { level: LevelWithSilent; name: string }):
     level: options.level,
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // With tracing on, a line written inside a trace names it, so logs and traces join up.
+    mixin: () => {
+      const traceId = activeTraceId();
+      return traceId === undefined ? {} : { traceId };
+    },
     redact: {
       paths: [
         'headers.authorization',

@@ -8,7 +8,9 @@ import { createUpstreamServers } from '../shared/upstream/upstream-servers.js';
 import { createLogger } from '../shared/logger.js';
 import { createRedisConnection, logQueueErrors } from '../shared/queue/redis-connection.js';
 import { CALL_TOOL_QUEUE, newInstanceId, queueKeys, UPSTREAM_CALL_QUEUE, type QueueJobData } from '../shared/queue/tool-call-job.js';
+import { startTracing } from '../shared/telemetry/tracing.js';
 import { startHeartbeat } from './heartbeat.js';
+import { createWorkerStats } from './worker-stats.js';
 import { IntakeWorker, startJobIntake } from './job-intake.js';
 import { createJobProcessor, type ToolCallJobSummary } from './processor.js';
 import { createReplySender } from './reply-sender.js';
@@ -31,6 +33,7 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
   const { runtime, settings } = config;
   if (runtime.redisUrl === undefined) throw new Error('toolgate worker needs REDIS_URL (for example redis://127.0.0.1:6379)');
   const workerId = newInstanceId();
+  const tracing = await startTracing({ name: 'toolgate-worker', instanceId: workerId });
   const logger = createLogger({ level: runtime.logLevel, name: 'toolgate-worker' }).child({ workerId });
   for (const warning of config.warnings) logger.warn(warning);
 
@@ -45,7 +48,9 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
     onListing: (listing) => void publishListing(commands, runtime.queuePrefix, listing).catch((error: unknown) => logger.debug({ err: error }, 'could not publish an upstream listing')),
     logger,
   });
-  const processJob = createJobProcessor({ runner: createToolRunner({ pool, upstreams }), sendReply: createReplySender(commands, runtime.queuePrefix), workerId, logger });
+  const stats = createWorkerStats(pool.load);
+  const metricsServer = runtime.workerMetricsPort === undefined ? undefined : await stats.serve(runtime.workerMetricsPort, runtime.host);
+  const processJob = createJobProcessor({ runner: createToolRunner({ pool, upstreams }), sendReply: createReplySender(commands, runtime.queuePrefix), workerId, logger, stats });
   // Shutdown waits for the latest deadline among the calls running now (plugin-declared tools included),
   // whether or not Redis has heard that the others finished.
   const runningDeadlines = new Map<string, number>();
@@ -91,7 +96,7 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
     if (channel === cancel && lanes.some(({ worker }) => worker.cancelJob(jobId, 'cancelled'))) logger.info({ jobId }, 'job cancelled');
   });
 
-  const heartbeat = startHeartbeat(commands, runtime.queuePrefix, workerId, logger);
+  const heartbeat = startHeartbeat(commands, runtime.queuePrefix, workerId, logger, stats.snapshot);
   await heartbeat.announced;
   const intakes = await Promise.all(
     lanes.map(async ({ worker, room }) => {
@@ -101,7 +106,15 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
     }),
   );
   logger.info(
-    { config: config.file, threads: runtime.workerThreads, threadConcurrency: settings.thread_concurrency, maxHeld: runtime.workerConcurrency, pluginsDir: runtime.pluginsDir },
+    {
+      config: config.file,
+      threads: runtime.workerThreads,
+      threadConcurrency: settings.thread_concurrency,
+      maxHeld: runtime.workerConcurrency,
+      pluginsDir: runtime.pluginsDir,
+      metricsPort: runtime.workerMetricsPort,
+      tracing: tracing !== undefined,
+    },
     'toolgate worker ready',
   );
 
@@ -125,7 +138,8 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
     await Promise.all(lanes.map(({ worker }) => worker.close()));
     await heartbeat.stop();
     discovery.stop();
-    await Promise.all([pool.close(), upstreams.close(), subscriber.quit().catch(() => {}), commands.quit().catch(() => {})]);
+    metricsServer?.close();
+    await Promise.all([pool.close(), upstreams.close(), subscriber.quit().catch(() => {}), commands.quit().catch(() => {}), tracing?.shutdown().catch(() => {})]);
     logger.info('stopped');
     process.exit(0);
   };

@@ -3,7 +3,11 @@ import { callFailure } from '../shared/execution/thread-protocol.js';
 import type { ToolRunner } from '../shared/execution/tool-runner.js';
 import type { Logger } from '../shared/logger.js';
 import { UPSTREAM_REQUEST_JOB, WORKER_LOST_MESSAGE, type QueueJobData, type ToolCallJobData, type ToolCallReply, type UpstreamRequestJobData } from '../shared/queue/tool-call-job.js';
+import { SpanKind, type Span } from '@opentelemetry/api';
+import { outcomeLabel } from '../shared/execution/outcome-label.js';
+import { continuedFrom, inSpan } from '../shared/telemetry/tracing.js';
 import { createEventForwarder } from './event-forwarder.js';
+import type { WorkerStats } from './worker-stats.js';
 import type { SendReply } from './reply-sender.js';
 
 export interface JobProcessorDeps {
@@ -11,6 +15,7 @@ export interface JobProcessorDeps {
   readonly sendReply: SendReply;
   readonly workerId: string;
   readonly logger: Logger;
+  readonly stats: WorkerStats;
 }
 
 /** What BullMQ stores as the job's return value: the outcome went to the gateway already. */
@@ -23,18 +28,19 @@ export interface ToolCallJobSummary {
  * throws, so BullMQ never retries a tool by itself. A job that comes back after its worker died runs again
  * only if the tool is read-only or idempotent; otherwise it fails with "worker lost".
  */
-export function createJobProcessor({ runner, sendReply, workerId, logger }: JobProcessorDeps) {
-  return async (job: Job<QueueJobData>, _token?: string, signal?: AbortSignal): Promise<ToolCallJobSummary> => {
+export function createJobProcessor({ runner, sendReply, workerId, logger, stats }: JobProcessorDeps) {
+  const processJob = async (job: Job<QueueJobData>, signal: AbortSignal | undefined, span: Span | undefined): Promise<ToolCallJobSummary> => {
     const jobId = job.id ?? '';
     if (job.name === UPSTREAM_REQUEST_JOB) {
       // Forwarded requests are reads: a job back after its worker died runs again; nothing streams.
-      const { retryable: _retryable, replyTo, ...request } = job.data as UpstreamRequestJobData;
+      const { retryable: _retryable, replyTo, traceContext: _traceContext, ...request } = job.data as UpstreamRequestJobData & QueueJobData;
       await sendReply(replyTo, { type: 'started', jobId, workerId, attempt: job.attemptsStarted });
-      const outcome = await runner.forward(request, signal);
+      const outcome = await inSpan(`upstream ${request.server} ${request.method}`, { attributes: { 'mcp.method.name': request.method, 'toolgate.upstream.server': request.server } }, () => runner.forward(request, signal));
       await sendReply(replyTo, { type: 'result', jobId, outcome });
       return { ok: outcome.ok };
     }
-    const data = job.data as ToolCallJobData;
+    const data = job.data as ToolCallJobData & QueueJobData;
+    span?.setAttribute('gen_ai.tool.name', data.tool);
     // Plain bindings rather than a child logger: this runs for every job and rarely logs.
     const where = { jobId, requestId: data.requestId, tool: data.tool };
 
@@ -53,12 +59,32 @@ export function createJobProcessor({ runner, sendReply, workerId, logger }: JobP
     sendQuietly({ type: 'started', jobId, workerId, attempt: job.attemptsStarted });
     const forwarder = createEventForwarder((event) => sendQuietly({ type: 'event', jobId, event }));
     const started = Date.now();
-    const { retryable: _retryable, replyTo: _replyTo, ...run } = data;
-    const outcome = await runner.run(run, { signal, onEvent: forwarder.onEvent });
+    const { retryable: _retryable, replyTo: _replyTo, traceContext: _traceContext, ...run } = data;
+    const target = run.target.kind === 'upstream' ? `upstream ${run.target.server}` : `plugin ${run.tool}`;
+    const outcome = await inSpan(target, { attributes: { 'gen_ai.tool.name': run.tool } }, async (callSpan) => {
+      const ran = await runner.run(run, { signal, onEvent: forwarder.onEvent });
+      callSpan?.setAttribute('toolgate.tool.outcome', outcomeLabel(ran));
+      return ran;
+    });
     forwarder.flush();
     await sendReply(data.replyTo, { type: 'result', jobId, outcome });
+    const label = outcomeLabel(outcome);
+    span?.setAttribute('toolgate.tool.outcome', label);
+    stats.callFinished(data.tool, label, (Date.now() - started) / 1000);
     // The gateway logs every call with its outcome; this is the worker's side of it, for debugging.
     logger.debug({ ...where, ok: outcome.ok, kind: outcome.ok ? undefined : outcome.error.kind, durationMs: Date.now() - started }, 'job done');
     return { ok: outcome.ok };
+  };
+
+  // Each job continues the trace its gateway started (the job carries its context); its span is the
+  // worker's part of the call, around the plugin's or upstream server's.
+  return async (job: Job<QueueJobData>, _token?: string, signal?: AbortSignal): Promise<ToolCallJobSummary> => {
+    stats.jobStarted(job.queueName);
+    try {
+      const attributes = { 'messaging.system': 'bullmq', 'messaging.destination.name': job.queueName, 'messaging.message.id': job.id ?? '', 'toolgate.worker.id': workerId };
+      return await inSpan(`process ${job.queueName}`, { kind: SpanKind.CONSUMER, parent: continuedFrom(job.data.traceContext), attributes }, (span) => processJob(job, signal, span));
+    } finally {
+      stats.jobEnded();
+    }
   };
 }

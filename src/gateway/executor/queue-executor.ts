@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { SpanKind, type Span } from '@opentelemetry/api';
 import type { Queue } from 'bullmq';
 import type { RedisClient } from '../../shared/queue/redis-connection.js';
 import { AppError } from '../../shared/errors.js';
 import { callFailure, CANCELLED, timedOut, type CallOutcome } from '../../shared/execution/thread-protocol.js';
 import type { Logger } from '../../shared/logger.js';
+import { startSpan, traceCarrier, withSpan } from '../../shared/telemetry/tracing.js';
 import { CALL_TOOL_JOB, queueKeys, UPSTREAM_REQUEST_JOB, WORKER_LOST_MESSAGE, type QueueJobData, type ToolCallJobData, type ToolCallReply, type UpstreamRequestJobData } from '../../shared/queue/tool-call-job.js';
 import type { CallToolResult } from '../../shared/tool-result.js';
 import type { ForwardedResult } from '../../shared/upstream/forwarded-request.js';
@@ -21,6 +23,8 @@ interface PendingCall {
   readonly enqueuedAt: number;
   /** The queue its job is on. */
   readonly queue: Queue<QueueJobData>;
+  /** Its time on the queue, ended when a worker takes it (or the call ends first). */
+  readonly waitSpan: Span | undefined;
 }
 
 /** A call not heard of this long after it was queued is looked up in Redis: has a worker taken it? */
@@ -87,6 +91,11 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
     const call = pending.get(reply.jobId);
     if (!call) return;
     if (reply.type === 'started') {
+      if (call.starts === 0) {
+        call.waitSpan?.setAttribute('toolgate.worker.id', reply.workerId);
+        call.waitSpan?.end();
+        call.hooks.onStarted?.({ workerId: reply.workerId, queuedMs: Date.now() - call.enqueuedAt });
+      }
       call.workerId = reply.workerId;
       // The attempt may already be counted, from the job's lock.
       call.starts = Math.max(call.starts, reply.attempt);
@@ -124,7 +133,7 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
       const holder = lockHolder(tokens[index] ?? null);
       if (holder === undefined || pending.get(jobId) !== call || call.workerId !== undefined) continue;
       // A worker that announced itself after the monitor looked is alive: ask its heartbeat directly.
-      const alive = state.liveWorkers.has(holder) || (await redis.exists(keys.heartbeat(holder)).catch(() => 1)) === 1;
+      const alive = state.liveWorkers.has(holder) || (await redis.exists(keys.workerPresence.beat(holder)).catch(() => 1)) === 1;
       if (pending.get(jobId) !== call || call.workerId !== undefined) continue;
       call.workerId = holder;
       call.starts += 1;
@@ -163,10 +172,15 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
     if (state.depth >= deps.maxQueueDepth) throw unavailable(`The tool queue is full (max_queue_depth ${deps.maxQueueDepth}); retry shortly`);
 
     const jobId = randomUUID();
-    const { data, queue } = job;
+    const { queue } = job;
+    // The job carries the wait's trace context: the worker's spans are its children.
+    const waitSpan = startSpan(`queue ${queue.name}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'bullmq', 'messaging.destination.name': queue.name, 'messaging.message.id': jobId } });
+    const traceContext = withSpan(waitSpan, traceCarrier);
+    const data = traceContext ? { ...job.data, traceContext } : job.data;
     const outcome = new Promise<CallOutcome<Result>>((resolve) => {
       const finish = (result: CallOutcome<unknown>) => {
         if (!pending.delete(jobId)) return;
+        waitSpan?.end();
         clearTimeout(deadlineTimer);
         hooks.signal?.removeEventListener('abort', onCancel);
         // The worker ran the job this kind of job names, and answered with its kind of result.
@@ -181,7 +195,7 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
         void cancelJob(jobId, queue);
       }, data.deadline - Date.now());
       hooks.signal?.addEventListener('abort', onCancel, { once: true });
-      pending.set(jobId, { settle: finish, hooks, retryable: data.retryable, workerId: undefined, starts: 0, enqueuedAt: Date.now(), queue });
+      pending.set(jobId, { settle: finish, hooks, retryable: data.retryable, workerId: undefined, starts: 0, enqueuedAt: Date.now(), queue, waitSpan });
     });
     hooks.onQueued?.({ jobId, replyTo: deps.gatewayId });
 

@@ -26,6 +26,8 @@ export interface ExecutionHooks {
   readonly onEvent?: (event: ThreadEvent) => void;
   /** Queue mode: called once the call is a job, before it is sent to Redis. */
   readonly onQueued?: (job: QueuedJob) => void;
+  /** Queue mode: a worker took the job, after it waited `queuedMs` on the queue. */
+  readonly onStarted?: (start: { readonly workerId: string; readonly queuedMs: number }) => void;
 }
 
 /** Where a queued call's outcome goes: its job, and the gateway whose reply list receives it. */

@@ -1,11 +1,15 @@
 import type { Queue } from 'bullmq';
 import type { RedisClient } from '../../shared/queue/redis-connection.js';
 import type { Logger } from '../../shared/logger.js';
+import { readPresence } from '../../shared/queue/presence.js';
+import type { WorkerBeat } from '../../shared/queue/worker-beat.js';
 import { queueKeys, WORKER_HEARTBEAT_MS } from '../../shared/queue/tool-call-job.js';
 
 export interface QueueState {
   /** Workers whose heartbeat has not expired. */
   readonly liveWorkers: ReadonlySet<string>;
+  /** Their latest heartbeats: who they are and their counts. */
+  readonly beats: readonly WorkerBeat[];
   /** Jobs waiting for a worker, on every queue. */
   readonly depth: number;
   /** Whether the last look at Redis succeeded. */
@@ -23,16 +27,13 @@ export interface WorkerMonitor {
 export function startWorkerMonitor(options: { redis: RedisClient; queues: readonly Queue[]; prefix: string; logger: Logger; onChange: (state: QueueState) => void }): WorkerMonitor {
   const { redis, queues, logger, onChange } = options;
   const keys = queueKeys(options.prefix);
-  let state: QueueState = { liveWorkers: new Set(), depth: 0, redisReachable: false };
+  let state: QueueState = { liveWorkers: new Set(), beats: [], depth: 0, redisReachable: false };
 
   const refresh = async (): Promise<QueueState> => {
     try {
-      const [members, ...depths] = await Promise.all([redis.smembers(keys.workers), ...queues.map((queue) => queue.getWaitingCount())]);
+      const [workers, ...depths] = await Promise.all([readPresence<WorkerBeat>(redis, keys.workerPresence), ...queues.map((queue) => queue.getWaitingCount())]);
       const depth = depths.reduce((sum, count) => sum + count, 0);
-      const beats = members.length > 0 ? await redis.mget(...members.map((id) => keys.heartbeat(id))) : [];
-      const dead = members.filter((_id, index) => beats[index] === null);
-      if (dead.length > 0) await redis.srem(keys.workers, ...dead);
-      state = { liveWorkers: new Set(members.filter((_id, index) => beats[index] !== null)), depth, redisReachable: true };
+      state = { liveWorkers: new Set(workers.ids), beats: workers.payloads, depth, redisReachable: true };
     } catch (error) {
       logger.debug({ err: error }, 'queue monitor could not reach redis');
       state = { ...state, redisReachable: false };

@@ -9,6 +9,8 @@ import type { CallOutcome, ThreadEvent } from '../../shared/execution/thread-pro
 import type { ToolLogLevel } from '../../shared/plugins/plugin-contract.js';
 import type { ExecutionHooks, ToolExecution, ToolExecutor } from '../executor/tool-executor.js';
 import type { VirtualKey } from '../keys/key-store.js';
+import { inSpan } from '../../shared/telemetry/tracing.js';
+import { outcomeLabel, type CallOutcomeLabel } from '../../shared/execution/outcome-label.js';
 import type { ToolCatalog } from './tool-catalog.js';
 import type { ToolView } from './tool-view.js';
 
@@ -31,10 +33,13 @@ export interface FinishedCall {
   readonly seconds: number;
   readonly server: string | undefined;
   readonly caller: VirtualKey | undefined;
+  /** Queue mode: the worker that ran it, and how long it waited on the queue first. */
+  readonly workerId: string | undefined;
+  readonly queuedMs: number | undefined;
+  /** Its trace, with tracing on. */
+  readonly traceId: string | undefined;
 }
 
-/** How a finished call went, for logs and metrics. */
-export type CallOutcomeLabel = 'success' | 'tool_error' | 'invalid_arguments' | 'timeout' | 'crashed' | 'cancelled' | 'worker_lost' | 'load_error' | 'upstream_error';
 
 export interface ToolInvoker {
   /**
@@ -42,6 +47,8 @@ export interface ToolInvoker {
    * `AppError('unavailable')` under backpressure; every failure inside the tool is an `isError` result.
    */
   invoke(name: string, rawArgs: unknown, options: InvokeOptions): Promise<CallToolResult>;
+  /** Calls running now, on this gateway's side (queued or executing). */
+  readonly running: number;
   /** Refuses new calls and resolves when the running ones have finished, or after `timeoutMs`. */
   drain(timeoutMs: number): Promise<void>;
 }
@@ -90,6 +97,9 @@ export function createToolInvoker({ catalog, executor, logger, upstreamServers =
   };
 
   return {
+    get running() {
+      return running;
+    },
     async drain(timeoutMs) {
       draining = true;
       if (running === 0) return;
@@ -107,30 +117,38 @@ export function createToolInvoker({ catalog, executor, logger, upstreamServers =
       const tool = name === undefined ? undefined : catalog.get(name);
       if (!tool || name === undefined) throw new AppError('unknown_tool', `Unknown tool: ${requestedName}`);
       if (draining) throw new AppError('unavailable', 'The gateway is shutting down', { retryAfterSeconds: 1 });
-      const receivedAt = options.receivedAt ?? Date.now();
-      const finished = (outcome: CallOutcomeLabel, result: CallToolResult) => {
-        const seconds = (Date.now() - receivedAt) / 1000;
-        logger.info({ tool: name, requestId: options.requestId, outcome, durationMs: Math.round(seconds * 1000) }, 'tool call');
-        onCallFinished?.({ tool: name, outcome, seconds, server: tool.target.kind === 'upstream' ? tool.target.server : undefined, caller: options.caller });
-        return result;
-      };
+      const server = tool.target.kind === 'upstream' ? tool.target.server : undefined;
+      const attributes = { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': name, ...(server !== undefined && { 'toolgate.upstream.server': server }) };
+      return inSpan(`tools/call ${name}`, { attributes }, async (span) => {
+        const receivedAt = options.receivedAt ?? Date.now();
+        let started: { workerId: string; queuedMs: number } | undefined;
+        const finished = (outcome: CallOutcomeLabel, result: CallToolResult) => {
+          const seconds = (Date.now() - receivedAt) / 1000;
+          logger.info({ tool: name, requestId: options.requestId, outcome, durationMs: Math.round(seconds * 1000) }, 'tool call');
+          span?.setAttribute('toolgate.tool.outcome', outcome);
+          onCallFinished?.({ tool: name, outcome, seconds, server, caller: options.caller, workerId: started?.workerId, queuedMs: started?.queuedMs, traceId: span?.spanContext().traceId });
+          return result;
+        };
 
-      const args = rawArgs ?? {};
-      if (!isJsonObject(args)) return finished('invalid_arguments', toolErrorResult(`Invalid arguments for tool ${name}: arguments must be an object`));
-      const problem = tool.validate(args);
-      if (problem !== undefined) return finished('invalid_arguments', toolErrorResult(`Invalid arguments for tool ${name}: ${problem}`));
+        const args = rawArgs ?? {};
+        if (!isJsonObject(args)) return finished('invalid_arguments', toolErrorResult(`Invalid arguments for tool ${name}: arguments must be an object`));
+        const problem = tool.validate(args);
+        if (problem !== undefined) return finished('invalid_arguments', toolErrorResult(`Invalid arguments for tool ${name}: ${problem}`));
 
-      // A tool's ctx.log lines go to our log whatever route the call came in on; the route may also
-      // forward them to its client.
-      const onEvent = (event: ThreadEvent) => {
-        if (event.type === 'log') logger[LOG_METHOD[event.level]]({ tool: name, requestId: options.requestId, data: event.data }, 'tool log');
-        options.onEvent?.(event);
-      };
-      const server = tool.target.kind === 'upstream' ? serversByName.get(tool.target.server) : undefined;
-      const headers = server && forwardedHeaders(server, options.clientHeaders);
-      const outcome = await run({ tool, args, requestId: options.requestId, deadline: receivedAt + tool.timeoutMs, headers }, { signal: options.signal, onEvent, onQueued: options.onQueued });
-      if (outcome.ok) return finished(outcome.result.isError ? 'tool_error' : 'success', outcome.result);
-      return finished(outcome.error.kind === 'handler_error' ? 'tool_error' : outcome.error.kind, resultOf(outcome));
+        // A tool's ctx.log lines go to our log whatever route the call came in on; the route may also
+        // forward them to its client.
+        const onEvent = (event: ThreadEvent) => {
+          if (event.type === 'log') logger[LOG_METHOD[event.level]]({ tool: name, requestId: options.requestId, data: event.data }, 'tool log');
+          options.onEvent?.(event);
+        };
+        const serverConfig = server === undefined ? undefined : serversByName.get(server);
+        const headers = serverConfig && forwardedHeaders(serverConfig, options.clientHeaders);
+        const onStarted = (start: { workerId: string; queuedMs: number }) => {
+          started = start;
+        };
+        const outcome = await run({ tool, args, requestId: options.requestId, deadline: receivedAt + tool.timeoutMs, headers }, { signal: options.signal, onEvent, onQueued: options.onQueued, onStarted });
+        return finished(outcomeLabel(outcome), resultOf(outcome));
+      });
     },
   };
 }

@@ -21,6 +21,8 @@ export interface RuntimeEnv {
    * jobs while its pool can start them, which is what most deployments want.
    */
   readonly workerConcurrency: number | undefined;
+  /** A worker serves its Prometheus metrics on this port (`WORKER_METRICS_PORT`); unset, it serves none. */
+  readonly workerMetricsPort: number | undefined;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -52,5 +54,6 @@ export function readRuntimeEnv(env: EnvSnapshot, flags: Partial<RuntimeEnv> = {}
     logLevel,
     workerThreads,
     workerConcurrency: env.WORKER_CONCURRENCY ? positiveInt(env.WORKER_CONCURRENCY, 'WORKER_CONCURRENCY', 1) : undefined,
+    workerMetricsPort: env.WORKER_METRICS_PORT ? positiveInt(env.WORKER_METRICS_PORT, 'WORKER_METRICS_PORT', 1) : undefined,
   };
 }

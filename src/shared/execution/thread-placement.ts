@@ -56,6 +56,8 @@ export interface ThreadPlacement {
   readonly threads: ReadonlyMap<number, PoolThread>;
   /** Whether a shared call handed over now would start at once (the worker's intake gate). */
   canStartNow(): boolean;
+  /** Calls queued for a thread. */
+  readonly waiting: number;
 }
 
 /** The queue options the pool attaches to a task: the thread it was placed on. */
@@ -161,5 +163,8 @@ export function createThreadPlacement(threadConcurrency: number, isResponsive: (
     dispatch,
     threads,
     canStartNow: () => waiting.length === 0 && open().some(takesShared),
+    get waiting() {
+      return waiting.length;
+    },
   };
 }

@@ -81,7 +81,18 @@ export interface ToolPool {
   canStartNow(): boolean;
   /** Calls `listener` whenever room may have been made; returns the unsubscribe. */
   onRoom(listener: () => void): () => void;
+  /** What the pool holds now, for metrics and the dashboard. */
+  load(): PoolLoad;
   close(): Promise<void>;
+}
+
+export interface PoolLoad {
+  readonly threads: number;
+  /** Threads running at least one call. */
+  readonly busyThreads: number;
+  /** Calls on threads, and calls waiting for one (or for their tool's `max_concurrency`). */
+  readonly runningCalls: number;
+  readonly waitingCalls: number;
 }
 
 const THREAD_ENTRY = fileURLToPath(new URL('./thread-entry.mjs', import.meta.url));
@@ -336,6 +347,15 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
     // Calls waiting for a tool's max_concurrency slot hold no thread; a bounded number of them must not
     // stop the calls of other tools from being taken.
     canStartNow: () => limits.waiting < options.threads * options.threadConcurrency && placement.canStartNow(),
+    load() {
+      let busyThreads = 0;
+      let runningCalls = 0;
+      for (const thread of placement.threads.values()) {
+        if (thread.calls.size > 0) busyThreads += 1;
+        runningCalls += thread.calls.size;
+      }
+      return { threads: placement.threads.size, busyThreads, runningCalls, waitingCalls: limits.waiting + placement.waiting };
+    },
     onRoom(listener) {
       roomListeners.add(listener);
       return () => roomListeners.delete(listener);

@@ -34,7 +34,10 @@ export interface UpstreamRequestJobData extends UpstreamRequest {
 }
 
 /** What any job on our queues carries; its name says which. */
-export type QueueJobData = ToolCallJobData | UpstreamRequestJobData;
+export type QueueJobData = (ToolCallJobData | UpstreamRequestJobData) & {
+  /** W3C trace context (`traceparent`) of the gateway's span, when tracing is on: the worker continues it. */
+  readonly traceContext?: Readonly<Record<string, string>>;
+};
 
 /** Messages a worker sends back to the gateway that enqueued the job, in order, on one list. */
 export type ToolCallReply =
@@ -54,10 +57,10 @@ export function queueKeys(prefix: string) {
     replies: (gatewayId: string) => `${prefix}:tg:replies:${gatewayId}`,
     /** Pub/sub channel on which gateways ask workers to cancel an active job. */
     cancel: `${prefix}:tg:cancel`,
-    /** Set of worker ids that have announced themselves. */
-    workers: `${prefix}:tg:workers`,
-    /** Per-worker heartbeat with a TTL: present while the worker is alive. */
-    heartbeat: (workerId: string) => `${prefix}:tg:heartbeat:${workerId}`,
+    /** Worker ids that have announced themselves, and a heartbeat each with a TTL: present while alive. */
+    workerPresence: { set: `${prefix}:tg:workers`, beat: (workerId: string) => `${prefix}:tg:heartbeat:${workerId}` },
+    /** The same for gateways (queue mode), for the dashboard. */
+    gatewayPresence: { set: `${prefix}:tg:gateways`, beat: (gatewayId: string) => `${prefix}:tg:gateway:${gatewayId}` },
     /** The latest listing of an upstream MCP server, written by the workers that connect to it. */
     upstreamListing: (server: string) => `${prefix}:tg:upstream:${server}`,
     /** A streamable HTTP session's record: any gateway serves it. */

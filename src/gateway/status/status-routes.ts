@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import type { Response, Router } from 'express';
+import { AppError } from '../../shared/errors.js';
+import { principalOf } from '../keys/principal.js';
+import type { StatusReport } from './status-report.js';
+
+/** The page and its assets, read once: served as they are, with no build step. */
+const asset = (name: string) => readFileSync(new URL(`./ui/${name}`, import.meta.url), 'utf8');
+const PAGE = { html: asset('dashboard.html'), js: asset('dashboard.js'), css: asset('dashboard.css') };
+
+/** The dashboard only loads its own script and style, and only talks to this gateway. */
+const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** The paths a browser visits for the dashboard, which ask it for the master key (HTTP Basic) when refused. */
+export const DASHBOARD_PATHS = ['/ui', '/ui/', '/ui/dashboard.js', '/ui/dashboard.css', '/v1/status'];
+
+function masterOnly(res: Response): void {
+  if (principalOf(res).kind !== 'master') throw new AppError('forbidden', 'The dashboard and its status route need the master key');
+}
+
+/** `GET /v1/status` (JSON) and the dashboard at `/ui` that reads it, both for the master key only. */
+export function mountStatusRoutes(router: Router, deps: { status: () => Promise<StatusReport> }): void {
+  router.get('/v1/status', async (_req, res) => {
+    masterOnly(res);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await deps.status());
+  });
+  const serve = (type: string, body: string) => (_req: unknown, res: Response) => {
+    masterOnly(res);
+    res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    res.setHeader('Cache-Control', 'no-store');
+    res.type(type).send(body);
+  };
+  router.get(['/ui', '/ui/'], serve('html', PAGE.html));
+  router.get('/ui/dashboard.js', serve('js', PAGE.js));
+  router.get('/ui/dashboard.css', serve('css', PAGE.css));
+}

@@ -1,0 +1,46 @@
+import type { Logger } from '../logger.js';
+import type { RedisClient } from './redis-connection.js';
+
+/** Where a kind of process announces itself: a set of ids, and a key per id that expires unless renewed. */
+export interface PresenceKeys {
+  readonly set: string;
+  readonly beat: (id: string) => string;
+}
+
+export interface Presence {
+  /** Resolves once the first beat has reached Redis (or failed to). */
+  readonly announced: Promise<unknown>;
+  /** Stops beating and leaves the set at once. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Announces a process every `everyMs` with a key (holding `payload()` as JSON) that expires after
+ * `ttlMs`: others take it for alive while the key is there. Re-adding the id each time also survives a
+ * Redis restart that lost the set.
+ */
+export function startPresence(options: { redis: RedisClient; keys: PresenceKeys; id: string; payload: () => unknown; everyMs: number; ttlMs: number; logger: Logger }): Presence {
+  const { redis, keys, id, logger } = options;
+  const beat = () =>
+    Promise.all([redis.sadd(keys.set, id), redis.set(keys.beat(id), JSON.stringify(options.payload()), 'PX', options.ttlMs)]).catch((error: unknown) => logger.debug({ err: error, id }, 'heartbeat failed'));
+  const announced = beat();
+  const timer = setInterval(() => void beat(), options.everyMs);
+  timer.unref();
+  return {
+    announced,
+    async stop() {
+      clearInterval(timer);
+      await Promise.all([redis.del(keys.beat(id)), redis.srem(keys.set, id)]).catch(() => {});
+    },
+  };
+}
+
+/** The processes alive now (ids and their payloads), dropping from the set those whose key expired. */
+export async function readPresence<Payload>(redis: RedisClient, keys: PresenceKeys): Promise<{ ids: string[]; payloads: Payload[] }> {
+  const members = await redis.smembers(keys.set);
+  const beats = members.length > 0 ? await redis.mget(...members.map(keys.beat)) : [];
+  const gone = members.filter((_id, index) => beats[index] === null);
+  if (gone.length > 0) await redis.srem(keys.set, ...gone);
+  const ids = members.filter((_id, index) => beats[index] !== null);
+  return { ids, payloads: beats.filter((beat) => beat !== null).map((beat) => JSON.parse(beat) as Payload) };
+}
