@@ -4,14 +4,15 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../..', import.meta.url);
 const compose = parse(readFileSync(new URL('docker-compose.yml', ROOT), 'utf8')) as {
-  services: Record<string, { image?: string; build?: string; command?: string[]; environment?: Record<string, string>; ports?: string[]; volumes?: string[]; restart?: string; depends_on?: Record<string, unknown> }>;
+  services: Record<string, { image?: string; build?: string; command?: string[]; environment?: Record<string, string>; ports?: string[]; volumes?: string[]; restart?: string; depends_on?: Record<string, unknown>; profiles?: string[] }>;
   volumes: Record<string, unknown>;
 };
 const dockerfile = readFileSync(new URL('Dockerfile', ROOT), 'utf8');
 
 describe('docker-compose.yml', () => {
   it('runs redis with persistence, scalable gateways and workers, and a proxy in front', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['gateway', 'proxy', 'redis', 'worker']);
+    const always = Object.entries(compose.services).filter(([, service]) => service.profiles === undefined);
+    expect(always.map(([name]) => name).sort()).toEqual(['gateway', 'proxy', 'redis', 'worker']);
     const { redis, gateway, worker } = compose.services;
     expect(redis?.command).toEqual(['redis-server', '--appendonly', 'yes']);
     expect(redis?.volumes).toEqual(['redis-data:/data']);
@@ -38,6 +39,20 @@ describe('docker-compose.yml', () => {
       expect(compose.services[name]?.volumes).toEqual(['./config:/app/config:ro', './plugins:/app/plugins:ro']);
       expect(compose.services[name]?.image).toBe('toolgate:latest');
     }
+  });
+});
+
+describe('observability in compose', () => {
+  const prometheus = parse(readFileSync(new URL('deploy/prometheus.yml', ROOT), 'utf8')) as { scrape_configs: { job_name: string; dns_sd_configs: { names: string[]; port: number }[] }[] };
+
+  it("has each worker replica serve its metrics, and Prometheus find every gateway and worker by the service's DNS name", () => {
+    const { worker, prometheus: server, jaeger } = compose.services;
+    expect(worker?.environment).toMatchObject({ HOST: '0.0.0.0', WORKER_METRICS_PORT: '9464' });
+    expect(server?.profiles).toEqual(['observability']);
+    expect(jaeger?.profiles).toEqual(['observability']);
+    expect(server?.volumes).toEqual(['./deploy/prometheus.yml:/etc/prometheus/prometheus.yml:ro']);
+    const targets = Object.fromEntries(prometheus.scrape_configs.map((job) => [job.job_name, job.dns_sd_configs[0]]));
+    expect(targets).toEqual({ 'toolgate-gateway': { names: ['gateway'], type: 'A', port: 4000 }, 'toolgate-worker': { names: ['worker'], type: 'A', port: 9464 } });
   });
 });
 
