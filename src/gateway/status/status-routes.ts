@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Response, Router } from 'express';
-import { AppError } from '../../shared/errors.js';
+import { AppError, messageOf } from '../../shared/errors.js';
 import { principalOf } from '../keys/principal.js';
 import type { StatusReport } from './status-report.js';
 
@@ -23,7 +23,11 @@ export function mountStatusRoutes(router: Router, deps: { status: () => Promise<
   router.get('/v1/status', async (_req, res) => {
     masterOnly(res);
     res.setHeader('Cache-Control', 'no-store');
-    res.json(await deps.status());
+    // In queue mode the report is read from Redis: while Redis is away, say so rather than a bare 500.
+    const report = await deps.status().catch((error: unknown) => {
+      throw new AppError('unavailable', `The status cannot be gathered right now: ${messageOf(error)}`, { retryAfterSeconds: 1 });
+    });
+    res.json(report);
   });
   const serve = (type: string, body: string) => (_req: unknown, res: Response) => {
     masterOnly(res);
