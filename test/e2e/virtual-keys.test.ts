@@ -257,6 +257,10 @@ describe('when Redis goes away', () => {
       const refused = await fetch(`${gateway.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
       expect(refused.status).toBe(503);
       expect((await fetch(`${gateway.url}/metrics`, { headers: { authorization: `Bearer ${MASTER}` } })).status).toBe(200);
+      // The dashboard's data lives in Redis too: a clear 503, not a hang.
+      const status = await fetch(`${gateway.url}/v1/status`, { headers: { authorization: `Bearer ${MASTER}` } });
+      expect(status.status).toBe(503);
+      expect(((await status.json()) as { error: { message: string } }).error.message).toMatch(/status cannot be gathered right now/);
       expect((await fetch(`${gateway.url}/health/liveliness`)).status).toBe(200);
     } finally {
       await gateway.stop('SIGKILL');
