@@ -1,27 +1,15 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
+import type { SpawnedGateway, SpawnedProcess } from '../helpers/gateway-process.js';
 import { launchChromium } from '../helpers/browser.js';
 import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
 import { freePort } from '../helpers/redis-server.js';
 
 // The dashboard in a real (headless) browser, over a queue-mode gateway with two workers.
 const MASTER = 'sk-dashboard-test';
-const CONFIG = writeTempConfig(`
-mcp_tools:
-  - name: echo
-    description: Echo the arguments back
-    input_schema: { type: object, properties: { text: { type: string } }, required: [text] }
-    handler: faults.echo
-  - name: whoami
-    description: The pid of the process that ran the call
-    input_schema: { type: object }
-    handler: faults.whoami
-general_settings:
-  master_key: ${MASTER}
-`);
 
-const env = queueEnv(inject('redisUrl'));
+// The queue fixture's tools, behind a master key.
+const env = { ...queueEnv(inject('redisUrl')), LITELLM_MASTER_KEY: MASTER };
 let gateway: SpawnedGateway;
 let workers: { process: SpawnedProcess; metricsPort: number }[];
 let browser: Browser;
@@ -30,8 +18,8 @@ const withMaster = { authorization: `Bearer ${MASTER}` };
 
 beforeAll(async () => {
   const ports = [await freePort(), await freePort()];
-  gateway = await startQueueGateway(env, CONFIG);
-  workers = await Promise.all(ports.map(async (metricsPort) => ({ process: await startWorker({ ...env, WORKER_METRICS_PORT: String(metricsPort) }, CONFIG), metricsPort })));
+  gateway = await startQueueGateway(env);
+  workers = await Promise.all(ports.map(async (metricsPort) => ({ process: await startWorker({ ...env, WORKER_METRICS_PORT: String(metricsPort) }), metricsPort })));
   await waitForWorkers(gateway, 2);
   browser = await launchChromium();
 });

@@ -1,20 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { join } from 'node:path';
 import { ROOT, startGateway, writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
-import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
+import { QUEUE_CONFIG, queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
 
 // Queue mode with an OTLP receiver standing in for a collector: one tools/call is one trace, from the
 // gateway's request span through the queue to the worker's plugin span.
-const CONFIG = writeTempConfig(`
-mcp_tools:
-  - name: echo
-    description: Echo the arguments back
-    input_schema: { type: object, properties: { text: { type: string } }, required: [text] }
-    handler: faults.echo
+// The queue fixture's tools, and an upstream server.
+const CONFIG = writeTempConfig(`${readFileSync(QUEUE_CONFIG, 'utf8')}
 mcp_servers:
   faulty: { transport: stdio, command: ${process.execPath}, args: [${join(ROOT, 'test/fixtures/upstream-fault-server.mjs')}] }
 `);
