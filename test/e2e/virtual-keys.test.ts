@@ -183,6 +183,18 @@ describe("a key given upstream servers' tools (object_permission)", () => {
     expect((await post(gateways[1]!, '/mcp/call_tool', key, { name: 'echo', arguments: { text: 'x' } })).status).toBe(403);
   });
 
+  it('never widens when an update empties its grants, and shows only its servers’ health', async () => {
+    const key = await generate({ object_permission: { mcp_servers: ['faulty'] } });
+    const health = (await get(gateways[0]!, '/v1/mcp/server/health', key)) as { servers: { server: string }[] };
+    expect(health.servers.map((server) => server.server)).toEqual(['faulty']);
+    expect((await post(gateways[0]!, '/key/update', MASTER, { key, object_permission: { mcp_servers: [] } })).status).toBe(200);
+    expect(await listedTools(gateways[1]!, key)).toEqual([]);
+    expect(((await get(gateways[1]!, '/v1/mcp/server/health', key)) as { servers: unknown[] }).servers).toEqual([]);
+    // Nor may the key itself change anything, or learn which servers exist by naming a wrong one.
+    const own = await post(gateways[0]!, '/key/update', key, { key, object_permission: { mcp_servers: ['nosuch'] } });
+    expect(own.status).toBe(403);
+  });
+
   it('refuses to create a key naming a server the gateway does not have', async () => {
     const response = await post(gateways[0]!, '/key/generate', MASTER, { object_permission: { mcp_servers: ['nosuch'] } });
     expect(response.status).toBe(400);

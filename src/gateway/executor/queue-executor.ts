@@ -23,8 +23,10 @@ interface PendingCall {
   readonly enqueuedAt: number;
   /** The queue its job is on. */
   readonly queue: Queue<QueueJobData>;
-  /** Its time on the queue, ended when a worker takes it (or the call ends first). */
+  /** Its time on the queue, ended when a worker says it took it (or the call ends first). */
   readonly waitSpan: Span | undefined;
+  /** Whether a worker has said it took the job (its lock may have told us who, sooner). */
+  announced: boolean;
 }
 
 /** A call not heard of this long after it was queued is looked up in Redis: has a worker taken it? */
@@ -91,7 +93,8 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
     const call = pending.get(reply.jobId);
     if (!call) return;
     if (reply.type === 'started') {
-      if (call.starts === 0) {
+      if (!call.announced) {
+        call.announced = true;
         call.waitSpan?.setAttribute('toolgate.worker.id', reply.workerId);
         call.waitSpan?.end();
         call.hooks.onStarted?.({ workerId: reply.workerId, queuedMs: Date.now() - call.enqueuedAt });
@@ -179,8 +182,10 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
     const data = traceContext ? { ...job.data, traceContext } : job.data;
     const outcome = new Promise<CallOutcome<Result>>((resolve) => {
       const finish = (result: CallOutcome<unknown>) => {
-        if (!pending.delete(jobId)) return;
-        waitSpan?.end();
+        const call = pending.get(jobId);
+        if (!call) return;
+        pending.delete(jobId);
+        if (!call.announced) waitSpan?.end();
         clearTimeout(deadlineTimer);
         hooks.signal?.removeEventListener('abort', onCancel);
         // The worker ran the job this kind of job names, and answered with its kind of result.
@@ -195,7 +200,7 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
         void cancelJob(jobId, queue);
       }, data.deadline - Date.now());
       hooks.signal?.addEventListener('abort', onCancel, { once: true });
-      pending.set(jobId, { settle: finish, hooks, retryable: data.retryable, workerId: undefined, starts: 0, enqueuedAt: Date.now(), queue, waitSpan });
+      pending.set(jobId, { settle: finish, hooks, retryable: data.retryable, workerId: undefined, starts: 0, enqueuedAt: Date.now(), queue, waitSpan, announced: false });
     });
     hooks.onQueued?.({ jobId, replyTo: deps.gatewayId });
 

@@ -9,20 +9,21 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-/**
- * The key a client sent: `Authorization: Bearer`, `x-litellm-api-key` (LiteLLM's) or `x-api-key`; or,
- * from a browser, HTTP Basic with the key as the password (any user name).
- */
+/** The key a client sent: `Authorization: Bearer`, `x-litellm-api-key` (LiteLLM's) or `x-api-key`. */
 export function presentedKey(req: Request): string | undefined {
-  const authorization = req.get('authorization')?.trim();
+  const authorization = req.get('authorization');
   if (authorization !== undefined) {
-    const bearer = /^Bearer\s+(.+)$/i.exec(authorization);
-    if (bearer?.[1]) return bearer[1].trim();
-    const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(authorization);
-    const decoded = basic?.[1] ? Buffer.from(basic[1], 'base64').toString('utf8') : '';
-    if (decoded.includes(':')) return decoded.slice(decoded.indexOf(':') + 1);
+    const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
+    if (match?.[1]) return match[1].trim();
   }
   return req.get('x-litellm-api-key') ?? req.get('x-api-key');
+}
+
+/** The password of an HTTP Basic `Authorization` (any user name): how a browser sends the key. */
+function basicPassword(req: Request): string | undefined {
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(req.get('authorization')?.trim() ?? '');
+  const decoded = basic?.[1] ? Buffer.from(basic[1], 'base64').toString('utf8') : '';
+  return decoded.includes(':') ? decoded.slice(decoded.indexOf(':') + 1) : undefined;
 }
 
 /**
@@ -34,7 +35,9 @@ export function requireKey(masterKey: string, keys: KeyStore | undefined, browse
   const expected = digest(masterKey);
   const asksBrowser = new Set(browserPaths);
   return (req, res, next) => {
-    const key = presentedKey(req);
+    // Basic only on the browser's paths: a browser resends it to its whole origin, and the API's
+    // routes must not take a credential it attaches by itself.
+    const key = asksBrowser.has(req.path) ? (basicPassword(req) ?? presentedKey(req)) : presentedKey(req);
     if (key !== undefined && timingSafeEqual(digest(key), expected)) {
       setPrincipal(res, { kind: 'master' });
       next();

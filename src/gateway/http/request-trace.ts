@@ -3,12 +3,12 @@ import type { Request, RequestHandler } from 'express';
 import { continuedFrom, startSpan, tracingEnabled, withSpan } from '../../shared/telemetry/tracing.js';
 import { requestIdOf } from './request-id.js';
 
-/** The route a request matched, for a span name that does not grow with ids in paths. */
+/** The route a request matched, for a span name that does not grow with ids in paths (nor with scanners' paths). */
 function routeOf(req: Request): string {
   const path: unknown = req.route?.path;
   if (typeof path === 'string') return path;
   if (Array.isArray(path) && typeof path[0] === 'string') return path[0];
-  return req.path;
+  return '(no route)';
 }
 
 /**

@@ -52,8 +52,10 @@ export function mountKeyRoutes(router: Router, deps: { keys: KeyStore | undefine
     return value;
   };
 
+  // The store (and so the master-key check) comes first: nobody else learns even which servers exist.
   router.post('/key/generate', async (req, res) => {
-    const { key, record } = await store(res).generate(body(req));
+    const keys = store(res);
+    const { key, record } = await keys.generate(body(req));
     res.json({ key, ...shown(record) });
   });
   router.get('/key/info', async (req, res) => {
@@ -63,15 +65,17 @@ export function mountKeyRoutes(router: Router, deps: { keys: KeyStore | undefine
     res.json({ key: record.token, info: { ...shown(record), usage: await deps.usage?.report(record) } });
   });
   router.post('/key/update', async (req, res) => {
+    const keys = store(res);
     const fields = body(req);
-    const record = await store(res).update(keyIn(fields.key), fields);
+    const record = await keys.update(keyIn(fields.key), fields);
     res.json(shown(record));
   });
   router.post('/key/delete', async (req, res) => {
-    const keys = body(req).keys;
-    if (!Array.isArray(keys) || !keys.every((key) => typeof key === 'string')) throw new AppError('invalid_request', "Missing required parameter: 'keys' (an array of keys)");
-    await store(res).delete(keys);
-    res.json({ deleted_keys: keys });
+    const keys = store(res);
+    const deleted = body(req).keys;
+    if (!Array.isArray(deleted) || !deleted.every((key) => typeof key === 'string')) throw new AppError('invalid_request', "Missing required parameter: 'keys' (an array of keys)");
+    await keys.delete(deleted);
+    res.json({ deleted_keys: deleted });
   });
   router.get('/key/list', async (req, res) => {
     const records = await store(res).list();

@@ -11,8 +11,11 @@ export interface VirtualKey {
   readonly models: readonly string[];
   /** Tools it may list and call, by the gateway's names (local plugin tools, or any). */
   readonly tools: readonly string[];
-  /** The upstream MCP servers it may use: all of a server's tools, or only some. */
-  readonly object_permission: ObjectPermission;
+  /**
+   * The upstream MCP servers it may use: all of a server's tools, or only some. Null when never given;
+   * once given (even with empty lists) the key may use only what it and `tools` name.
+   */
+  readonly object_permission: ObjectPermission | null;
   readonly rpm_limit: number | null;
   readonly max_parallel_requests: number | null;
   readonly expires: string | null;
@@ -28,8 +31,6 @@ export interface ObjectPermission {
   readonly mcp_servers: readonly string[];
   readonly mcp_tool_permissions: Readonly<Record<string, readonly string[]>>;
 }
-
-const NO_OBJECT_PERMISSION: ObjectPermission = { mcp_servers: [], mcp_tool_permissions: {} };
 
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
@@ -55,8 +56,8 @@ const limit = (value: unknown, field: string): number | null => {
   return value;
 };
 
-function objectPermissionOf(value: unknown): ObjectPermission {
-  if (value === null) return NO_OBJECT_PERMISSION;
+function objectPermissionOf(value: unknown): ObjectPermission | null {
+  if (value === null) return null;
   if (!isJsonObject(value)) throw new AppError('invalid_request', 'object_permission must be an object with mcp_servers and mcp_tool_permissions');
   const permissions = value.mcp_tool_permissions ?? {};
   if (!isJsonObject(permissions)) throw new AppError('invalid_request', 'object_permission.mcp_tool_permissions must map server names to arrays of tool names');
@@ -73,7 +74,7 @@ function fieldsOf(body: Record<string, unknown>, current?: VirtualKey): Omit<Vir
     key_alias: body.key_alias === undefined ? (current?.key_alias ?? null) : typeof body.key_alias === 'string' ? body.key_alias : null,
     models: body.models === undefined ? (current?.models ?? []) : stringList(body.models, 'models'),
     tools: body.tools === undefined ? (current?.tools ?? []) : stringList(body.tools, 'tools'),
-    object_permission: body.object_permission === undefined ? (current?.object_permission ?? NO_OBJECT_PERMISSION) : objectPermissionOf(body.object_permission),
+    object_permission: body.object_permission === undefined ? (current?.object_permission ?? null) : objectPermissionOf(body.object_permission),
     rpm_limit: body.rpm_limit === undefined ? (current?.rpm_limit ?? null) : limit(body.rpm_limit, 'rpm_limit'),
     max_parallel_requests: body.max_parallel_requests === undefined ? (current?.max_parallel_requests ?? null) : limit(body.max_parallel_requests, 'max_parallel_requests'),
     expires: lifetime === undefined ? (current?.expires ?? null) : new Date(Date.now() + lifetime).toISOString(),
@@ -111,14 +112,15 @@ export function createKeyStore(redis: RedisClient, prefix: string): KeyStore {
   const indexKey = `${prefix}:tg:keys`;
   const save = async (record: VirtualKey) => {
     const value = JSON.stringify(record);
-    if (record.expires === null) await redis.set(recordKey(record.token), value);
-    else await redis.set(recordKey(record.token), value, 'PXAT', Date.parse(record.expires));
+    // Its usage counters live as long as it does, also when an update moves its expiry.
+    if (record.expires === null) await Promise.all([redis.set(recordKey(record.token), value), redis.persist(usageKey(record.token))]);
+    else await Promise.all([redis.set(recordKey(record.token), value, 'PXAT', Date.parse(record.expires)), redis.pexpireat(usageKey(record.token), Date.parse(record.expires))]);
     await redis.sadd(indexKey, record.token);
   };
   const read = async (token: string): Promise<VirtualKey | undefined> => {
     const value = await redis.get(recordKey(token));
     // Records written before a field existed get its default.
-    const record = value === null ? undefined : ({ object_permission: NO_OBJECT_PERMISSION, ...JSON.parse(value) } as VirtualKey);
+    const record = value === null ? undefined : ({ object_permission: null, ...JSON.parse(value) } as VirtualKey);
     return record && (record.expires === null || Date.parse(record.expires) > Date.now()) ? record : undefined;
   };
   return {

@@ -28,36 +28,37 @@ export function mayUseModel(principal: Principal, model: string): boolean {
 }
 
 /**
- * Whether a key limits tools at all: one that names none (`tools`, `object_permission.mcp_servers`,
- * `mcp_tool_permissions`) may use every tool; one that names any may use only what it names.
+ * Whether a key limits tools at all: one with no `tools` and no `object_permission` may use every tool;
+ * one with either may use only what they name (an `object_permission` with empty lists names nothing).
  */
 function limitsTools(key: VirtualKey): boolean {
-  const { mcp_servers, mcp_tool_permissions } = key.object_permission;
-  return key.tools.length > 0 || mcp_servers.length > 0 || Object.keys(mcp_tool_permissions).length > 0;
+  return key.tools.length > 0 || key.object_permission !== null;
 }
 
 /** Whether a key may use a tool: named in `tools`, or its server's in `mcp_tool_permissions` or `mcp_servers`. */
 function keyMayUseTool(key: VirtualKey, tool: CatalogTool): boolean {
   if (key.tools.includes(tool.name)) return true;
-  if (tool.target.kind !== 'upstream') return false;
+  if (tool.target.kind !== 'upstream' || key.object_permission === null) return false;
   const listed = key.object_permission.mcp_tool_permissions[tool.target.server];
   return listed ? listed.includes(tool.target.tool) : key.object_permission.mcp_servers.includes(tool.target.server);
 }
 
-/** Whether a key may see an upstream server's prompts and resources: it may use some of its tools. */
+/** Whether a key may see an upstream server's prompts and resources: `object_permission` gives it some of its tools. */
 function keyMayUseServer(key: VirtualKey, server: string): boolean {
-  return key.object_permission.mcp_servers.includes(server) || key.object_permission.mcp_tool_permissions[server] !== undefined;
+  if (key.object_permission === null) return false;
+  const { mcp_servers, mcp_tool_permissions } = key.object_permission;
+  return mcp_servers.includes(server) || (mcp_tool_permissions[server]?.length ?? 0) > 0;
 }
 
 /** What a key may use, for the message that refuses it something else. */
 function grantsOf(key: VirtualKey): string {
-  const { mcp_servers, mcp_tool_permissions } = key.object_permission;
+  const { mcp_servers, mcp_tool_permissions } = key.object_permission ?? { mcp_servers: [], mcp_tool_permissions: {} };
   const grants = [
     key.tools.length > 0 && `tools ${key.tools.join(', ')}`,
     mcp_servers.length > 0 && `every tool of MCP servers ${mcp_servers.join(', ')}`,
     ...Object.entries(mcp_tool_permissions).map(([server, tools]) => `${server}'s ${tools.join(', ')}`),
   ];
-  return grants.filter(Boolean).join('; ');
+  return grants.filter(Boolean).join('; ') || 'nothing';
 }
 
 /**

@@ -5,7 +5,7 @@ import { isJsonObject } from '../../shared/json-object.js';
 import { requestIdOf } from '../http/request-id.js';
 import type { ToolCatalog } from '../tools/tool-catalog.js';
 import type { UpstreamHealth } from '../tools/upstream-feed.js';
-import type { ToolView } from '../tools/tool-view.js';
+import { EVERY_TOOL, type ToolView } from '../tools/tool-view.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
 
 export interface ToolRoutesDeps {
@@ -23,7 +23,9 @@ export interface ToolRoutesDeps {
 export function mountToolRoutes(router: Router, { catalog, invoker, upstreamHealth, viewFor }: ToolRoutesDeps): void {
   // LiteLLM's route: each upstream MCP server's status, last error, tools and latency.
   router.get('/v1/mcp/server/health', (_req, res) => {
-    res.json({ servers: upstreamHealth() });
+    // A virtual key sees only the servers it has tools of.
+    const view = keyView(principalOf(res), EVERY_TOOL);
+    res.json({ servers: upstreamHealth().filter((health) => view.shows(health.server)) });
   });
   router.get(['/mcp/list_tools', '/mcp/tools/list', '/mcp-rest/tools/list'], (req, res) => {
     const serverId = typeof req.query.server_id === 'string' ? req.query.server_id : undefined;

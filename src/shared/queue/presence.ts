@@ -42,5 +42,14 @@ export async function readPresence<Payload>(redis: RedisClient, keys: PresenceKe
   const gone = members.filter((_id, index) => beats[index] === null);
   if (gone.length > 0) await redis.srem(keys.set, ...gone);
   const ids = members.filter((_id, index) => beats[index] !== null);
-  return { ids, payloads: beats.filter((beat) => beat !== null).map((beat) => JSON.parse(beat) as Payload) };
+  // A beat that does not parse still says the process is alive; it only has nothing more to say.
+  const payloads = beats.flatMap((beat) => {
+    if (beat === null) return [];
+    try {
+      return [JSON.parse(beat) as Payload];
+    } catch {
+      return [];
+    }
+  });
+  return { ids, payloads };
 }
