@@ -3,6 +3,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startGateway, writeTempConfig, type SpawnedGateway } from '../helpers/gateway-process.js';
 import { completionBody, startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
+import { ECHO_TOOL } from '../helpers/fixture-tools.js';
 
 // The OpenAI Agents SDK, its default Responses model pointed at toolgate, runs an agent whose tool is a
 // toolgate MCP tool: the gateway translates the Responses requests onto the mock model's chat
@@ -22,10 +23,7 @@ model_list:
   - model_name: agent-model
     litellm_params: { model: openai/m, api_base: ${upstream.url}/v1, api_key: sk-x }
 mcp_tools:
-  - name: echo
-    description: Echo the arguments back
-    input_schema: { type: object, properties: { text: { type: string } }, required: [text] }
-    handler: faults.echo
+${ECHO_TOOL}
 `);
   gateway = await startGateway({ config });
   setTracingDisabled(true);

@@ -1,9 +1,10 @@
 import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParams } from 'openai/resources/chat/completions';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
-import { completionBody, startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
-import { startGatewayInMode } from '../helpers/queue-cluster.js';
+import { describe, expect, inject, it } from 'vitest';
+import { useChatGateway } from '../helpers/chat-gateway.js';
+import { ECHO_TOOL } from '../helpers/fixture-tools.js';
+import { writeTempConfig } from '../helpers/gateway-process.js';
+import { completionBody } from '../helpers/mock-upstream.js';
 
 // The server-side MCP tool loop in /v1/chat/completions: the real openai client, a local mock model that
 // records what it receives, and the gateway's own tools (run in-process, or by a worker in queue mode).
@@ -31,10 +32,7 @@ model_list:
   - model_name: client-caller
     litellm_params: { model: openai/m, api_base: ${upstreamUrl}/client/v1, api_key: sk-x }
 mcp_tools:
-  - name: echo
-    description: Echo the arguments back
-    input_schema: { type: object, properties: { text: { type: string } }, required: [text] }
-    handler: faults.echo
+${ECHO_TOOL}
 toolgate_settings:
   max_tool_rounds: 3
 `);
@@ -43,28 +41,13 @@ describe.each([
   ['embedded', false],
   ['queue mode', true],
 ])('the chat tool loop, %s', (_mode, queued) => {
-  let upstream: MockUpstream;
-  let processes: SpawnedProcess[] = [];
-  let openai: OpenAI;
+  const chat = useChatGateway(modelAnswer, config, queued ? inject('redisUrl') : undefined);
 
-  beforeAll(async () => {
-    upstream = await startMockUpstream(modelAnswer);
-    const file = config(upstream.url);
-    let gateway: SpawnedGateway;
-    ({ gateway, processes } = await startGatewayInMode(file, queued ? inject('redisUrl') : undefined));
-    openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-  });
-
-  afterAll(async () => {
-    await Promise.all(processes.map((each) => each.stop()));
-    await upstream?.close();
-  });
-
-  const sentSince = (from: number) => upstream.requests.slice(from).map((request) => request.body);
+  const sentSince = (from: number) => chat.upstream.requests.slice(from).map((request) => request.body);
 
   it('offers the MCP tools as functions, runs the call, and returns the answer with the record of calls', async () => {
-    const from = upstream.requests.length;
-    const completion = await openai.chat.completions.create({ model: 'tool-user', messages: [{ role: 'user', content: 'use a tool' }], tools: MCP_TOOLS });
+    const from = chat.upstream.requests.length;
+    const completion = await chat.openai.chat.completions.create({ model: 'tool-user', messages: [{ role: 'user', content: 'use a tool' }], tools: MCP_TOOLS });
     expect(completion.choices[0]?.message.content).toContain('the tool said:');
     expect(completion.choices[0]?.message.content).toContain('hello from the model');
     const [first, second] = sentSince(from) as { tools: { type: string; function: { name: string } }[]; messages: { role: string; content?: string; tool_call_id?: string }[] }[];
@@ -76,7 +59,7 @@ describe.each([
   });
 
   it('streams the final answer after the tool rounds, with the record in the last chunk', async () => {
-    const stream = await openai.chat.completions.create({ model: 'tool-user', messages: [{ role: 'user', content: 'use a tool' }], tools: MCP_TOOLS, stream: true });
+    const stream = await chat.openai.chat.completions.create({ model: 'tool-user', messages: [{ role: 'user', content: 'use a tool' }], tools: MCP_TOOLS, stream: true });
     let text = '';
     let record: unknown;
     for await (const chunk of stream) {
@@ -88,8 +71,8 @@ describe.each([
   });
 
   it('stops a model that keeps calling tools at max_tool_rounds with a clear error', async () => {
-    const from = upstream.requests.length;
-    const error = await openai.chat.completions.create({ model: 'looping', messages: [{ role: 'user', content: 'loop' }], tools: MCP_TOOLS }).catch((caught: unknown) => caught);
+    const from = chat.upstream.requests.length;
+    const error = await chat.openai.chat.completions.create({ model: 'looping', messages: [{ role: 'user', content: 'loop' }], tools: MCP_TOOLS }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.APIError);
     expect((error as InstanceType<typeof OpenAI.APIError>).message).toMatch(/still calling tools after 3 rounds \(max_tool_rounds\)/);
     // Three rounds run, and the fourth answer (still a tool call) ends it.
@@ -97,8 +80,8 @@ describe.each([
   });
 
   it('returns a call of the client’s own function to the client, running nothing', async () => {
-    const from = upstream.requests.length;
-    const completion: ChatCompletion = await openai.chat.completions.create({ model: 'client-caller', messages: [{ role: 'user', content: 'x' }], tools: [...(MCP_TOOLS ?? []), CLIENT_TOOL] });
+    const from = chat.upstream.requests.length;
+    const completion: ChatCompletion = await chat.openai.chat.completions.create({ model: 'client-caller', messages: [{ role: 'user', content: 'x' }], tools: [...(MCP_TOOLS ?? []), CLIENT_TOOL] });
     const calls = completion.choices[0]?.message.tool_calls ?? [];
     expect(calls.map((call) => (call.type === 'function' ? call.function.name : call.type))).toEqual(['client_lookup']);
     expect(completion.choices[0]?.finish_reason).toBe('stop');
@@ -108,16 +91,16 @@ describe.each([
   });
 
   it('returns MCP calls unrun when the entry asks for approval', async () => {
-    const from = upstream.requests.length;
+    const from = chat.upstream.requests.length;
     const tools = [{ type: 'mcp', server_url: 'litellm_proxy' }] as unknown as ChatCompletionCreateParams['tools'];
-    const completion = await openai.chat.completions.create({ model: 'tool-user', messages: [{ role: 'user', content: 'x' }], tools });
+    const completion = await chat.openai.chat.completions.create({ model: 'tool-user', messages: [{ role: 'user', content: 'x' }], tools });
     expect(completion.choices[0]?.message.tool_calls?.[0]).toMatchObject({ function: { name: 'echo' } });
     expect(sentSince(from)).toHaveLength(1);
   });
 
   it('answers an unknown MCP server_url with a 400', async () => {
     const tools = [{ type: 'mcp', server_url: 'https://elsewhere.example/mcp' }] as unknown as ChatCompletionCreateParams['tools'];
-    const error = await openai.chat.completions.create({ model: 'tool-user', messages: [{ role: 'user', content: 'x' }], tools }).catch((caught: unknown) => caught);
+    const error = await chat.openai.chat.completions.create({ model: 'tool-user', messages: [{ role: 'user', content: 'x' }], tools }).catch((caught: unknown) => caught);
     expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
   });
 });

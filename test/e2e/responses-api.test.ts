@@ -1,8 +1,9 @@
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
-import { completionBody, startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
-import { startGatewayInMode } from '../helpers/queue-cluster.js';
+import { describe, expect, inject, it } from 'vitest';
+import { useChatGateway } from '../helpers/chat-gateway.js';
+import { ECHO_TOOL } from '../helpers/fixture-tools.js';
+import { writeTempConfig } from '../helpers/gateway-process.js';
+import { completionBody } from '../helpers/mock-upstream.js';
 
 // The Responses API on chat-completions deployments: the real openai client, a mock model that records
 // what it is sent, and the gateway's own tools in embedded mode and through the queue.
@@ -43,44 +44,29 @@ function modelAnswer(path: string, raw: Record<string, unknown>) {
   return { status: 200, json: completionBody(`you said: ${JSON.stringify(last?.content)}`, body.model) };
 }
 
+const configFor = (upstreamUrl: string) =>
+  writeTempConfig(`
+model_list:
+  - model_name: chat-only
+    litellm_params: { model: openai/m, api_base: ${upstreamUrl}/v1, api_key: sk-x }
+  - model_name: native
+    litellm_params: { model: openai/native-model, api_base: ${upstreamUrl}/native/v1, api_key: sk-x, responses_api: true }
+mcp_tools:
+${ECHO_TOOL}
+`);
+
 const WEATHER = { type: 'function' as const, name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false };
 
 describe.each([
   ['embedded', false],
   ['queue mode', true],
 ])('the Responses API, %s', (_mode, queued) => {
-  let upstream: MockUpstream;
-  let processes: SpawnedProcess[] = [];
-  let openai: OpenAI;
+  const chat = useChatGateway(modelAnswer, configFor, queued ? inject('redisUrl') : undefined);
 
-  beforeAll(async () => {
-    upstream = await startMockUpstream(modelAnswer);
-    const file = writeTempConfig(`
-model_list:
-  - model_name: chat-only
-    litellm_params: { model: openai/m, api_base: ${upstream.url}/v1, api_key: sk-x }
-  - model_name: native
-    litellm_params: { model: openai/native-model, api_base: ${upstream.url}/native/v1, api_key: sk-x, responses_api: true }
-mcp_tools:
-  - name: echo
-    description: Echo the arguments back
-    input_schema: { type: object, properties: { text: { type: string } }, required: [text] }
-    handler: faults.echo
-`);
-    let gateway: SpawnedGateway;
-    ({ gateway, processes } = await startGatewayInMode(file, queued ? inject('redisUrl') : undefined));
-    openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-  });
-
-  afterAll(async () => {
-    await Promise.all(processes.map((each) => each.stop()));
-    await upstream?.close();
-  });
-
-  const lastSent = () => upstream.requests.at(-1)?.body as unknown as ChatBody;
+  const lastSent = () => chat.upstream.requests.at(-1)?.body as unknown as ChatBody;
 
   it('answers a string input, with instructions as the system message', async () => {
-    const response = await openai.responses.create({ model: 'chat-only', input: 'hello', instructions: 'be brief' });
+    const response = await chat.openai.responses.create({ model: 'chat-only', input: 'hello', instructions: 'be brief' });
     expect(lastSent().messages).toEqual([
       { role: 'system', content: 'be brief' },
       { role: 'user', content: 'hello' },
@@ -92,10 +78,10 @@ mcp_tools:
   });
 
   it('returns function calls, and continues from previous_response_id with their output', async () => {
-    const first = await openai.responses.create({ model: 'chat-only', input: 'weather?', tools: [WEATHER] });
+    const first = await chat.openai.responses.create({ model: 'chat-only', input: 'weather?', tools: [WEATHER] });
     const call = first.output.find((item) => item.type === 'function_call');
     expect(call).toMatchObject({ type: 'function_call', name: 'get_weather', arguments: '{"city":"Lisbon"}' });
-    const second = await openai.responses.create({
+    const second = await chat.openai.responses.create({
       model: 'chat-only',
       previous_response_id: first.id,
       input: [{ type: 'function_call_output', call_id: (call as { call_id: string }).call_id, output: 'sunny, 24 °C' }],
@@ -107,7 +93,7 @@ mcp_tools:
   });
 
   it('runs MCP tools in the loop and reports them as mcp_list_tools and mcp_call items', async () => {
-    const response = await openai.responses.create({
+    const response = await chat.openai.responses.create({
       model: 'chat-only',
       input: 'use the tool',
       tools: [{ type: 'mcp', server_label: 'toolgate', server_url: 'litellm_proxy', require_approval: 'never' }],
@@ -121,19 +107,19 @@ mcp_tools:
   });
 
   it('asks for approval of MCP calls whose entry needs it, running nothing', async () => {
-    const sentBefore = upstream.requests.length;
-    const response = await openai.responses.create({ model: 'chat-only', input: 'use the tool', tools: [{ type: 'mcp', server_label: 'toolgate', server_url: 'litellm_proxy' }] });
+    const sentBefore = chat.upstream.requests.length;
+    const response = await chat.openai.responses.create({ model: 'chat-only', input: 'use the tool', tools: [{ type: 'mcp', server_label: 'toolgate', server_url: 'litellm_proxy' }] });
     expect(response.output.map((item) => item.type)).toEqual(['mcp_list_tools', 'mcp_approval_request']);
-    expect(upstream.requests.length - sentBefore).toBe(1);
+    expect(chat.upstream.requests.length - sentBefore).toBe(1);
   });
 
   it('runs an MCP call the client approves in the next request, and answers a denied one as denied', async () => {
     const tools = [{ type: 'mcp' as const, server_label: 'toolgate', server_url: 'litellm_proxy', require_approval: 'always' as const }];
     for (const approve of [true, false]) {
-      const first = await openai.responses.create({ model: 'chat-only', input: 'use the tool', tools });
+      const first = await chat.openai.responses.create({ model: 'chat-only', input: 'use the tool', tools });
       const asked = first.output.find((item) => item.type === 'mcp_approval_request');
       expect(asked).toMatchObject({ name: 'echo' });
-      const second = await openai.responses.create({ model: 'chat-only', previous_response_id: first.id, input: [{ type: 'mcp_approval_response', approval_request_id: asked!.id, approve }], tools });
+      const second = await chat.openai.responses.create({ model: 'chat-only', previous_response_id: first.id, input: [{ type: 'mcp_approval_response', approval_request_id: asked!.id, approve }], tools });
       if (approve) {
         expect(second.output.map((item) => item.type)).toEqual(['mcp_list_tools', 'mcp_call', 'message']);
         expect(second.output_text).toContain('from the model');
@@ -145,7 +131,7 @@ mcp_tools:
   });
 
   it('streams the Responses events, which the client assembles into the response', async () => {
-    const stream = openai.responses.stream({ model: 'chat-only', input: 'stream me' });
+    const stream = chat.openai.responses.stream({ model: 'chat-only', input: 'stream me' });
     const types: string[] = [];
     let deltas = '';
     for await (const event of stream) {
@@ -161,23 +147,23 @@ mcp_tools:
   });
 
   it('streams a response whose MCP tool ran in the loop, and one that calls a client function', async () => {
-    const withMcp = openai.responses.stream({ model: 'chat-only', input: 'use the tool', tools: [{ type: 'mcp', server_label: 'toolgate', server_url: 'litellm_proxy', require_approval: 'never' }] });
+    const withMcp = chat.openai.responses.stream({ model: 'chat-only', input: 'use the tool', tools: [{ type: 'mcp', server_label: 'toolgate', server_url: 'litellm_proxy', require_approval: 'never' }] });
     const added: string[] = [];
     for await (const event of withMcp) if (event.type === 'response.output_item.added') added.push(event.item.type);
     expect(added).toEqual(['mcp_list_tools', 'mcp_call', 'message']);
     expect((await withMcp.finalResponse()).output_text).toContain('from the model');
-    const withFunction = openai.responses.stream({ model: 'chat-only', input: 'weather?', tools: [WEATHER] });
+    const withFunction = chat.openai.responses.stream({ model: 'chat-only', input: 'weather?', tools: [WEATHER] });
     const final = await withFunction.finalResponse();
     expect(final.output.map((item) => item.type)).toEqual(['function_call']);
   });
 
   it('passes the Responses API through to a deployment that serves it', async () => {
-    const response = await openai.responses.create({ model: 'native', input: 'hi' });
-    expect(upstream.requests.at(-1)?.path).toBe('/native/v1/responses');
-    expect(upstream.requests.at(-1)?.body).toMatchObject({ model: 'native-model', input: 'hi' });
+    const response = await chat.openai.responses.create({ model: 'native', input: 'hi' });
+    expect(chat.upstream.requests.at(-1)?.path).toBe('/native/v1/responses');
+    expect(chat.upstream.requests.at(-1)?.body).toMatchObject({ model: 'native-model', input: 'hi' });
     expect(response.id).toBe('resp_upstream');
     expect(response.output_text).toBe('native answer to "hi"');
-    const stream = openai.responses.stream({ model: 'native', input: 'stream' });
+    const stream = chat.openai.responses.stream({ model: 'native', input: 'stream' });
     let deltas = '';
     for await (const event of stream) if (event.type === 'response.output_text.delta') deltas += event.delta;
     expect(deltas).toBe('native streamed');
@@ -185,11 +171,11 @@ mcp_tools:
   });
 
   it('answers mock_response without calling the model, and an unknown previous_response_id with 404', async () => {
-    const sentBefore = upstream.requests.length;
-    const mocked = await openai.responses.create({ model: 'chat-only', input: 'x', mock_response: 'canned' } as Parameters<typeof openai.responses.create>[0] & { mock_response: string });
+    const sentBefore = chat.upstream.requests.length;
+    const mocked = await chat.openai.responses.create({ model: 'chat-only', input: 'x', mock_response: 'canned' } as Parameters<typeof chat.openai.responses.create>[0] & { mock_response: string });
     expect((mocked as { output_text: string }).output_text).toBe('canned');
-    expect(upstream.requests.length).toBe(sentBefore);
-    const missing = await openai.responses.create({ model: 'chat-only', input: 'x', previous_response_id: 'resp_nope' }).catch((caught: unknown) => caught);
+    expect(chat.upstream.requests.length).toBe(sentBefore);
+    const missing = await chat.openai.responses.create({ model: 'chat-only', input: 'x', previous_response_id: 'resp_nope' }).catch((caught: unknown) => caught);
     expect((missing as InstanceType<typeof OpenAI.APIError>).status).toBe(404);
   });
 });

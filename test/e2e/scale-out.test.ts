@@ -10,16 +10,14 @@ import { ROOT, writeTempConfig, type SpawnedGateway, type SpawnedProcess } from 
 import { connectClient } from '../helpers/mcp-client.js';
 import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
 import { spawnRedisCluster, type TestRedis } from '../helpers/redis-server.js';
+import { ECHO_TOOL } from '../helpers/fixture-tools.js';
 
 // Two gateways and two workers behind a balancer that sends each request to the other gateway: sessions
 // are shared through Redis, so no request needs to land where the session began.
 const FAULT_SERVER = join(ROOT, 'test/fixtures/upstream-fault-server.mjs');
 const CONFIG = writeTempConfig(`
 mcp_tools:
-  - name: echo
-    description: Echo the arguments back
-    input_schema: { type: object, properties: { text: { type: string } }, required: [text] }
-    handler: faults.echo
+${ECHO_TOOL}
   - name: progress
     description: Reports progress
     input_schema: { type: object, properties: { steps: { type: integer }, delayMs: { type: integer } } }

@@ -8,6 +8,7 @@ import { ROOT, startGateway, writeTempConfig, type SpawnedGateway, type SpawnedP
 import { connectClient } from '../helpers/mcp-client.js';
 import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
 import { spawnRedisServer } from '../helpers/redis-server.js';
+import { ECHO_TOOL } from '../helpers/fixture-tools.js';
 
 // Virtual keys in queue mode: created with the master key, stored hashed in Redis, and honoured by
 // every gateway: models, tools (local and upstream), limits and usage.
@@ -22,10 +23,7 @@ model_list:
   - model_name: other
     litellm_params: { model: openai/other, mock_response: "other answer" }
 mcp_tools:
-  - name: echo
-    description: Echo the arguments back
-    input_schema: { type: object, properties: { text: { type: string } }, required: [text] }
-    handler: faults.echo
+${ECHO_TOOL}
   - name: whoami
     description: The pid of the process that ran the call
     input_schema: { type: object }

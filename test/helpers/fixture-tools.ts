@@ -1,0 +1,5 @@
+/** The fixture plugin's `echo` tool (`test/fixtures/plugins/faults.ts`), as an `mcp_tools` entry of a test config. */
+export const ECHO_TOOL = `  - name: echo
+    description: Echo the arguments back
+    input_schema: { type: object, properties: { text: { type: string } }, required: [text] }
+    handler: faults.echo`;
