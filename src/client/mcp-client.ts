@@ -3,7 +3,7 @@ import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdi
 import { CallToolResultSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ChatCompletionFunctionTool, ChatCompletionMessageFunctionToolCall, ChatCompletionToolMessageParam } from 'openai/resources/chat/completions';
 import { packageVersion } from '../shared/package-version.js';
-import { parseToolArguments, toOpenAITools, toToolMessage, type OpenAIToolSet } from './openai-tools.js';
+import { parseToolArguments, toOpenAITools, toToolMessage, type OpenAIToolSet } from '../shared/llm/openai-tools.js';
 import { listAllTools } from '../shared/mcp/list-tools.js';
 import { isAlive, killAndWait, processTree } from '../shared/mcp/process-tree.js';
 import { openTransport, type McpTransportSpec } from '../shared/mcp/transports.js';

@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { describe, expect, inject, it } from 'vitest';
 import { useChatGateway } from '../helpers/chat-gateway.js';
 import { ECHO_TOOL } from '../helpers/fixture-tools.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseToolArguments, toOpenAITools, toToolMessage } from '../../src/client/openai-tools.js';
+import { parseToolArguments, toOpenAITools, toToolMessage } from '../../src/shared/llm/openai-tools.js';
 
 describe('toOpenAITools', () => {
   it('converts MCP tools to OpenAI function tools, schema kept and completed', () => {

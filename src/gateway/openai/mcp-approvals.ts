@@ -1,5 +1,5 @@
 import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
-import { toToolMessage } from '../../client/openai-tools.js';
+import { toToolMessage } from '../../shared/llm/openai-tools.js';
 import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import { toolErrorResult, type CallToolResult } from '../../shared/tool-result.js';

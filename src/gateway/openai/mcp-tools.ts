@@ -1,6 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ChatCompletionFunctionTool } from 'openai/resources/chat/completions';
-import { toOpenAITools } from '../../client/openai-tools.js';
+import { toOpenAITools } from '../../shared/llm/openai-tools.js';
 import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import type { ToolCatalog } from '../tools/tool-catalog.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatCompletion, ChatCompletionMessageParam, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
-import { toolResultText } from '../../client/openai-tools.js';
+import { toolResultText } from '../../shared/llm/openai-tools.js';
 import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import type { CallToolResult } from '../../shared/tool-result.js';

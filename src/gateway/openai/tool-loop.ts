@@ -1,5 +1,5 @@
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
-import { parseToolArguments, toToolMessage } from '../../client/openai-tools.js';
+import { parseToolArguments, toToolMessage } from '../../shared/llm/openai-tools.js';
 import { AppError } from '../../shared/errors.js';
 import { toolErrorResult, type CallToolResult } from '../../shared/tool-result.js';
 import type { VirtualKey } from '../keys/key-store.js';

@@ -1,5 +1,5 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { isJsonObject } from '../shared/json-object.js';
+import { isJsonObject } from '../json-object.js';
 import type { ChatCompletionFunctionTool, ChatCompletionMessageFunctionToolCall, ChatCompletionToolMessageParam } from 'openai/resources/chat/completions';
 
 const OPENAI_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
