@@ -11,6 +11,7 @@ import type { QueuedJob } from '../executor/tool-executor.js';
 import type { SessionState } from './session-state.js';
 import { RECONNECT_AFTER_MS, RESUMABLE_SINCE, type StreamLog, type StreamWriter } from './stream-log.js';
 import type { StreamableSessions } from './streamable-sessions.js';
+import { EVENT_STREAM_HEADERS, eventFrame } from '../http/sse-writer.js';
 
 
 interface PlainToolCall {
@@ -59,7 +60,7 @@ export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger;
   async function answer(req: Request, res: Response, session: SessionState, call: PlainToolCall): Promise<void> {
     const controller = new AbortController();
     session.calls.set(call.id, controller);
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no', 'mcp-session-id': session.id });
+    res.writeHead(200, { ...EVENT_STREAM_HEADERS, 'mcp-session-id': session.id });
     // Clients of 2025-11-25 and later resume a lost stream with Last-Event-ID, on any gateway: its
     // events are logged, each sent with its id, after a priming event (id and retry, no data).
     let stream: StreamWriter | undefined;
@@ -70,7 +71,7 @@ export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger;
     };
     const write = (message: JSONRPCMessage) => {
       const id = stream?.append(message);
-      if (!res.writableEnded && !res.destroyed) res.write(`${id === undefined ? '' : `id: ${id}\n`}event: message\ndata: ${JSON.stringify(message)}\n\n`);
+      if (!res.writableEnded && !res.destroyed) res.write(eventFrame(JSON.stringify(message), { event: 'message', id }));
     };
     keepSseAlive(res);
     const requestId = requestIdOf(res);

@@ -7,6 +7,7 @@ import { keepSseAlive } from '../http/sse-keepalive.js';
 import { resultOf } from '../tools/tool-invoker.js';
 import type { SessionState } from './session-state.js';
 import { nextEventId, type StreamLog } from './stream-log.js';
+import { EVENT_STREAM_HEADERS, eventFrame } from '../http/sse-writer.js';
 
 /** How often a resumed stream looks for what its call sends next. */
 const FOLLOW_EVERY_MS = 100;
@@ -39,7 +40,7 @@ export async function resumeStream(req: Request, res: Response, session: Session
     sendJsonRpcError(res, 404, -32001, 'Stream not found for this session');
     return true;
   }
-  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no', 'mcp-session-id': session.id });
+  res.writeHead(200, { ...EVENT_STREAM_HEADERS, 'mcp-session-id': session.id });
   keepSseAlive(res);
   let closed = false;
   res.on('close', () => (closed = true));
@@ -47,7 +48,7 @@ export async function resumeStream(req: Request, res: Response, session: Session
   let answered = false;
   const send = (events: readonly { id: string; message: JSONRPCMessage }[]) => {
     for (const { id, message } of events) {
-      res.write(`id: ${id}\nevent: message\ndata: ${JSON.stringify(message)}\n\n`);
+      res.write(eventFrame(JSON.stringify(message), { event: 'message', id }));
       lastSent = id;
       answered ||= isAnswerTo(message, meta.requestId);
     }

@@ -8,7 +8,7 @@ import { toOpenAiErrorResponse } from '../../shared/llm/upstream-error.js';
 import type { Logger } from '../../shared/logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { deploymentFailureLogger, modelRequestOf } from './model-request.js';
-import { startEventStream, writeEvent } from './sse-writer.js';
+import { startEventStream, writeEvent } from '../http/sse-writer.js';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { keepSseAlive } from '../http/sse-keepalive.js';
 import { callerOf, mayUseModel, principalOf, viewFor as keyView } from '../keys/principal.js';
@@ -97,7 +97,6 @@ export async function completeOn(target: DeploymentTarget, model: string, body: 
  */
 async function runLoopRequest(
   deps: ChatRoutesDeps,
-  req: Request,
   res: Response,
   options: { request: Record<string, unknown> & { model: string; messages: unknown[] }; tools: ChatToolSelection; streaming: boolean; includeUsage: boolean; signal: AbortSignal; started: number },
 ): Promise<void> {
@@ -159,7 +158,7 @@ export function mountChatRoutes(router: Router, deps: ChatRoutesDeps): void {
     const started = performance.now();
     const tools = selectChatTools(request.tools, deps.catalog, deps.viewFor, (view) => keyView(principalOf(res), view));
     if (tools !== undefined && typeof requestMock !== 'string') {
-      await runLoopRequest(deps, req, res, { request: request as typeof request & { messages: unknown[] }, tools, streaming, includeUsage, signal: controller.signal, started });
+      await runLoopRequest(deps, res, { request: request as typeof request & { messages: unknown[] }, tools, streaming, includeUsage, signal: controller.signal, started });
       return;
     }
 
@@ -172,11 +171,10 @@ export function mountChatRoutes(router: Router, deps: ChatRoutesDeps): void {
           if (mock !== undefined) {
             return streaming ? { kind: 'chunks', chunks: mockCompletionChunks(model, request.messages, mock, includeUsage) } : { kind: 'json', body: mockCompletion(model, request.messages, mock) };
           }
+          if (!streaming) return { kind: 'json', body: await completeOn(target, model, request, controller.signal) };
           // A deployment's own parameters (temperature, max_tokens, …) apply where the request sets none.
           const upstreamRequest = { ...target.deployment.defaults, ...request, model: target.upstreamModel };
-          const provider = target.provider();
-          if (!streaming) return { kind: 'json', body: await provider.complete(upstreamRequest, controller.signal) };
-          const rest = (await provider.stream(upstreamRequest, controller.signal))[Symbol.asyncIterator]();
+          const rest = (await target.provider().stream(upstreamRequest, controller.signal))[Symbol.asyncIterator]();
           // Reading the first chunk here keeps failures before it inside the fallback.
           return { kind: 'stream', first: await rest.next(), rest };
         },

@@ -14,7 +14,7 @@ import { countingTokens, tokensOf } from './chat-accounting.js';
 import { deploymentFailureLogger, modelRequestOf } from './model-request.js';
 import type { ResponseStore } from './response-store.js';
 import { chatRequestOf, responseEvents, responseOf } from './responses-translation.js';
-import { startEventStream } from './sse-writer.js';
+import { startEventStream, writeEvent } from '../http/sse-writer.js';
 import { runToolLoop } from './tool-loop.js';
 import { answerApprovals } from './mcp-approvals.js';
 
@@ -100,7 +100,7 @@ export function mountResponsesRoutes(router: Router, deps: ResponsesRoutesDeps):
         return;
       }
       const { message, code } = errorBody.error as { message: string; code?: unknown };
-      res.write(`event: error\ndata: ${JSON.stringify({ type: 'error', message, code: code ?? null, param: null, sequence_number: 0 })}\n\n`);
+      await writeEvent(res, JSON.stringify({ type: 'error', message, code: code ?? null, param: null, sequence_number: 0 }), { event: 'error' });
       res.end();
       return;
     }
@@ -113,7 +113,7 @@ export function mountResponsesRoutes(router: Router, deps: ResponsesRoutesDeps):
       let tokens: TokenCount | undefined;
       for (let next = answer.first; !next.done && !res.destroyed; next = await answer.rest.next()) {
         if (next.value.type === 'response.completed') tokens = tokensOf((next.value as { response?: { usage?: unknown } }).response?.usage);
-        res.write(`event: ${next.value.type}\ndata: ${JSON.stringify(next.value)}\n\n`);
+        await writeEvent(res, JSON.stringify(next.value), { event: next.value.type });
       }
       deps.recordChat(res, model, 200, tokens);
       res.end();
@@ -134,7 +134,7 @@ export function mountResponsesRoutes(router: Router, deps: ResponsesRoutesDeps):
       res.json(response);
       return;
     }
-    for (const event of responseEvents(response)) res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    for (const event of responseEvents(response)) await writeEvent(res, JSON.stringify(event), { event: event.type });
     res.end();
   });
 }
