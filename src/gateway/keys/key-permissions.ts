@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import { isMcpProtocolPath } from '../http/route-family.js';
-import type { KeyStore } from './key-store.js';
+import type { Admission, KeyStore } from './key-store.js';
 import { mayUseModel, principalOf } from './principal.js';
 
 const MODEL_PATHS = new Set(['/v1/chat/completions', '/chat/completions', '/v1/responses', '/responses', '/v1/embeddings', '/embeddings']);
@@ -30,19 +30,19 @@ export function enforceKeyPermissions(keys: KeyStore | undefined): RequestHandle
       counted = true;
     }
     if (counted) {
-      let wait: number | undefined;
-      let release: (() => void) | undefined;
+      let admission: Admission;
       try {
-        wait = await keys.overRpm(principal.key);
-        if (wait === undefined) release = await keys.enter(principal.key);
+        admission = await keys.admit(principal.key);
       } catch {
         throw new AppError('unavailable', 'Virtual keys cannot be checked right now (Redis is unreachable)', { retryAfterSeconds: 1 });
       }
-      if (wait !== undefined) throw new AppError('rate_limited', `Rate limit reached for this key: rpm_limit ${principal.key.rpm_limit}; retry in ${wait} s`, { retryAfterSeconds: wait });
-      if (release === undefined) {
+      if (!admission.admitted && admission.over === 'rpm_limit') {
+        throw new AppError('rate_limited', `Rate limit reached for this key: rpm_limit ${principal.key.rpm_limit}; retry in ${admission.retryAfterSeconds} s`, { retryAfterSeconds: admission.retryAfterSeconds });
+      }
+      if (!admission.admitted) {
         throw new AppError('rate_limited', `This key already has max_parallel_requests (${principal.key.max_parallel_requests}) requests in flight; retry when one ends`, { retryAfterSeconds: 1 });
       }
-      res.once('close', release);
+      res.once('close', admission.release);
     }
     next();
   };

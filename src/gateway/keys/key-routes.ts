@@ -2,17 +2,10 @@ import type { Request, Response, Router } from 'express';
 import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import { findServer, type UpstreamServerConfig } from '../../shared/config/mcp-servers.js';
-import type { KeyStore, VirtualKey } from './key-store.js';
+import type { KeyStore } from './key-store.js';
 import type { KeyUsage } from './key-usage.js';
 import { principalOf } from './principal.js';
 
-/** A key record as the routes show it: `token` is the key's hash (the key itself is never stored). */
-const shown = (record: VirtualKey) => ({ ...record });
-
-/**
- * LiteLLM's key routes, master key only: generate, info, update, delete, list. Without Redis there is
- * nowhere all gateways can share keys, so they answer 501.
- */
 /**
  * The body with `object_permission`'s servers under their configured names (an alias is accepted), so
  * that a typo is refused now rather than silently granting nothing.
@@ -36,6 +29,11 @@ function withServerNames(body: Record<string, unknown>, servers: readonly Upstre
   };
 }
 
+/**
+ * LiteLLM's key routes, master key only: generate, info, update, delete, list. Without Redis there is
+ * nowhere all gateways can share keys, so they answer 501. A record's `token` is the key's hash: the key
+ * itself is never stored, and shown only once, when it is generated.
+ */
 export function mountKeyRoutes(router: Router, deps: { keys: KeyStore | undefined; usage: KeyUsage | undefined; masterKeySet: boolean; servers: readonly UpstreamServerConfig[] }): void {
   const store = (res: Response): KeyStore => {
     if (!deps.masterKeySet) throw new AppError('forbidden', 'Virtual keys need a master key: set general_settings.master_key');
@@ -56,19 +54,19 @@ export function mountKeyRoutes(router: Router, deps: { keys: KeyStore | undefine
   router.post('/key/generate', async (req, res) => {
     const keys = store(res);
     const { key, record } = await keys.generate(body(req));
-    res.json({ key, ...shown(record) });
+    res.json({ key, ...record });
   });
   router.get('/key/info', async (req, res) => {
     const key = keyIn(req.query.key);
     const record = await store(res).lookup(key);
     if (!record) throw new AppError('not_found', 'Key not found');
-    res.json({ key: record.token, info: { ...shown(record), usage: await deps.usage?.report(record) } });
+    res.json({ key: record.token, info: { ...record, usage: await deps.usage?.report(record) } });
   });
   router.post('/key/update', async (req, res) => {
     const keys = store(res);
     const fields = body(req);
     const record = await keys.update(keyIn(fields.key), fields);
-    res.json(shown(record));
+    res.json(record);
   });
   router.post('/key/delete', async (req, res) => {
     const keys = store(res);

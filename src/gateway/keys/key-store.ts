@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import type { RedisClient } from '../../shared/queue/redis-connection.js';
@@ -82,6 +82,19 @@ function fieldsOf(body: Record<string, unknown>, current?: VirtualKey): Omit<Vir
   };
 }
 
+/** A request's place within its key's limits: admitted (give it back with `release`), or why not. */
+export type Admission =
+  | { readonly admitted: true; readonly release: () => void }
+  | { readonly admitted: false; readonly over: 'rpm_limit'; readonly retryAfterSeconds: number }
+  | { readonly admitted: false; readonly over: 'max_parallel_requests' };
+
+/**
+ * How long a request holds its place among a key's parallel requests at most: a gateway that dies
+ * holding some gives them back when they expire, one by one.
+ */
+const PARALLEL_HOLD_MS = 600_000;
+const NOTHING_TO_RELEASE = () => {};
+
 export interface KeyStore {
   generate(body: Record<string, unknown>): Promise<{ key: string; record: VirtualKey }>;
   /** The live key a client presented; undefined when unknown, deleted or expired. Throws when Redis fails. */
@@ -89,13 +102,11 @@ export interface KeyStore {
   update(key: string, body: Record<string, unknown>): Promise<VirtualKey>;
   delete(keys: readonly string[]): Promise<number>;
   list(): Promise<VirtualKey[]>;
-  /** Counts a request against the key's `rpm_limit`; returns the seconds to wait when it is over. */
-  overRpm(record: VirtualKey): Promise<number | undefined>;
   /**
-   * Takes one of the key's `max_parallel_requests`: returns the release, or undefined when all are taken.
-   * A count is kept for at most ten minutes, so a gateway that dies holding some does not hold them forever.
+   * Counts a request against the key's `rpm_limit` and takes one of its `max_parallel_requests`, in one
+   * round trip. Throws when Redis fails.
    */
-  enter(record: VirtualKey): Promise<(() => void) | undefined>;
+  admit(record: VirtualKey): Promise<Admission>;
   /** Adds to the key's usage counters (kept as long as the key). */
   addUsage(record: VirtualKey, counts: Readonly<Record<string, number>>): Promise<void>;
   /** The key's usage counters, as `addUsage` named them. */
@@ -153,16 +164,6 @@ export function createKeyStore(redis: RedisClient, prefix: string): KeyStore {
       const records = await Promise.all(tokens.map(read));
       return records.filter((record) => record !== undefined);
     },
-    async enter(record) {
-      if (record.max_parallel_requests === null) return () => {};
-      const counter = `${prefix}:tg:key:${record.token}:parallel`;
-      const count = await redis.incr(counter);
-      await redis.expire(counter, 600);
-      const release = () => void redis.decr(counter).catch(() => {});
-      if (count <= record.max_parallel_requests) return release;
-      release();
-      return undefined;
-    },
     async addUsage(record, counts) {
       const transaction = redis.multi();
       for (const [field, count] of Object.entries(counts)) transaction.hincrby(usageKey(record.token), field, count);
@@ -173,13 +174,34 @@ export function createKeyStore(redis: RedisClient, prefix: string): KeyStore {
       const counts = await redis.hgetall(usageKey(record.token));
       return Object.fromEntries(Object.entries(counts).map(([field, count]) => [field, Number(count)]));
     },
-    async overRpm(record) {
-      if (record.rpm_limit === null) return undefined;
-      const minute = Math.floor(Date.now() / 60_000);
-      const counter = `${prefix}:tg:key:${record.token}:rpm:${minute}`;
-      const count = await redis.incr(counter);
-      if (count === 1) await redis.expire(counter, 61);
-      return count > record.rpm_limit ? Math.max(1, Math.ceil(((minute + 1) * 60_000 - Date.now()) / 1000)) : undefined;
+    async admit(record) {
+      const { rpm_limit: rpmLimit, max_parallel_requests: maxParallel } = record;
+      if (rpmLimit === null && maxParallel === null) return { admitted: true, release: NOTHING_TO_RELEASE };
+      const now = Date.now();
+      const minute = Math.floor(now / 60_000);
+      const rpmKey = `${recordKey(record.token)}:rpm:${minute}`;
+      // In flight: one member per request, scored by when its hold lapses, so what a dead gateway held
+      // lapses too, each on its own.
+      const parallelKey = `${recordKey(record.token)}:parallel`;
+      const member = randomUUID();
+      const transaction = redis.multi();
+      // The replies: the rpm count first (when counted), then the parallel count after its two writes.
+      if (rpmLimit !== null) transaction.incr(rpmKey).expire(rpmKey, 61, 'NX');
+      const inFlightAt = (rpmLimit === null ? 0 : 2) + 2;
+      if (maxParallel !== null) transaction.zremrangebyscore(parallelKey, '-inf', now).zadd(parallelKey, now + PARALLEL_HOLD_MS, member).zcard(parallelKey).pexpire(parallelKey, PARALLEL_HOLD_MS);
+      const replies = (await transaction.exec()) ?? [];
+      const failed = replies.find(([error]) => error !== null);
+      if (failed) throw failed[0];
+      const release = maxParallel === null ? NOTHING_TO_RELEASE : () => void redis.zrem(parallelKey, member).catch(() => {});
+      if (rpmLimit !== null && Number(replies[0]?.[1]) > rpmLimit) {
+        release();
+        return { admitted: false, over: 'rpm_limit', retryAfterSeconds: Math.max(1, Math.ceil(((minute + 1) * 60_000 - now) / 1000)) };
+      }
+      if (maxParallel !== null && Number(replies[inFlightAt]?.[1]) > maxParallel) {
+        release();
+        return { admitted: false, over: 'max_parallel_requests' };
+      }
+      return { admitted: true, release };
     },
   };
 }
