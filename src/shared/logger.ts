@@ -1,5 +1,11 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import { activeTraceId } from './telemetry/tracing.js';
+import { activeTraceId, tracingEnabled } from './telemetry/tracing.js';
+
+const NO_TRACE = {};
+const traceFields = () => {
+  const traceId = activeTraceId();
+  return traceId === undefined ? NO_TRACE : { traceId };
+};
 
 export type { Logger } from 'pino';
 
@@ -13,11 +19,9 @@ export function createLogger(options: { level: LevelWithSilent; name: string }):
     level: options.level,
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
-    // With tracing on, a line written inside a trace names it, so logs and traces join up.
-    mixin: () => {
-      const traceId = activeTraceId();
-      return traceId === undefined ? {} : { traceId };
-    },
+    // With tracing on (started before any logger), a line written inside a trace names it, so logs and
+    // traces join up; with it off, lines carry nothing more and cost nothing more.
+    ...(tracingEnabled() && { mixin: traceFields }),
     redact: {
       paths: [
         'headers.authorization',

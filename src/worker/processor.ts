@@ -35,7 +35,10 @@ export function createJobProcessor({ runner, sendReply, workerId, logger, stats 
       // Forwarded requests are reads: a job back after its worker died runs again; nothing streams.
       const { retryable: _retryable, replyTo, traceContext: _traceContext, ...request } = job.data as UpstreamRequestJobData & QueueJobData;
       await sendReply(replyTo, { type: 'started', jobId, workerId, attempt: job.attemptsStarted });
-      const outcome = await inSpan(`upstream ${request.server} ${request.method}`, { attributes: { 'mcp.method.name': request.method, 'toolgate.upstream.server': request.server } }, () => runner.forward(request, signal));
+      const outcome = await inSpan(
+        () => ({ name: `upstream ${request.server} ${request.method}`, attributes: { 'mcp.method.name': request.method, 'toolgate.upstream.server': request.server } }),
+        () => runner.forward(request, signal),
+      );
       await sendReply(replyTo, { type: 'result', jobId, outcome });
       return { ok: outcome.ok };
     }
@@ -60,8 +63,8 @@ export function createJobProcessor({ runner, sendReply, workerId, logger, stats 
     const forwarder = createEventForwarder((event) => sendQuietly({ type: 'event', jobId, event }));
     const started = Date.now();
     const { retryable: _retryable, replyTo: _replyTo, traceContext: _traceContext, ...run } = data;
-    const target = run.target.kind === 'upstream' ? `upstream ${run.target.server}` : `plugin ${run.tool}`;
-    const outcome = await inSpan(target, { attributes: { 'gen_ai.tool.name': run.tool } }, async (callSpan) => {
+    const describe = () => ({ name: run.target.kind === 'upstream' ? `upstream ${run.target.server}` : `plugin ${run.tool}`, attributes: { 'gen_ai.tool.name': run.tool } });
+    const outcome = await inSpan(describe, async (callSpan) => {
       const ran = await runner.run(run, { signal, onEvent: forwarder.onEvent });
       callSpan?.setAttribute('toolgate.tool.outcome', outcomeLabel(ran));
       return ran;
@@ -81,8 +84,13 @@ export function createJobProcessor({ runner, sendReply, workerId, logger, stats 
   return async (job: Job<QueueJobData>, _token?: string, signal?: AbortSignal): Promise<ToolCallJobSummary> => {
     stats.jobStarted(job.queueName);
     try {
-      const attributes = { 'messaging.system': 'bullmq', 'messaging.destination.name': job.queueName, 'messaging.message.id': job.id ?? '', 'toolgate.worker.id': workerId };
-      return await inSpan(`process ${job.queueName}`, { kind: SpanKind.CONSUMER, parent: continuedFrom(job.data.traceContext), attributes }, (span) => processJob(job, signal, span));
+      const describe = () => ({
+        name: `process ${job.queueName}`,
+        kind: SpanKind.CONSUMER,
+        parent: continuedFrom(job.data.traceContext),
+        attributes: { 'messaging.system': 'bullmq', 'messaging.destination.name': job.queueName, 'messaging.message.id': job.id ?? '', 'toolgate.worker.id': workerId },
+      });
+      return await inSpan(describe, (span) => processJob(job, signal, span));
     } finally {
       stats.jobEnded();
     }

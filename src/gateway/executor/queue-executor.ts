@@ -177,7 +177,7 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
     const jobId = randomUUID();
     const { queue } = job;
     // The job carries the wait's trace context: the worker's spans are its children.
-    const waitSpan = startSpan(`queue ${queue.name}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'bullmq', 'messaging.destination.name': queue.name, 'messaging.message.id': jobId } });
+    const waitSpan = startSpan(() => ({ name: `queue ${queue.name}`, kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'bullmq', 'messaging.destination.name': queue.name, 'messaging.message.id': jobId } }));
     const traceContext = withSpan(waitSpan, traceCarrier);
     const data = traceContext ? { ...job.data, traceContext } : job.data;
     const outcome = new Promise<CallOutcome<Result>>((resolve) => {

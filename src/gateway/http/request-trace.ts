@@ -18,11 +18,12 @@ function routeOf(req: Request): string {
 export function traceRequests(): RequestHandler {
   return (req, res, next) => {
     if (!tracingEnabled()) return next();
-    const span = startSpan(req.method, {
+    const span = startSpan(() => ({
+      name: req.method,
       kind: SpanKind.SERVER,
       parent: continuedFrom(req.headers),
       attributes: { 'http.request.method': req.method, 'url.path': req.path, 'toolgate.request_id': requestIdOf(res) },
-    });
+    }));
     res.once('close', () => {
       span?.updateName(`${req.method} ${routeOf(req)}`);
       span?.setAttribute('http.response.status_code', res.statusCode);

@@ -118,8 +118,8 @@ export function createToolInvoker({ catalog, executor, logger, upstreamServers =
       if (!tool || name === undefined) throw new AppError('unknown_tool', `Unknown tool: ${requestedName}`);
       if (draining) throw new AppError('unavailable', 'The gateway is shutting down', { retryAfterSeconds: 1 });
       const server = tool.target.kind === 'upstream' ? tool.target.server : undefined;
-      const attributes = { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': name, ...(server !== undefined && { 'toolgate.upstream.server': server }) };
-      return inSpan(`tools/call ${name}`, { attributes }, async (span) => {
+      const describe = () => ({ name: `tools/call ${name}`, attributes: { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': name, ...(server !== undefined && { 'toolgate.upstream.server': server }) } });
+      return inSpan(describe, async (span) => {
         const receivedAt = options.receivedAt ?? Date.now();
         let started: { workerId: string; queuedMs: number } | undefined;
         const finished = (outcome: CallOutcomeLabel, result: CallToolResult) => {

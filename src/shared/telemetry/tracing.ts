@@ -48,13 +48,23 @@ export async function startTracing(service: { name: string; instanceId: string }
 
 const tracer = () => trace.getTracer('toolgate', packageVersion);
 
+/** What a span is: its name, kind, attributes and parent (the active span's context by default). */
+export interface SpanDescription {
+  readonly name: string;
+  readonly kind?: SpanKind;
+  readonly attributes?: Attributes;
+  readonly parent?: Context;
+}
+
 /**
  * Runs `work` inside a new span, a child of the active one (or of `parent`), ending it when `work`
- * settles; a throw marks it failed. With tracing off it just runs `work`, with no span.
+ * settles; a throw marks it failed. With tracing off it just runs `work`: `describe` is not even called,
+ * so call sites on the hot path build no names or attributes.
  */
-export async function inSpan<T>(name: string, options: { kind?: SpanKind; attributes?: Attributes; parent?: Context }, work: (span: Span | undefined) => Promise<T>): Promise<T> {
+export function inSpan<T>(describe: () => SpanDescription, work: (span: Span | undefined) => Promise<T>): Promise<T> {
   if (!enabled) return work(undefined);
-  return tracer().startActiveSpan(name, { kind: options.kind, attributes: options.attributes }, options.parent ?? context.active(), async (span) => {
+  const { name, kind, attributes, parent } = describe();
+  return tracer().startActiveSpan(name, { kind, attributes }, parent ?? context.active(), async (span) => {
     try {
       return await work(span);
     } catch (error) {
@@ -68,8 +78,10 @@ export async function inSpan<T>(name: string, options: { kind?: SpanKind; attrib
 }
 
 /** Starts a span the caller ends (one that outlives a call, such as a request's); undefined with tracing off. */
-export function startSpan(name: string, options: { kind?: SpanKind; attributes?: Attributes; parent?: Context }): Span | undefined {
-  return enabled ? tracer().startSpan(name, { kind: options.kind, attributes: options.attributes }, options.parent ?? context.active()) : undefined;
+export function startSpan(describe: () => SpanDescription): Span | undefined {
+  if (!enabled) return undefined;
+  const { name, kind, attributes, parent } = describe();
+  return tracer().startSpan(name, { kind, attributes }, parent ?? context.active());
 }
 
 /** Runs `work` with `span` active, so that spans and log lines under it belong to it. */
