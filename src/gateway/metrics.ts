@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestHandler } from 'express';
-import { CALL_LATENCY_BUCKETS } from '../shared/call-latency-buckets.js';
+import { CALL_LATENCY_BUCKETS, sampledGauge } from '../shared/prometheus.js';
 import type { CallOutcomeLabel } from '../shared/execution/outcome-label.js';
 
 export interface QueueGauges {
@@ -25,9 +25,10 @@ export interface GatewayMetrics {
   readonly handler: RequestHandler;
 }
 
-
-/** Prometheus metrics of one gateway process, on a registry of its own (no global state). */
-/** `upstreamConnections`: open connections per upstream server, where this process holds them (embedded mode). */
+/**
+ * Prometheus metrics of one gateway process, on a registry of its own (no global state).
+ * `upstreamConnections`: open connections per upstream server, where this process holds them (embedded mode).
+ */
 export function createGatewayMetrics(options: { queueGauges?: () => QueueGauges; upstreamConnections?: () => Record<string, number> } = {}): GatewayMetrics {
   const registry = new Registry();
   const toolCalls = new Counter({ name: 'toolgate_tool_calls_total', help: 'Tool calls by tool and outcome', labelNames: ['tool', 'outcome'], registers: [registry] });
@@ -76,22 +77,8 @@ export function createGatewayMetrics(options: { queueGauges?: () => QueueGauges;
     });
   }
   if (queueGauges) {
-    new Gauge({
-      name: 'toolgate_queue_depth',
-      help: 'call_tool jobs waiting for a worker',
-      registers: [registry],
-      collect() {
-        this.set(queueGauges().queueDepth);
-      },
-    });
-    new Gauge({
-      name: 'toolgate_live_workers',
-      help: 'Workers with a current heartbeat',
-      registers: [registry],
-      collect() {
-        this.set(queueGauges().liveWorkers);
-      },
-    });
+    sampledGauge(registry, 'toolgate_queue_depth', 'call_tool jobs waiting for a worker', () => queueGauges().queueDepth);
+    sampledGauge(registry, 'toolgate_live_workers', 'Workers with a current heartbeat', () => queueGauges().liveWorkers);
   }
 
   return {

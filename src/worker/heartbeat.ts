@@ -1,7 +1,6 @@
-import { hostname } from 'node:os';
 import type { RedisClient } from '../shared/queue/redis-connection.js';
 import type { Logger } from '../shared/logger.js';
-import { startPresence, type Presence } from '../shared/queue/presence.js';
+import { startPresence, type Presence, type ProcessBeat } from '../shared/queue/presence.js';
 import { queueKeys, WORKER_HEARTBEAT_MS, WORKER_HEARTBEAT_TTL_MS } from '../shared/queue/tool-call-job.js';
 import type { WorkerBeat, WorkerCounts } from '../shared/queue/worker-beat.js';
 
@@ -11,7 +10,6 @@ import type { WorkerBeat, WorkerCounts } from '../shared/queue/worker-beat.js';
  * for the gateways' status route and dashboard.
  */
 export function startHeartbeat(redis: RedisClient, prefix: string, workerId: string, logger: Logger, counts: () => WorkerCounts): Presence {
-  const identity = { workerId, host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
-  const payload = (): WorkerBeat => ({ ...identity, ...counts(), beatAt: new Date().toISOString() });
+  const payload = (): Omit<WorkerBeat, keyof ProcessBeat> => ({ workerId, ...counts() });
   return startPresence({ redis, keys: queueKeys(prefix).workerPresence, id: workerId, payload, everyMs: WORKER_HEARTBEAT_MS, ttlMs: WORKER_HEARTBEAT_TTL_MS, logger });
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { CALL_LATENCY_BUCKETS } from '../shared/call-latency-buckets.js';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { CALL_LATENCY_BUCKETS, sampledGauge } from '../shared/prometheus.js';
 import type { CallOutcomeLabel } from '../shared/execution/outcome-label.js';
 import type { PoolLoad } from '../shared/execution/tool-pool.js';
 import type { WorkerCounts } from '../shared/queue/worker-beat.js';
@@ -28,30 +28,9 @@ export function createWorkerStats(load: () => PoolLoad): WorkerStats {
   let inFlight = 0;
   let finished = 0;
   let failed = 0;
-  new Gauge({
-    name: 'toolgate_worker_jobs_in_flight',
-    help: 'Jobs this worker is running now',
-    registers: [registry],
-    collect() {
-      this.set(inFlight);
-    },
-  });
-  new Gauge({
-    name: 'toolgate_worker_threads',
-    help: 'Plugin threads in this worker’s pool',
-    registers: [registry],
-    collect() {
-      this.set(load().threads);
-    },
-  });
-  new Gauge({
-    name: 'toolgate_worker_threads_busy',
-    help: 'Plugin threads running at least one call',
-    registers: [registry],
-    collect() {
-      this.set(load().busyThreads);
-    },
-  });
+  sampledGauge(registry, 'toolgate_worker_jobs_in_flight', 'Jobs this worker is running now', () => inFlight);
+  sampledGauge(registry, 'toolgate_worker_threads', 'Plugin threads in this worker’s pool', () => load().threads);
+  sampledGauge(registry, 'toolgate_worker_threads_busy', 'Plugin threads running at least one call', () => load().busyThreads);
   return {
     jobStarted(queue) {
       jobsTaken += 1;

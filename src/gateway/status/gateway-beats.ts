@@ -1,16 +1,11 @@
-import { hostname } from 'node:os';
 import type { Logger } from '../../shared/logger.js';
-import { readPresence, startPresence } from '../../shared/queue/presence.js';
+import { processBeats, readPresence, startPresence, type ProcessBeat } from '../../shared/queue/presence.js';
 import type { RedisClient } from '../../shared/queue/redis-connection.js';
 import { queueKeys, WORKER_HEARTBEAT_MS, WORKER_HEARTBEAT_TTL_MS } from '../../shared/queue/tool-call-job.js';
 
 /** What the dashboard shows of a gateway. */
-export interface GatewayBeat {
+export interface GatewayBeat extends ProcessBeat {
   readonly gatewayId: string;
-  readonly host: string;
-  readonly pid: number;
-  readonly startedAt: string;
-  readonly beatAt: string;
   /** Tool calls it has in flight (queued or running). */
   readonly inFlight: number;
   /** Embedded mode: its own pool's threads. */
@@ -26,21 +21,16 @@ export interface GatewayBeats {
 
 type Counts = Pick<GatewayBeat, 'inFlight' | 'threads' | 'busyThreads'>;
 
-function beatMaker(gatewayId: string, counts: () => Counts) {
-  const identity = { gatewayId, host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
-  return (): GatewayBeat => ({ ...identity, beatAt: new Date().toISOString(), ...counts() });
-}
-
 /** A gateway on its own (embedded mode): it knows only itself. */
 export function createLocalGatewayBeats(gatewayId: string, counts: () => Counts): GatewayBeats {
-  const beat = beatMaker(gatewayId, counts);
-  return { all: async () => [beat()], stop: async () => {} };
+  const stamp = processBeats();
+  return { all: async () => [{ gatewayId, ...counts(), ...stamp() }], stop: async () => {} };
 }
 
 /** Gateways in queue mode announce themselves as workers do, so that each one's dashboard shows them all. */
 export function startGatewayBeats(redis: RedisClient, prefix: string, gatewayId: string, counts: () => Counts, logger: Logger): GatewayBeats {
   const keys = queueKeys(prefix).gatewayPresence;
-  const presence = startPresence({ redis, keys, id: gatewayId, payload: beatMaker(gatewayId, counts), everyMs: WORKER_HEARTBEAT_MS, ttlMs: WORKER_HEARTBEAT_TTL_MS, logger });
+  const presence = startPresence({ redis, keys, id: gatewayId, payload: () => ({ gatewayId, ...counts() }), everyMs: WORKER_HEARTBEAT_MS, ttlMs: WORKER_HEARTBEAT_TTL_MS, logger });
   return {
     async all() {
       const { payloads } = await readPresence<GatewayBeat>(redis, keys);

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from './redis-connection.js';
 
@@ -14,15 +15,31 @@ export interface Presence {
   stop(): Promise<void>;
 }
 
+/** What every beat says of the process that sent it, beside what its kind adds. */
+export interface ProcessBeat {
+  readonly host: string;
+  readonly pid: number;
+  readonly startedAt: string;
+  readonly beatAt: string;
+}
+
+/** This process as its beats describe it: who and since when, fixed now; stamped at each beat. */
+export function processBeats(): () => ProcessBeat {
+  const since = { host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
+  return () => ({ ...since, beatAt: new Date().toISOString() });
+}
+
 /**
- * Announces a process every `everyMs` with a key (holding `payload()` as JSON) that expires after
- * `ttlMs`: others take it for alive while the key is there. Re-adding the id each time also survives a
- * Redis restart that lost the set.
+ * Announces a process every `everyMs` with a key that expires after `ttlMs`: others take it for alive
+ * while the key is there. The key holds, as JSON, the process (`ProcessBeat`) and what `payload()` adds.
+ * Re-adding the id each time also survives a Redis restart that lost the set.
  */
-export function startPresence(options: { redis: RedisClient; keys: PresenceKeys; id: string; payload: () => unknown; everyMs: number; ttlMs: number; logger: Logger }): Presence {
+export function startPresence(options: { redis: RedisClient; keys: PresenceKeys; id: string; payload: () => object; everyMs: number; ttlMs: number; logger: Logger }): Presence {
   const { redis, keys, id, logger } = options;
+  const stamp = processBeats();
+  const beatOf = () => JSON.stringify({ ...options.payload(), ...stamp() });
   const beat = () =>
-    Promise.all([redis.sadd(keys.set, id), redis.set(keys.beat(id), JSON.stringify(options.payload()), 'PX', options.ttlMs)]).catch((error: unknown) => logger.debug({ err: error, id }, 'heartbeat failed'));
+    Promise.all([redis.sadd(keys.set, id), redis.set(keys.beat(id), beatOf(), 'PX', options.ttlMs)]).catch((error: unknown) => logger.debug({ err: error, id }, 'heartbeat failed'));
   const announced = beat();
   const timer = setInterval(() => void beat(), options.everyMs);
   timer.unref();

@@ -1,3 +1,5 @@
+import type { ProcessBeat } from './presence.js';
+
 /** A worker's counts as of now: its stats snapshot, carried by each heartbeat. */
 export interface WorkerCounts {
   readonly jobsTaken: number;
@@ -10,10 +12,6 @@ export interface WorkerCounts {
 }
 
 /** What a worker's heartbeat key holds (JSON): who it is, and its counts as of the beat. */
-export interface WorkerBeat extends WorkerCounts {
+export interface WorkerBeat extends WorkerCounts, ProcessBeat {
   readonly workerId: string;
-  readonly host: string;
-  readonly pid: number;
-  readonly startedAt: string;
-  readonly beatAt: string;
 }
