@@ -1,6 +1,6 @@
 import express, { type Express, type Request } from 'express';
 import type { UpstreamServerConfig } from '../shared/config/mcp-servers.js';
-import { createViewResolver } from './tools/tool-view.js';
+import type { ViewResolver } from './tools/tool-view.js';
 import type { Logger } from '../shared/logger.js';
 import type { ToolgateSettings } from '../shared/config/settings.js';
 import { AppError } from '../shared/errors.js';
@@ -49,6 +49,8 @@ export interface AppDeps {
   /** Each upstream MCP server's state, for `GET /v1/mcp/server/health`. */
   readonly upstreamHealth: () => readonly UpstreamHealth[];
   readonly upstreamServers: readonly UpstreamServerConfig[];
+  /** What a request may see of the catalog: by its path's server or `x-mcp-servers`. */
+  readonly viewFor: ViewResolver;
   /** The upstream servers' resources and prompts. */
   readonly upstreamFeatures: UpstreamFeatures;
   readonly invoker: ToolInvoker;
@@ -96,7 +98,7 @@ export function createApp(deps: AppDeps): Express {
     servers: new Map(deps.upstreamServers.map((server) => [server.name, server])),
     defaultTimeoutMs: deps.settings.tool_timeout_ms,
   };
-  const viewFor = createViewResolver(deps.upstreamServers);
+  const { viewFor } = deps;
   const resolveView = (req: Request) => viewFor({ pathServer: req.params.server as string | undefined, serversHeader: req.get('x-mcp-servers') });
   const legacy = { sessions: deps.sessions.legacy, serverDeps, resolveView };
   const routes = express.Router();
@@ -123,7 +125,6 @@ export function createApp(deps: AppDeps): Express {
     serverDeps,
     logger: deps.logger,
     openLegacySse: openLegacySse(legacy),
-    resolveView: viewFor,
     resume: { log: deps.sessions.streamLog, executor: deps.executor, retentionMs: deps.settings.stream_retention_ms, logger: deps.logger },
   });
   app.use(routes);

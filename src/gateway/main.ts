@@ -35,7 +35,7 @@ import { createMemoryCallLog, createRedisCallLog } from './status/call-log.js';
 import { createLocalGatewayBeats, startGatewayBeats } from './status/gateway-beats.js';
 import { statusReport } from './status/status-report.js';
 import type { QueueState } from './executor/worker-monitor.js';
-import { createViewResolver } from './tools/tool-view.js';
+import { createViewResolver, type ViewResolver } from './tools/tool-view.js';
 import { createGatewayMetrics, type QueueGauges } from './metrics.js';
 import { createToolCatalog } from './tools/tool-catalog.js';
 import { createToolInvoker, type FinishedCall } from './tools/tool-invoker.js';
@@ -100,9 +100,8 @@ async function createExecutor(
  * mode, so that any gateway serves any streamable HTTP session and passes legacy SSE messages to the
  * gateway holding the stream.
  */
-async function createSessions(config: ToolgateConfig, redis: RedisClient | undefined, logger: Logger) {
+async function createSessions(config: ToolgateConfig, redis: RedisClient | undefined, resolveView: ViewResolver, logger: Logger) {
   const idleMs = config.settings.session_idle_ms;
-  const resolveView = createViewResolver(config.upstreamServers);
   const { redisUrl, queuePrefix } = config.runtime;
   if (redis === undefined || redisUrl === undefined || !config.settings.shared_sessions) {
     const bus = createLocalSessionBus();
@@ -159,7 +158,9 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
   const { executor, redis, queueState, upstreamConnections } = await createExecutor(config, pool, feed, logger, gatewayId);
   const queueGauges = queueState && ((): QueueGauges => ({ queueDepth: queueState().depth, liveWorkers: queueState().liveWorkers.size }));
   const metrics = createGatewayMetrics({ queueGauges, upstreamConnections });
-  const sessions = await createSessions(config, redis, logger);
+  // One resolver for the whole gateway: it makes each view once, and sessions and routes share them.
+  const viewFor = createViewResolver(config.upstreamServers);
+  const sessions = await createSessions(config, redis, viewFor, logger);
   const responses =
     redis === undefined
       ? createMemoryResponseStore(settings.response_retention_ms)
@@ -195,6 +196,7 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
   const status = () => statusReport({ mode: executor.mode, version: packageVersion, gatewayId, gateways, queueState, calls: callLog, upstreamHealth: feed.health });
   const app = createApp({
     status,
+    viewFor,
     logger,
     settings,
     masterKey: config.masterKey,

@@ -37,7 +37,7 @@ export function createLegacySessions(options: { records: SessionRecords; bus: Se
     if (message.type !== 'legacy-message') return;
     const session = held.get(message.sessionId);
     if (!session) return;
-    void records.get(message.sessionId);
+    void records.get(message.sessionId).catch(() => undefined);
     session.transport.handleMessage(message.message, { requestInfo: { headers: message.headers } }).catch((error: unknown) => logger.warn({ err: error }, 'could not handle a forwarded legacy message'));
   });
 

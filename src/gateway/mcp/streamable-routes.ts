@@ -8,10 +8,8 @@ import { createSessionServer } from './mcp-server.js';
 import { createFastToolCall } from './fast-tool-call.js';
 import type { SessionState } from './session-state.js';
 import type { StreamableSessions } from './streamable-sessions.js';
-import type { SessionRecord } from './session-records.js';
 import { resumeStream, type StreamResumeDeps } from './stream-resume.js';
 import { principalOf } from '../keys/principal.js';
-import type { ToolView } from '../tools/tool-view.js';
 
 export interface StreamableRoutesDeps {
   readonly sessions: StreamableSessions;
@@ -20,7 +18,6 @@ export interface StreamableRoutesDeps {
   /** Opens a legacy SSE session: a GET without `Mcp-Session-Id` is a 2024-11-05 client. */
   readonly openLegacySse: (req: Request, res: Response) => Promise<void>;
   /** The tools a session sees, from the path server and `x-mcp-servers` it opened with. */
-  readonly resolveView: (view: SessionRecord['view']) => ToolView;
   /** Calls' SSE events, for clients that resume a stream with `Last-Event-ID`. */
   readonly resume: StreamResumeDeps;
 }
@@ -65,8 +62,6 @@ export function mountStreamableRoutes(router: Router, deps: StreamableRoutesDeps
       if (req.method === 'GET') return deps.openLegacySse(req, res);
       if (initialize === undefined) return sendJsonRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required (send initialize first)');
       const view = { pathServer: req.params.server as string | undefined, serversHeader: req.get('x-mcp-servers') };
-      // An unknown server in the path or header is a 404 before any session exists.
-      deps.resolveView(view);
       const { protocolVersion, clientInfo, capabilities } = initialize.params;
       const session = await deps.sessions.open({ view, protocolVersion, clientInfo, clientCapabilities: capabilities }, principalOf(res));
       return serveWithSdk(deps, req, res, session);

@@ -1,5 +1,6 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { callerOf, MASTER, viewFor, type Principal } from '../keys/principal.js';
+import { createExpiringMap } from '../../shared/expiring-map.js';
 import type { ToolView } from '../tools/tool-view.js';
 import type { SessionBus } from './session-bus.js';
 import type { SessionRecord, SessionRecords } from './session-records.js';
@@ -54,12 +55,7 @@ const RECORD_FRESH_MS = 1_000;
 export function createStreamableSessions(options: { records: SessionRecords; bus: SessionBus; resolveView: (view: SessionRecord['view']) => ToolView }): StreamableSessions {
   const { records, bus } = options;
   const local = new Map<string, LocalSession>();
-  const recent = new Map<string, { record: SessionRecord; readAt: number }>();
-  const sweep = setInterval(() => {
-    const cutoff = Date.now() - RECORD_FRESH_MS;
-    for (const [id, entry] of recent) if (entry.readAt < cutoff) recent.delete(id);
-  }, 5_000);
-  sweep.unref();
+  const recent = createExpiringMap<SessionRecord>(RECORD_FRESH_MS);
 
   const localOf = (id: string): LocalSession => {
     let entry = local.get(id);
@@ -113,14 +109,16 @@ export function createStreamableSessions(options: { records: SessionRecords; bus
 
   return {
     async open(record, principal) {
+      // An unknown server in the path or header is a 404 (thrown here) before any session exists.
+      options.resolveView(record.view);
       return stateOf(await records.create(record), record, principal);
     },
     async find(id, principal) {
       const cached = recent.get(id);
-      if (cached && Date.now() - cached.readAt < RECORD_FRESH_MS) return stateOf(id, cached.record, principal);
+      if (cached) return stateOf(id, cached, principal);
       const record = await records.get(id);
       if (!record) return undefined;
-      recent.set(id, { record, readAt: Date.now() });
+      recent.set(id, record);
       return stateOf(id, record, principal);
     },
     async cancel(session, requestId) {
@@ -145,7 +143,7 @@ export function createStreamableSessions(options: { records: SessionRecords; bus
     },
     streams: () => [...local.values()].flatMap((entry) => [...entry.streams]),
     async close() {
-      clearInterval(sweep);
+      recent.close();
       for (const id of [...local.keys()]) endLocally(id);
       records.close();
       await bus.close();

@@ -34,30 +34,29 @@ function upstreamTool(catalog: ToolCatalog, servers: ReadonlySet<string>, name: 
 /** One server's tools, under the names the server itself gives them. */
 function oneServer(server: string): ToolView {
   const only = new Set([server]);
-  // Upstream name → catalog name, built once per version of the catalog's list (a new array on every
-  // change), so that resolving a call is one lookup.
-  const indexes = new WeakMap<readonly Tool[], Map<string, string>>();
+  // The server's tools as this view shows them, and upstream name → catalog name: built once per
+  // version of the catalog's list (a new array on every change), so that listing is a lookup and
+  // resolving a call is one.
+  const indexes = new WeakMap<readonly Tool[], { listed: readonly Tool[]; byUpstreamName: Map<string, string> }>();
   const indexOf = (catalog: ToolCatalog) => {
     let index = indexes.get(catalog.mcpTools);
     if (!index) {
-      index = new Map();
-      for (const { name } of catalog.mcpTools) {
-        const found = upstreamTool(catalog, only, name);
-        if (found) index.set(found.upstreamName, name);
+      const listed: Tool[] = [];
+      const byUpstreamName = new Map<string, string>();
+      for (const tool of catalog.mcpTools) {
+        const found = upstreamTool(catalog, only, tool.name);
+        if (!found) continue;
+        byUpstreamName.set(found.upstreamName, tool.name);
+        listed.push({ ...tool, name: found.upstreamName });
       }
+      index = { listed, byUpstreamName };
       indexes.set(catalog.mcpTools, index);
     }
     return index;
   };
   return {
-    list: (catalog) => {
-      const byCatalogName = new Map([...indexOf(catalog)].map(([upstreamName, name]) => [name, upstreamName]));
-      return catalog.mcpTools.flatMap((tool) => {
-        const upstreamName = byCatalogName.get(tool.name);
-        return upstreamName === undefined ? [] : [{ ...tool, name: upstreamName }];
-      });
-    },
-    resolve: (catalog, name) => indexOf(catalog).get(name),
+    list: (catalog) => indexOf(catalog).listed,
+    resolve: (catalog, name) => indexOf(catalog).byUpstreamName.get(name),
     shows: (candidate) => candidate === server,
     upstreamNames: true,
   };
