@@ -30,7 +30,10 @@ app.all('/mcp', async (req, res) => {
   const sessionId = req.get('mcp-session-id');
   let transport = sessionId ? transports.get(sessionId) : undefined;
   if (!transport && req.method === 'POST' && isInitializeRequest(req.body)) {
-    const created = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => void transports.set(id, created) });
+    const created = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => void transports.set(id, created),
+    });
     await createServer().connect(created);
     transport = created;
   }

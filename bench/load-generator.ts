@@ -34,7 +34,12 @@ const INITIALIZE = JSON.stringify({
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'toolgate-bench', version: '1.0.0' } },
 });
 
-function send(agent: Agent, spec: LoadSpec, headers: Record<string, string>, body: string | undefined): Promise<{ status: number; headers: Record<string, unknown> }> {
+function send(
+  agent: Agent,
+  spec: LoadSpec,
+  headers: Record<string, string>,
+  body: string | undefined,
+): Promise<{ status: number; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request(spec.url, { method: spec.method, headers, agent }, (res) => {
       res.on('data', () => {});
@@ -52,7 +57,12 @@ async function openSession(agent: Agent, spec: LoadSpec): Promise<Record<string,
   const sessionId = init.headers['mcp-session-id'];
   if (typeof sessionId !== 'string') throw new Error(`initialize answered ${init.status} without a session id`);
   const withSession = { ...base, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' };
-  await send(agent, { ...spec, method: 'POST' }, withSession, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+  await send(
+    agent,
+    { ...spec, method: 'POST' },
+    withSession,
+    JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  );
   return withSession;
 }
 
@@ -66,7 +76,14 @@ async function openClient(spec: LoadSpec): Promise<LoadClient> {
   return { agent, headers: spec.mcpSession ? await openSession(agent, spec) : spec.headers };
 }
 
-async function drive({ agent, headers }: LoadClient, spec: LoadSpec, measureFrom: number, until: number, latencies: number[], counters: { errors: number }): Promise<void> {
+async function drive(
+  { agent, headers }: LoadClient,
+  spec: LoadSpec,
+  measureFrom: number,
+  until: number,
+  latencies: number[],
+  counters: { errors: number },
+): Promise<void> {
   for (let id = 1; Date.now() < until; id += 1) {
     const body = spec.body?.replace('"id":1', `"id":${id}`);
     const started = performance.now();
@@ -82,7 +99,9 @@ async function drive({ agent, headers }: LoadClient, spec: LoadSpec, measureFrom
 }
 
 function percentile(sorted: number[], fraction: number): number {
-  return sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] as number);
+  return sorted.length === 0
+    ? Number.NaN
+    : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] as number);
 }
 
 async function main(): Promise<void> {

@@ -10,7 +10,9 @@ const COMPLETION = JSON.stringify({
   object: 'chat.completion',
   created: 1_700_000_000,
   model: 'bench-model',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'benchmark answer' }, finish_reason: 'stop', logprobs: null }],
+  choices: [
+    { index: 0, message: { role: 'assistant', content: 'benchmark answer' }, finish_reason: 'stop', logprobs: null },
+  ],
   usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
 });
 const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
@@ -20,17 +22,40 @@ const TOOL_CALL = JSON.stringify({
   object: 'chat.completion',
   created: 1_700_000_000,
   model: 'bench-model',
-  choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_bench', type: 'function', function: { name: 'noop', arguments: '{"text":"ok"}' } }] }, finish_reason: 'tool_calls', logprobs: null }],
+  choices: [
+    {
+      index: 0,
+      message: {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_bench', type: 'function', function: { name: 'noop', arguments: '{"text":"ok"}' } }],
+      },
+      finish_reason: 'tool_calls',
+      logprobs: null,
+    },
+  ],
   usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
 });
-const STREAM = [chunk({ role: 'assistant', content: '' }), chunk({ content: 'bench' }), chunk({ content: 'mark ' }), chunk({ content: 'answer' }), chunk({}, 'stop'), 'data: [DONE]\n\n'];
+const STREAM = [
+  chunk({ role: 'assistant', content: '' }),
+  chunk({ content: 'bench' }),
+  chunk({ content: 'mark ' }),
+  chunk({ content: 'answer' }),
+  chunk({}, 'stop'),
+  'data: [DONE]\n\n',
+];
 
 const server = createServer((req, res) => {
   let raw = '';
   req.on('data', (data: Buffer) => (raw += data.toString()));
   req.on('end', () => {
-    const body = JSON.parse(raw) as { stream?: boolean; tools?: { function?: { name?: string } }[]; messages?: { role?: string }[] };
-    const callsTool = body.tools?.some((tool) => tool.function?.name === 'noop') === true && body.messages?.at(-1)?.role !== 'tool';
+    const body = JSON.parse(raw) as {
+      stream?: boolean;
+      tools?: { function?: { name?: string } }[];
+      messages?: { role?: string }[];
+    };
+    const callsTool =
+      body.tools?.some((tool) => tool.function?.name === 'noop') === true && body.messages?.at(-1)?.role !== 'tool';
     if (callsTool) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(TOOL_CALL);

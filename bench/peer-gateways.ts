@@ -21,10 +21,17 @@ export interface PeerGateway {
 }
 
 function ensureInstalled(): void {
-  if (existsSync(join(PREFIX, 'node_modules/.bin/supergateway')) && existsSync(join(PREFIX, 'node_modules/.bin/mcp-proxy'))) return;
+  if (
+    existsSync(join(PREFIX, 'node_modules/.bin/supergateway')) &&
+    existsSync(join(PREFIX, 'node_modules/.bin/mcp-proxy'))
+  )
+    return;
   mkdirSync(PREFIX, { recursive: true });
   writeFileSync(join(PREFIX, 'package.json'), '{ "private": true }\n');
-  execFileSync('npm', ['install', '--prefix', PREFIX, '--no-audit', '--no-fund', '--no-package-lock', ...PEERS], { stdio: 'pipe', timeout: 170_000 });
+  execFileSync('npm', ['install', '--prefix', PREFIX, '--no-audit', '--no-fund', '--no-package-lock', ...PEERS], {
+    stdio: 'pipe',
+    timeout: 170_000,
+  });
 }
 
 /** Resolves once the port answers HTTP (any status), within 20 s. */
@@ -71,7 +78,26 @@ const everythingCommand = [process.execPath, EVERYTHING_BIN, 'stdio'];
 export async function startPeerGateways(): Promise<PeerGateway[]> {
   ensureInstalled();
   return Promise.all([
-    startPeer('supergateway', (port) => ['--stdio', everythingCommand.join(' '), '--outputTransport', 'streamableHttp', '--stateful', '--port', String(port), '--logLevel', 'none']),
-    startPeer('mcp-proxy', (port) => ['--port', String(port), '--host', '127.0.0.1', '--server', 'stream', '--', ...everythingCommand]),
+    startPeer('supergateway', (port) => [
+      '--stdio',
+      everythingCommand.join(' '),
+      '--outputTransport',
+      'streamableHttp',
+      '--stateful',
+      '--port',
+      String(port),
+      '--logLevel',
+      'none',
+    ]),
+    startPeer('mcp-proxy', (port) => [
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--server',
+      'stream',
+      '--',
+      ...everythingCommand,
+    ]),
   ]);
 }

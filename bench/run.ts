@@ -39,19 +39,43 @@ const PLUGINS = join(ROOT, 'bench/plugins');
 
 const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const JSON_HEADERS = { 'content-type': 'application/json', authorization: 'Bearer sk-bench' };
-const callBody = (tool: string, args: Record<string, unknown> = { text: 'ok' }) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: args } });
+const callBody = (tool: string, args: Record<string, unknown> = { text: 'ok' }) =>
+  JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: args } });
 
 /**
  * `tools/call <row> · <configuration>`: server-everything's `echo`, over streamable HTTP (`upstream`,
  * called directly or through a gateway) or over stdio (`stdio`, fronted by toolgate or by a peer).
  */
-function upstreamTarget(row: 'upstream' | 'stdio', configuration: string, mcpUrl: string, tool: string): Record<string, Target> {
-  return { [`tools/call ${row} · ${configuration}`]: { url: mcpUrl, method: 'POST', headers: MCP_HEADERS, body: callBody(tool, { message: 'ok' }), mcpSession: true, concurrency: OTHER_CONCURRENCY } };
+function upstreamTarget(
+  row: 'upstream' | 'stdio',
+  configuration: string,
+  mcpUrl: string,
+  tool: string,
+): Record<string, Target> {
+  return {
+    [`tools/call ${row} · ${configuration}`]: {
+      url: mcpUrl,
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: callBody(tool, { message: 'ok' }),
+      mcpSession: true,
+      concurrency: OTHER_CONCURRENCY,
+    },
+  };
 }
 const LIST_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
 /** One round of the server-side tool loop: the model calls `noop`, the gateway runs it, the model answers. */
-const TOOL_LOOP_BODY = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'mcp', server_url: 'litellm_proxy', require_approval: 'never', allowed_tools: ['noop'] }] });
-const chatBody = (stream: boolean) => JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'hi' }], ...(stream && { stream: true }) });
+const TOOL_LOOP_BODY = JSON.stringify({
+  model: 'bench-model',
+  messages: [{ role: 'user', content: 'hi' }],
+  tools: [{ type: 'mcp', server_url: 'litellm_proxy', require_approval: 'never', allowed_tools: ['noop'] }],
+});
+const chatBody = (stream: boolean) =>
+  JSON.stringify({
+    model: 'bench-model',
+    messages: [{ role: 'user', content: 'hi' }],
+    ...(stream && { stream: true }),
+  });
 
 type Target = Omit<LoadSpec, 'concurrency' | 'durationMs' | 'warmupMs'> & { readonly concurrency: readonly number[] };
 
@@ -60,14 +84,28 @@ function toolTargets(configuration: string, mcpUrl: string): Record<string, Targ
   return Object.fromEntries(
     Object.entries(WORKLOADS).map(([workload, tool]) => [
       `tools/call ${workload} · ${configuration}`,
-      { url: mcpUrl, method: 'POST', headers: MCP_HEADERS, body: callBody(tool), mcpSession: true, concurrency: TOOL_CONCURRENCY },
+      {
+        url: mcpUrl,
+        method: 'POST',
+        headers: MCP_HEADERS,
+        body: callBody(tool),
+        mcpSession: true,
+        concurrency: TOOL_CONCURRENCY,
+      },
     ]),
   );
 }
 
 /** Starts a helper script that prints `{ url }` as its first line. */
-async function startScript(script: string, env: Record<string, string> = {}): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+async function startScript(
+  script: string,
+  env: Record<string, string> = {},
+): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
@@ -75,7 +113,10 @@ async function startScript(script: string, env: Record<string, string> = {}): Pr
   return { url: (JSON.parse(line) as { url: string }).url, stop: () => child.kill('SIGKILL') };
 }
 
-async function startGateway(env: Record<string, string>, config = CONFIG): Promise<{ url: string; process: SpawnedProcess }> {
+async function startGateway(
+  env: Record<string, string>,
+  config = CONFIG,
+): Promise<{ url: string; process: SpawnedProcess }> {
   const gateway = spawnToolgate(['--config', config, '--port', '0'], { PLUGINS_DIR: PLUGINS, ...env });
   const line = await gateway.waitForLog((entry) => entry.msg === 'toolgate gateway listening');
   return { url: String(line.url), process: gateway };
@@ -95,15 +136,38 @@ async function startWorkers(count: number, env: Record<string, string>): Promise
  * The cost of shared sessions, on the same worker: a gateway keeping sessions in memory beside the
  * shared one, and one and two gateways behind an alternating balancer (sessions go to whichever).
  */
-async function sessionTargets(env: Record<string, string>, sharedUrl: string, stops: (() => unknown)[]): Promise<Record<string, Target>> {
+async function sessionTargets(
+  env: Record<string, string>,
+  sharedUrl: string,
+  stops: (() => unknown)[],
+): Promise<Record<string, Target>> {
   const inMemoryConfig = join(dirname(CONFIG), 'config.in-memory-sessions.yaml');
-  writeFileSync(inMemoryConfig, readFileSync(CONFIG, 'utf8').replace('toolgate_settings:\n', 'toolgate_settings:\n  shared_sessions: false\n'));
+  writeFileSync(
+    inMemoryConfig,
+    readFileSync(CONFIG, 'utf8').replace('toolgate_settings:\n', 'toolgate_settings:\n  shared_sessions: false\n'),
+  );
   const inMemory = await startGateway(env, inMemoryConfig);
   const second = await startGateway(env);
-  stops.push(() => inMemory.process.stop(), () => second.process.stop());
-  const [one, two] = await Promise.all([startAlternatingBalancer([sharedUrl]), startAlternatingBalancer([sharedUrl, second.url])]);
-  stops.push(() => one.stop(), () => two.stop());
-  const trivial = (url: string): Target => ({ url, method: 'POST', headers: MCP_HEADERS, body: callBody(WORKLOADS.trivial), mcpSession: true, concurrency: OTHER_CONCURRENCY });
+  stops.push(
+    () => inMemory.process.stop(),
+    () => second.process.stop(),
+  );
+  const [one, two] = await Promise.all([
+    startAlternatingBalancer([sharedUrl]),
+    startAlternatingBalancer([sharedUrl, second.url]),
+  ]);
+  stops.push(
+    () => one.stop(),
+    () => two.stop(),
+  );
+  const trivial = (url: string): Target => ({
+    url,
+    method: 'POST',
+    headers: MCP_HEADERS,
+    body: callBody(WORKLOADS.trivial),
+    mcpSession: true,
+    concurrency: OTHER_CONCURRENCY,
+  });
   return {
     'tools/call trivial · queue 1 worker, in-memory sessions': trivial(`${inMemory.url}/mcp`),
     'tools/call trivial · 1 gateway behind the balancer': trivial(`${one.url}/mcp`),
@@ -114,17 +178,25 @@ async function sessionTargets(env: Record<string, string>, sharedUrl: string, st
 function runLoad({ concurrency: _levels, ...target }: Target, concurrency: number): Promise<LoadResult> {
   const spec: LoadSpec = { ...target, concurrency, durationMs: DURATION_MS, warmupMs: WARMUP_MS };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/load-generator.ts'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'bench/load-generator.ts'), JSON.stringify(spec)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(output) as LoadResult) : reject(new Error(`load generator exited with ${code}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(output) as LoadResult) : reject(new Error(`load generator exited with ${code}`)),
+    );
   });
 }
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 
 interface Summary {
@@ -139,7 +211,12 @@ function summarise(runs: LoadResult[]): Summary {
     const values = runs.map(pick);
     return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
   };
-  return { rps: stat((run) => run.rps), p50Ms: stat((run) => run.p50Ms), p99Ms: stat((run) => run.p99Ms), errors: runs.reduce((sum, run) => sum + run.errors, 0) };
+  return {
+    rps: stat((run) => run.rps),
+    p50Ms: stat((run) => run.p50Ms),
+    p99Ms: stat((run) => run.p99Ms),
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+  };
 }
 
 async function main(): Promise<void> {
@@ -157,7 +234,10 @@ async function main(): Promise<void> {
     CONFIG = join(mkdtempSync(join(tmpdir(), 'toolgate-bench-')), 'config.yaml');
     // The same server over stdio as `evs`, in toolgate's pool, beside the peers that front it that way.
     const stdioServer = `{ transport: stdio, command: ${process.execPath}, args: [${EVERYTHING_BIN}, stdio] }`;
-    writeFileSync(CONFIG, `${readFileSync(BASE_CONFIG, 'utf8')}\nmcp_servers:\n  ev: { url: ${everything.url} }\n  evs: ${stdioServer}\n`);
+    writeFileSync(
+      CONFIG,
+      `${readFileSync(BASE_CONFIG, 'utf8')}\nmcp_servers:\n  ev: { url: ${everything.url} }\n  evs: ${stdioServer}\n`,
+    );
     const gatewayEnv = { BENCH_UPSTREAM: `${upstream.url}/v1`, REDIS_URL: '' };
     const embedded = await startGateway(gatewayEnv);
     stops.push(() => embedded.process.stop());
@@ -195,7 +275,13 @@ async function main(): Promise<void> {
         );
         if (workers === 1) {
           Object.assign(targets, await sessionTargets(env, gateway.url, stops));
-          targets['chat tool loop · queue 1 worker'] = { url: `${gateway.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: TOOL_LOOP_BODY, concurrency: OTHER_CONCURRENCY };
+          targets['chat tool loop · queue 1 worker'] = {
+            url: `${gateway.url}/v1/chat/completions`,
+            method: 'POST',
+            headers: JSON_HEADERS,
+            body: TOOL_LOOP_BODY,
+            concurrency: OTHER_CONCURRENCY,
+          };
         }
       }
       // Let the gateways see their workers' heartbeats and upstream listings (read every 2 s).
@@ -205,13 +291,56 @@ async function main(): Promise<void> {
     }
     const concurrency = OTHER_CONCURRENCY;
     Object.assign(targets, {
-      'tools/list · embedded': { url: `${embedded.url}/mcp`, method: 'POST', headers: MCP_HEADERS, body: LIST_BODY, mcpSession: true, concurrency },
-      'REST call_tool · embedded': { url: `${embedded.url}/mcp/call_tool`, method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ name: 'noop', arguments: { text: 'ok' } }), concurrency },
-      'chat · direct to upstream': { url: `${upstream.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: chatBody(false), concurrency },
-      'chat · through gateway': { url: `${embedded.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: chatBody(false), concurrency },
-      'chat stream · direct to upstream': { url: `${upstream.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: chatBody(true), concurrency },
-      'chat stream · through gateway': { url: `${embedded.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: chatBody(true), concurrency },
-      'chat tool loop · embedded': { url: `${embedded.url}/v1/chat/completions`, method: 'POST', headers: JSON_HEADERS, body: TOOL_LOOP_BODY, concurrency },
+      'tools/list · embedded': {
+        url: `${embedded.url}/mcp`,
+        method: 'POST',
+        headers: MCP_HEADERS,
+        body: LIST_BODY,
+        mcpSession: true,
+        concurrency,
+      },
+      'REST call_tool · embedded': {
+        url: `${embedded.url}/mcp/call_tool`,
+        method: 'POST',
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ name: 'noop', arguments: { text: 'ok' } }),
+        concurrency,
+      },
+      'chat · direct to upstream': {
+        url: `${upstream.url}/v1/chat/completions`,
+        method: 'POST',
+        headers: JSON_HEADERS,
+        body: chatBody(false),
+        concurrency,
+      },
+      'chat · through gateway': {
+        url: `${embedded.url}/v1/chat/completions`,
+        method: 'POST',
+        headers: JSON_HEADERS,
+        body: chatBody(false),
+        concurrency,
+      },
+      'chat stream · direct to upstream': {
+        url: `${upstream.url}/v1/chat/completions`,
+        method: 'POST',
+        headers: JSON_HEADERS,
+        body: chatBody(true),
+        concurrency,
+      },
+      'chat stream · through gateway': {
+        url: `${embedded.url}/v1/chat/completions`,
+        method: 'POST',
+        headers: JSON_HEADERS,
+        body: chatBody(true),
+        concurrency,
+      },
+      'chat tool loop · embedded': {
+        url: `${embedded.url}/v1/chat/completions`,
+        method: 'POST',
+        headers: JSON_HEADERS,
+        body: TOOL_LOOP_BODY,
+        concurrency,
+      },
     } satisfies Record<string, Target>);
     const measured = Object.entries(targets).filter(([name]) => measures(name));
 
@@ -219,7 +348,9 @@ async function main(): Promise<void> {
       for (const [name, target] of measured) {
         for (const concurrency of target.concurrency) {
           const result = await runLoad(target, concurrency);
-          process.stderr.write(`rep ${rep}/${REPS}  ${name.padEnd(34)} c=${String(concurrency).padEnd(3)} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50Ms.toFixed(2)} ms${result.errors ? `  errors ${result.errors}` : ''}\n`);
+          process.stderr.write(
+            `rep ${rep}/${REPS}  ${name.padEnd(34)} c=${String(concurrency).padEnd(3)} ${result.rps.toFixed(0).padStart(6)} req/s  p50 ${result.p50Ms.toFixed(2)} ms${result.errors ? `  errors ${result.errors}` : ''}\n`,
+          );
           const byConcurrency = results.get(name) ?? new Map<number, LoadResult[]>();
           byConcurrency.set(concurrency, [...(byConcurrency.get(concurrency) ?? []), result]);
           results.set(name, byConcurrency);
@@ -231,53 +362,120 @@ async function main(): Promise<void> {
   }
 
   const summaries: Record<string, Record<number, Summary>> = {};
-  for (const [name, byConcurrency] of results) summaries[name] = Object.fromEntries([...byConcurrency].map(([concurrency, runs]) => [concurrency, summarise(runs)]));
+  for (const [name, byConcurrency] of results)
+    summaries[name] = Object.fromEntries(
+      [...byConcurrency].map(([concurrency, runs]) => [concurrency, summarise(runs)]),
+    );
   const at = (name: string, concurrency: number) => summaries[name]?.[concurrency];
   const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined && b !== 0 ? a / b : undefined);
   const twice = (value?: number) => (value === undefined ? undefined : 2 * value);
   const difference = (a?: number, b?: number) => (a !== undefined && b !== undefined ? a - b : undefined);
   const versusBaseline = (workload: Workload, configuration: string, clients: number) =>
-    ratio(at(`tools/call ${workload} · ${configuration}`, clients)?.rps.median, at(`tools/call ${workload} · SDK baseline`, clients)?.rps.median);
+    ratio(
+      at(`tools/call ${workload} · ${configuration}`, clients)?.rps.median,
+      at(`tools/call ${workload} · SDK baseline`, clients)?.rps.median,
+    );
   const comparisons: Record<string, number | undefined> = {};
-  const peerRates = ['supergateway', 'mcp-proxy'].map((peer) => at(`tools/call stdio · ${peer}`, 32)?.rps.median).filter((rate) => rate !== undefined);
+  const peerRates = ['supergateway', 'mcp-proxy']
+    .map((peer) => at(`tools/call stdio · ${peer}`, 32)?.rps.median)
+    .filter((rate) => rate !== undefined);
   const betterPeerAt32 = peerRates.length > 0 ? Math.max(...peerRates) : undefined;
   for (const [workload, clients, embeddedTarget, queueTarget] of [
     ['io', 128, 0.9, 0.8],
     ['cpu', 32, 1.7, 1.4],
     ['trivial', 32, 1.0, 0.6],
   ] as const) {
-    comparisons[`${workload} at ${clients}: embedded vs SDK baseline, calls/s (target ≥ ${embeddedTarget})`] = versusBaseline(workload, 'embedded', clients);
-    comparisons[`${workload} at ${clients}: queue 1 worker vs SDK baseline, calls/s (target ≥ ${queueTarget})`] = versusBaseline(workload, 'queue 1 worker', clients);
-    comparisons[`${workload} at ${clients}: queue 2 workers vs SDK baseline, calls/s`] = versusBaseline(workload, 'queue 2 workers', clients);
+    comparisons[`${workload} at ${clients}: embedded vs SDK baseline, calls/s (target ≥ ${embeddedTarget})`] =
+      versusBaseline(workload, 'embedded', clients);
+    comparisons[`${workload} at ${clients}: queue 1 worker vs SDK baseline, calls/s (target ≥ ${queueTarget})`] =
+      versusBaseline(workload, 'queue 1 worker', clients);
+    comparisons[`${workload} at ${clients}: queue 2 workers vs SDK baseline, calls/s`] = versusBaseline(
+      workload,
+      'queue 2 workers',
+      clients,
+    );
   }
   Object.assign(comparisons, {
-    'upstream at 1: embedded, p50 ms added over direct (target ≤ 1.5)': difference(at('tools/call upstream · embedded', 1)?.p50Ms.median, at('tools/call upstream · direct', 1)?.p50Ms.median),
-    'upstream at 32: embedded vs direct, calls/s': ratio(at('tools/call upstream · embedded', 32)?.rps.median, at('tools/call upstream · direct', 32)?.rps.median),
-    'upstream at 32: queue 1 worker vs direct, calls/s': ratio(at('tools/call upstream · queue 1 worker', 32)?.rps.median, at('tools/call upstream · direct', 32)?.rps.median),
-    'stdio at 32: toolgate embedded vs the better of supergateway and mcp-proxy, calls/s (target ≥ 1.5)': ratio(at('tools/call stdio · toolgate embedded', 32)?.rps.median, betterPeerAt32),
-    'stdio at 32: toolgate queue 1 worker vs the better peer, calls/s': ratio(at('tools/call stdio · toolgate queue 1 worker', 32)?.rps.median, betterPeerAt32),
-    'shared sessions at 1: p50 ms added over in-memory sessions (target ≤ 0.3)': difference(at('tools/call trivial · queue 1 worker', 1)?.p50Ms.median, at('tools/call trivial · queue 1 worker, in-memory sessions', 1)?.p50Ms.median),
-    'shared sessions at 32: calls/s vs in-memory sessions (target ≥ 0.9)': ratio(at('tools/call trivial · queue 1 worker', 32)?.rps.median, at('tools/call trivial · queue 1 worker, in-memory sessions', 32)?.rps.median),
-    'two gateways vs one behind the balancer, calls/s at 32 (same worker)': ratio(at('tools/call trivial · 2 gateways behind the balancer', 32)?.rps.median, at('tools/call trivial · 1 gateway behind the balancer', 32)?.rps.median),
+    'upstream at 1: embedded, p50 ms added over direct (target ≤ 1.5)': difference(
+      at('tools/call upstream · embedded', 1)?.p50Ms.median,
+      at('tools/call upstream · direct', 1)?.p50Ms.median,
+    ),
+    'upstream at 32: embedded vs direct, calls/s': ratio(
+      at('tools/call upstream · embedded', 32)?.rps.median,
+      at('tools/call upstream · direct', 32)?.rps.median,
+    ),
+    'upstream at 32: queue 1 worker vs direct, calls/s': ratio(
+      at('tools/call upstream · queue 1 worker', 32)?.rps.median,
+      at('tools/call upstream · direct', 32)?.rps.median,
+    ),
+    'stdio at 32: toolgate embedded vs the better of supergateway and mcp-proxy, calls/s (target ≥ 1.5)': ratio(
+      at('tools/call stdio · toolgate embedded', 32)?.rps.median,
+      betterPeerAt32,
+    ),
+    'stdio at 32: toolgate queue 1 worker vs the better peer, calls/s': ratio(
+      at('tools/call stdio · toolgate queue 1 worker', 32)?.rps.median,
+      betterPeerAt32,
+    ),
+    'shared sessions at 1: p50 ms added over in-memory sessions (target ≤ 0.3)': difference(
+      at('tools/call trivial · queue 1 worker', 1)?.p50Ms.median,
+      at('tools/call trivial · queue 1 worker, in-memory sessions', 1)?.p50Ms.median,
+    ),
+    'shared sessions at 32: calls/s vs in-memory sessions (target ≥ 0.9)': ratio(
+      at('tools/call trivial · queue 1 worker', 32)?.rps.median,
+      at('tools/call trivial · queue 1 worker, in-memory sessions', 32)?.rps.median,
+    ),
+    'two gateways vs one behind the balancer, calls/s at 32 (same worker)': ratio(
+      at('tools/call trivial · 2 gateways behind the balancer', 32)?.rps.median,
+      at('tools/call trivial · 1 gateway behind the balancer', 32)?.rps.median,
+    ),
     // A round asks the model twice: what the gateway adds is the rest (the tool call included).
-    'chat tool loop at 1: embedded, p50 ms beyond two direct model calls': difference(at('chat tool loop · embedded', 1)?.p50Ms.median, twice(at('chat · direct to upstream', 1)?.p50Ms.median)),
-    'chat tool loop at 1: queue 1 worker, p50 ms beyond two direct model calls': difference(at('chat tool loop · queue 1 worker', 1)?.p50Ms.median, twice(at('chat · direct to upstream', 1)?.p50Ms.median)),
-    'trivial at 1: queue hop, p50 ms added over embedded (target ≤ 1.5)': difference(at('tools/call trivial · queue 1 worker', 1)?.p50Ms.median, at('tools/call trivial · embedded', 1)?.p50Ms.median),
-    'chat proxy, p50 ms added at 1 (target ≤ 1)': difference(at('chat · through gateway', 1)?.p50Ms.median, at('chat · direct to upstream', 1)?.p50Ms.median),
-    'chat proxy vs direct, req/s at 32 (target ≥ 0.5)': ratio(at('chat · through gateway', 32)?.rps.median, at('chat · direct to upstream', 32)?.rps.median),
-    'chat stream proxy, p50 ms added at 1 (target ≤ 1)': difference(at('chat stream · through gateway', 1)?.p50Ms.median, at('chat stream · direct to upstream', 1)?.p50Ms.median),
-    'chat stream proxy vs direct, req/s at 32 (target ≥ 0.5)': ratio(at('chat stream · through gateway', 32)?.rps.median, at('chat stream · direct to upstream', 32)?.rps.median),
+    'chat tool loop at 1: embedded, p50 ms beyond two direct model calls': difference(
+      at('chat tool loop · embedded', 1)?.p50Ms.median,
+      twice(at('chat · direct to upstream', 1)?.p50Ms.median),
+    ),
+    'chat tool loop at 1: queue 1 worker, p50 ms beyond two direct model calls': difference(
+      at('chat tool loop · queue 1 worker', 1)?.p50Ms.median,
+      twice(at('chat · direct to upstream', 1)?.p50Ms.median),
+    ),
+    'trivial at 1: queue hop, p50 ms added over embedded (target ≤ 1.5)': difference(
+      at('tools/call trivial · queue 1 worker', 1)?.p50Ms.median,
+      at('tools/call trivial · embedded', 1)?.p50Ms.median,
+    ),
+    'chat proxy, p50 ms added at 1 (target ≤ 1)': difference(
+      at('chat · through gateway', 1)?.p50Ms.median,
+      at('chat · direct to upstream', 1)?.p50Ms.median,
+    ),
+    'chat proxy vs direct, req/s at 32 (target ≥ 0.5)': ratio(
+      at('chat · through gateway', 32)?.rps.median,
+      at('chat · direct to upstream', 32)?.rps.median,
+    ),
+    'chat stream proxy, p50 ms added at 1 (target ≤ 1)': difference(
+      at('chat stream · through gateway', 1)?.p50Ms.median,
+      at('chat stream · direct to upstream', 1)?.p50Ms.median,
+    ),
+    'chat stream proxy vs direct, req/s at 32 (target ≥ 0.5)': ratio(
+      at('chat stream · through gateway', 32)?.rps.median,
+      at('chat stream · direct to upstream', 32)?.rps.median,
+    ),
   });
 
-  const format = (stat: { median: number; min: number; max: number }, digits: number) => `${stat.median.toFixed(digits)} (${stat.min.toFixed(digits)}–${stat.max.toFixed(digits)})`;
-  const lines = ['', `| configuration | clients | req/s median (min–max) | p50 ms | p99 ms |`, '| --- | --- | --- | --- | --- |'];
+  const format = (stat: { median: number; min: number; max: number }, digits: number) =>
+    `${stat.median.toFixed(digits)} (${stat.min.toFixed(digits)}–${stat.max.toFixed(digits)})`;
+  const lines = [
+    '',
+    `| configuration | clients | req/s median (min–max) | p50 ms | p99 ms |`,
+    '| --- | --- | --- | --- | --- |',
+  ];
   for (const [name, byConcurrency] of Object.entries(summaries)) {
     for (const [concurrency, summary] of Object.entries(byConcurrency)) {
-      lines.push(`| ${name} | ${concurrency} | ${format(summary.rps, 0)} | ${format(summary.p50Ms, 2)} | ${format(summary.p99Ms, 2)} |${summary.errors ? ` errors: ${summary.errors}` : ''}`);
+      lines.push(
+        `| ${name} | ${concurrency} | ${format(summary.rps, 0)} | ${format(summary.p50Ms, 2)} | ${format(summary.p99Ms, 2)} |${summary.errors ? ` errors: ${summary.errors}` : ''}`,
+      );
     }
   }
   lines.push('', '| comparison | value |', '| --- | --- |');
-  for (const [name, value] of Object.entries(comparisons)) lines.push(`| ${name} | ${value === undefined ? 'n/a' : value.toFixed(2)} |`);
+  for (const [name, value] of Object.entries(comparisons))
+    lines.push(`| ${name} | ${value === undefined ? 'n/a' : value.toFixed(2)} |`);
   process.stdout.write(`${lines.join('\n')}\n`);
 
   let commit = 'unknown';

@@ -16,8 +16,17 @@ function reply(body: ChatBody): Record<string, unknown> {
   const wantsSum = body.tools?.some((tool) => tool.function.name === 'get-sum');
   const message =
     toolResult || !wantsSum
-      ? { role: 'assistant', content: toolResult ? `The tool answered: ${toolResult.content}` : 'I have no tool for that.' }
-      : { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get-sum', arguments: '{"a": 60, "b": 35}' } }] };
+      ? {
+          role: 'assistant',
+          content: toolResult ? `The tool answered: ${toolResult.content}` : 'I have no tool for that.',
+        }
+      : {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'call_1', type: 'function', function: { name: 'get-sum', arguments: '{"a": 60, "b": 35}' } },
+          ],
+        };
   return {
     id: 'chatcmpl-example',
     object: 'chat.completion',

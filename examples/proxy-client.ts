@@ -13,7 +13,9 @@ const apiKey = process.env.TOOLGATE_MASTER_KEY ?? 'sk-1234';
 let client: McpClient | undefined;
 
 try {
-  client = await createMcpClient({ transport: httpTransport(`${gatewayUrl}/mcp`, { headers: { authorization: `Bearer ${apiKey}` } }) });
+  client = await createMcpClient({
+    transport: httpTransport(`${gatewayUrl}/mcp`, { headers: { authorization: `Bearer ${apiKey}` } }),
+  });
   const tools = await client.listTools({ format: 'openai' });
   console.log(`tools: ${tools.map((tool) => tool.function.name).join(', ')}`);
 

@@ -18,7 +18,9 @@ try {
     transport: stdioTransport({ command: 'npx', args: ['--no-install', 'mcp-server-everything', 'stdio'] }),
   });
   const tools = await client.listTools({ format: 'openai' });
-  const messages: Parameters<typeof completion>[0]['messages'] = [{ role: 'user', content: 'What is 60 + 35? Use a tool.' }];
+  const messages: Parameters<typeof completion>[0]['messages'] = [
+    { role: 'user', content: 'What is 60 + 35? Use a tool.' },
+  ];
 
   const response = await completion({ model: 'gpt-4o', tools, messages, apiBase: mockModel?.apiBase });
   const assistant = response.choices[0]!.message;
@@ -28,7 +30,9 @@ try {
     const result = await client.callOpenAITool(call);
     messages.push(client.toToolMessage(call, result));
   }
-  const final = assistant.tool_calls?.length ? await completion({ model: 'gpt-4o', tools, messages, apiBase: mockModel?.apiBase }) : response;
+  const final = assistant.tool_calls?.length
+    ? await completion({ model: 'gpt-4o', tools, messages, apiBase: mockModel?.apiBase })
+    : response;
   console.log(final.text);
 } catch (error) {
   console.error(error);

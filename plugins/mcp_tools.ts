@@ -36,12 +36,23 @@ function isoInZone(date: Date, timeZone: string): string {
 }
 
 /** The current time: `short` is HH:MM, `long` a full sentence, `iso` ISO 8601 with the zone's offset. */
-export function get_current_time({ format = 'short', timezone = 'UTC' }: { format?: TimeFormat; timezone?: string }): string {
+export function get_current_time({
+  format = 'short',
+  timezone = 'UTC',
+}: {
+  format?: TimeFormat;
+  timezone?: string;
+}): string {
   const timeZone = timeZoneOrThrow(timezone);
   const now = new Date();
   switch (format) {
     case 'short':
-      return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(now);
+      return new Intl.DateTimeFormat('en-GB', {
+        timeZone,
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      }).format(now);
     case 'long':
       return new Intl.DateTimeFormat('en-US', { timeZone, dateStyle: 'full', timeStyle: 'long' }).format(now);
     case 'iso':
@@ -57,7 +68,13 @@ export function calculate({ expression }: { expression: string }): { expression:
 }
 
 /** A digest of some text, hex-encoded. */
-export function hash_text({ text, algorithm = 'sha256' }: { text: string; algorithm?: 'sha256' | 'sha1' | 'md5' }): string {
+export function hash_text({
+  text,
+  algorithm = 'sha256',
+}: {
+  text: string;
+  algorithm?: 'sha256' | 'sha1' | 'md5';
+}): string {
   return createHash(algorithm).update(text, 'utf8').digest('hex');
 }
 

@@ -64,5 +64,10 @@ export async function completion(request: CompletionRequest): Promise<Completion
     index: 0,
   };
   const provider = createDeploymentProvider(deployment, deployment.model, process.env, DEFAULT_ROUTING);
-  return withText(await provider.complete({ ...body, model: routeModel(deployment.model).upstreamModel }, signal ?? new AbortController().signal));
+  return withText(
+    await provider.complete(
+      { ...body, model: routeModel(deployment.model).upstreamModel },
+      signal ?? new AbortController().signal,
+    ),
+  );
 }

@@ -1,7 +1,11 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CallToolResultSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { ChatCompletionFunctionTool, ChatCompletionMessageFunctionToolCall, ChatCompletionToolMessageParam } from 'openai/resources/chat/completions';
+import type {
+  ChatCompletionFunctionTool,
+  ChatCompletionMessageFunctionToolCall,
+  ChatCompletionToolMessageParam,
+} from 'openai/resources/chat/completions';
 import { packageVersion } from '../shared/package-version.js';
 import { parseToolArguments, toOpenAITools, toToolMessage, type OpenAIToolSet } from '../shared/llm/openai-tools.js';
 import { listAllTools } from '../shared/mcp/list-tools.js';
@@ -25,7 +29,10 @@ export interface McpClient {
   /** Calls the tool an OpenAI model asked for (its name mapped back, arguments parsed tolerantly). */
   callOpenAITool(toolCall: ChatCompletionMessageFunctionToolCall, options?: CallToolOptions): Promise<CallToolResult>;
   /** The `role: 'tool'` message that hands a result back to the model. */
-  toToolMessage(toolCall: Pick<ChatCompletionMessageFunctionToolCall, 'id'>, result: CallToolResult): ChatCompletionToolMessageParam;
+  toToolMessage(
+    toolCall: Pick<ChatCompletionMessageFunctionToolCall, 'id'>,
+    result: CallToolResult,
+  ): ChatCompletionToolMessageParam;
   /** Closes the connection; a stdio server and its children are gone when this resolves. */
   close(): Promise<void>;
   /** The underlying `@modelcontextprotocol/sdk` client, for everything else (resources, prompts, …). */
@@ -48,8 +55,15 @@ export async function createMcpClient({ transport: spec, clientInfo }: CreateMcp
 
   const listMcpTools = (): Promise<Tool[]> => listAllTools(sdk);
 
-  async function callTool(name: string, args: Record<string, unknown> = {}, options: CallToolOptions = {}): Promise<CallToolResult> {
-    const result = await sdk.callTool({ name, arguments: args }, CallToolResultSchema, { timeout: options.timeoutMs, signal: options.signal });
+  async function callTool(
+    name: string,
+    args: Record<string, unknown> = {},
+    options: CallToolOptions = {},
+  ): Promise<CallToolResult> {
+    const result = await sdk.callTool({ name, arguments: args }, CallToolResultSchema, {
+      timeout: options.timeoutMs,
+      signal: options.signal,
+    });
     return result as CallToolResult;
   }
 

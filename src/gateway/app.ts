@@ -55,7 +55,11 @@ export interface AppDeps {
   readonly upstreamFeatures: UpstreamFeatures;
   readonly invoker: ToolInvoker;
   readonly executor: ToolExecutor;
-  readonly sessions: { readonly streamable: StreamableSessions; readonly legacy: LegacySessions; readonly streamLog: StreamLog };
+  readonly sessions: {
+    readonly streamable: StreamableSessions;
+    readonly legacy: LegacySessions;
+    readonly streamLog: StreamLog;
+  };
   readonly metrics: GatewayMetrics;
   readonly models: ModelRouter;
   /** Virtual keys (queue mode: they live in Redis); undefined in embedded mode. */
@@ -99,13 +103,24 @@ export function createApp(deps: AppDeps): Express {
     defaultTimeoutMs: deps.settings.tool_timeout_ms,
   };
   const { viewFor } = deps;
-  const resolveView = (req: Request) => viewFor({ pathServer: req.params.server as string | undefined, serversHeader: req.get('x-mcp-servers') });
+  const resolveView = (req: Request) =>
+    viewFor({ pathServer: req.params.server as string | undefined, serversHeader: req.get('x-mcp-servers') });
   const legacy = { sessions: deps.sessions.legacy, serverDeps, resolveView };
   const routes = express.Router();
   routes.get('/metrics', deps.metrics.handler);
   mountStatusRoutes(routes, { status: deps.status });
-  mountKeyRoutes(routes, { keys: deps.keys, usage: deps.keyUsage, masterKeySet: deps.masterKey !== undefined, servers: deps.upstreamServers });
-  mountToolRoutes(routes, { catalog: deps.catalog, invoker: deps.invoker, upstreamHealth: deps.upstreamHealth, viewFor: (serverId) => viewFor({ serversHeader: serverId }) });
+  mountKeyRoutes(routes, {
+    keys: deps.keys,
+    usage: deps.keyUsage,
+    masterKeySet: deps.masterKey !== undefined,
+    servers: deps.upstreamServers,
+  });
+  mountToolRoutes(routes, {
+    catalog: deps.catalog,
+    invoker: deps.invoker,
+    upstreamHealth: deps.upstreamHealth,
+    viewFor: (serverId) => viewFor({ serversHeader: serverId }),
+  });
   const recordChat = createChatRecorder(deps.metrics, deps.keyUsage);
   const chat = {
     router: deps.models,
@@ -125,7 +140,12 @@ export function createApp(deps: AppDeps): Express {
     serverDeps,
     logger: deps.logger,
     openLegacySse: openLegacySse(legacy),
-    resume: { log: deps.sessions.streamLog, executor: deps.executor, retentionMs: deps.settings.stream_retention_ms, logger: deps.logger },
+    resume: {
+      log: deps.sessions.streamLog,
+      executor: deps.executor,
+      retentionMs: deps.settings.stream_retention_ms,
+      logger: deps.logger,
+    },
   });
   app.use(routes);
 

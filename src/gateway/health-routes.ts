@@ -8,6 +8,8 @@ export function mountHealthRoutes(router: Router, executor: ToolExecutor): void 
   });
   router.get('/health/readiness', async (_req, res) => {
     const readiness = await executor.readiness();
-    res.status(readiness.ready ? 200 : 503).json({ status: readiness.ready ? 'ok' : 'unavailable', ...readiness.detail });
+    res
+      .status(readiness.ready ? 200 : 503)
+      .json({ status: readiness.ready ? 'ok' : 'unavailable', ...readiness.detail });
   });
 }

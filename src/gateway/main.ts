@@ -14,7 +14,13 @@ import { createLogger, type Logger } from '../shared/logger.js';
 import { packageVersion } from '../shared/package-version.js';
 import { loadToolRegistry } from '../shared/plugins/tool-registry.js';
 import { createRedisConnection, logQueueErrors } from '../shared/queue/redis-connection.js';
-import { CALL_TOOL_QUEUE, newInstanceId, queueKeys, UPSTREAM_CALL_QUEUE, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
+import {
+  CALL_TOOL_QUEUE,
+  newInstanceId,
+  queueKeys,
+  UPSTREAM_CALL_QUEUE,
+  type ToolCallJobData,
+} from '../shared/queue/tool-call-job.js';
 import { createModelRouter } from '../shared/llm/model-router.js';
 import { createApp } from './app.js';
 import { isLoopbackHost } from './http/origin-guard.js';
@@ -57,26 +63,47 @@ async function createExecutor(
   feed: UpstreamFeed,
   logger: Logger,
   gatewayId: string,
-): Promise<{ executor: ToolExecutor; redis?: RedisClient; queueState?: () => QueueState; upstreamConnections?: () => Record<string, number> }> {
+): Promise<{
+  executor: ToolExecutor;
+  redis?: RedisClient;
+  queueState?: () => QueueState;
+  upstreamConnections?: () => Record<string, number>;
+}> {
   const { redisUrl, queuePrefix } = config.runtime;
   const servers = config.upstreamServers;
   if (redisUrl === undefined) {
-    const upstreams = createUpstreamServers(servers, logger, { maxResultBytes: config.settings.max_result_bytes, onListChanged: (server) => discovery.refresh(server) });
+    const upstreams = createUpstreamServers(servers, logger, {
+      maxResultBytes: config.settings.max_result_bytes,
+      onListChanged: (server) => discovery.refresh(server),
+    });
     const discovery = startUpstreamDiscovery({ servers, list: upstreams.list, onListing: feed.apply, logger });
-    await Promise.race([discovery.firstLook, new Promise((resolve) => setTimeout(resolve, FIRST_LISTING_WAIT_MS).unref())]);
+    await Promise.race([
+      discovery.firstLook,
+      new Promise((resolve) => setTimeout(resolve, FIRST_LISTING_WAIT_MS).unref()),
+    ]);
     const close = async () => {
       discovery.stop();
       await Promise.all([pool.close(), upstreams.close()]);
     };
     return {
-      executor: createEmbeddedExecutor({ runner: createToolRunner({ pool, upstreams }), close, maxQueueDepth: config.settings.max_queue_depth }),
+      executor: createEmbeddedExecutor({
+        runner: createToolRunner({ pool, upstreams }),
+        close,
+        maxQueueDepth: config.settings.max_queue_depth,
+      }),
       upstreamConnections: upstreams.openConnections,
     };
   }
   // The gateway only enqueues: its pool was needed to read the plugins, not to run them.
   await pool.close();
   const redis = createRedisConnection(redisUrl, 'commands', logger);
-  const listings = startListingReader({ redis, prefix: queuePrefix, servers: servers.map((server) => server.name), onListing: feed.apply, logger });
+  const listings = startListingReader({
+    redis,
+    prefix: queuePrefix,
+    servers: servers.map((server) => server.name),
+    onListing: feed.apply,
+    logger,
+  });
   const openQueue = (name: string) => {
     const queue = new Queue<ToolCallJobData>(name, { connection: redis, prefix: queuePrefix });
     queue.on('error', logQueueErrors(logger, 'queue'));
@@ -100,7 +127,12 @@ async function createExecutor(
  * mode, so that any gateway serves any streamable HTTP session and passes legacy SSE messages to the
  * gateway holding the stream.
  */
-async function createSessions(config: ToolgateConfig, redis: RedisClient | undefined, resolveView: ViewResolver, logger: Logger) {
+async function createSessions(
+  config: ToolgateConfig,
+  redis: RedisClient | undefined,
+  resolveView: ViewResolver,
+  logger: Logger,
+) {
   const idleMs = config.settings.session_idle_ms;
   const { redisUrl, queuePrefix } = config.runtime;
   if (redis === undefined || redisUrl === undefined || !config.settings.shared_sessions) {
@@ -112,10 +144,23 @@ async function createSessions(config: ToolgateConfig, redis: RedisClient | undef
     };
   }
   const keys = queueKeys(queuePrefix);
-  const bus = await startRedisSessionBus({ redis, subscriber: createRedisConnection(redisUrl, 'subscriber', logger), channel: keys.sessionBus, logger });
+  const bus = await startRedisSessionBus({
+    redis,
+    subscriber: createRedisConnection(redisUrl, 'subscriber', logger),
+    channel: keys.sessionBus,
+    logger,
+  });
   return {
-    streamable: createStreamableSessions({ records: createRedisSessionRecords(redis, keys.session, idleMs), bus, resolveView }),
-    legacy: createLegacySessions({ records: createRedisSessionRecords(redis, keys.legacySession, idleMs), bus, logger }),
+    streamable: createStreamableSessions({
+      records: createRedisSessionRecords(redis, keys.session, idleMs),
+      bus,
+      resolveView,
+    }),
+    legacy: createLegacySessions({
+      records: createRedisSessionRecords(redis, keys.legacySession, idleMs),
+      bus,
+      logger,
+    }),
     streamLog: createRedisStreamLog(redis, keys.stream, config.settings.stream_retention_ms, logger),
   };
 }
@@ -146,17 +191,35 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
   const pool = createToolPool(toolPoolOptions(config, logger, (tool) => metrics.recordAbandonedCall(tool)));
   let catalog;
   try {
-    catalog = createToolCatalog(await loadToolRegistry({ config, describe: pool.describe }), { onProblem: (message) => logger.warn(message) });
+    catalog = createToolCatalog(await loadToolRegistry({ config, describe: pool.describe }), {
+      onProblem: (message) => logger.warn(message),
+    });
   } catch (error) {
     await pool.close();
     throw error;
   }
   const models = createModelRouter(config.models, config.env, config.routing);
   for (const warning of models.warnings) logger.warn(warning);
-  const upstreamFeatures = createUpstreamFeatures(config.upstreamServers, { separator: settings.tool_prefix_separator });
-  const feed = createUpstreamFeed({ catalog, features: upstreamFeatures, servers: config.upstreamServers, separator: settings.tool_prefix_separator, defaultTimeoutMs: settings.tool_timeout_ms, logger });
-  const { executor, redis, queueState, upstreamConnections } = await createExecutor(config, pool, feed, logger, gatewayId);
-  const queueGauges = queueState && ((): QueueGauges => ({ queueDepth: queueState().depth, liveWorkers: queueState().liveWorkers.size }));
+  const upstreamFeatures = createUpstreamFeatures(config.upstreamServers, {
+    separator: settings.tool_prefix_separator,
+  });
+  const feed = createUpstreamFeed({
+    catalog,
+    features: upstreamFeatures,
+    servers: config.upstreamServers,
+    separator: settings.tool_prefix_separator,
+    defaultTimeoutMs: settings.tool_timeout_ms,
+    logger,
+  });
+  const { executor, redis, queueState, upstreamConnections } = await createExecutor(
+    config,
+    pool,
+    feed,
+    logger,
+    gatewayId,
+  );
+  const queueGauges =
+    queueState && ((): QueueGauges => ({ queueDepth: queueState().depth, liveWorkers: queueState().liveWorkers.size }));
   const metrics = createGatewayMetrics({ queueGauges, upstreamConnections });
   // One resolver for the whole gateway: it makes each view once, and sessions and routes share them.
   const viewFor = createViewResolver(config.upstreamServers);
@@ -167,7 +230,10 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
       : createRedisResponseStore(redis, queueKeys(runtime.queuePrefix).response, settings.response_retention_ms);
   // The servers through which sessions hear of changes: legacy streams, and streamable GET streams held
   // here (every gateway reads the same listings, so each tells the streams it holds).
-  const notifiable = () => [...sessions.legacy.all().map((session) => session.server), ...sessions.streamable.streams()];
+  const notifiable = () => [
+    ...sessions.legacy.all().map((session) => session.server),
+    ...sessions.streamable.streams(),
+  ];
   // Clients that follow the list (it changes as upstream servers come and go) hear of every change.
   catalog.onChange(() => {
     for (const server of notifiable()) server.sendToolListChanged().catch(() => {});
@@ -175,7 +241,8 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
   upstreamFeatures.onChange((kind) => {
     // The SDK refuses (rejects) the notification on sessions that did not declare the kind: it was not
     // offered when they opened.
-    for (const server of notifiable()) (kind === 'prompts' ? server.sendPromptListChanged() : server.sendResourceListChanged()).catch(() => {});
+    for (const server of notifiable())
+      (kind === 'prompts' ? server.sendPromptListChanged() : server.sendResourceListChanged()).catch(() => {});
   });
   const keys = redis === undefined ? undefined : createKeyStore(redis, runtime.queuePrefix);
   const keyUsage = keys && createKeyUsage(keys, metrics, logger);
@@ -185,15 +252,33 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     callLog.record(call);
     if (call.caller) keyUsage?.recordToolCall(call.caller, call.tool, call.outcome);
   };
-  const invoker = createToolInvoker({ catalog, executor, logger, upstreamServers: config.upstreamServers, onCallFinished });
+  const invoker = createToolInvoker({
+    catalog,
+    executor,
+    logger,
+    upstreamServers: config.upstreamServers,
+    onCallFinished,
+  });
   // In embedded mode the gateway's own pool runs the calls: its threads are the ones to show.
   const poolThreads = () => {
     const { threads, busyThreads } = pool.load();
     return { threads, busyThreads };
   };
   const counts = () => ({ inFlight: invoker.running, ...(redis === undefined && poolThreads()) });
-  const gateways = redis === undefined ? createLocalGatewayBeats(gatewayId, counts) : startGatewayBeats(redis, runtime.queuePrefix, gatewayId, counts, logger);
-  const status = () => statusReport({ mode: executor.mode, version: packageVersion, gatewayId, gateways, queueState, calls: callLog, upstreamHealth: feed.health });
+  const gateways =
+    redis === undefined
+      ? createLocalGatewayBeats(gatewayId, counts)
+      : startGatewayBeats(redis, runtime.queuePrefix, gatewayId, counts, logger);
+  const status = () =>
+    statusReport({
+      mode: executor.mode,
+      version: packageVersion,
+      gatewayId,
+      gateways,
+      queueState,
+      calls: callLog,
+      upstreamHealth: feed.health,
+    });
   const app = createApp({
     status,
     viewFor,
@@ -258,7 +343,8 @@ export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void>
     logger.info({ signal }, 'shutting down: finishing in-flight calls');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    const bound = Math.max(settings.tool_timeout_ms, ...catalog.tools.map((tool) => tool.timeoutMs)) + SHUTDOWN_MARGIN_MS;
+    const bound =
+      Math.max(settings.tool_timeout_ms, ...catalog.tools.map((tool) => tool.timeoutMs)) + SHUTDOWN_MARGIN_MS;
     await Promise.race([invoker.drain(bound), untilResultsUndeliverable(executor, logger)]);
     // Sessions' SSE streams never end by themselves and would keep the server open; chat requests and
     // streams still in flight finish on their own, within the bound.

@@ -17,7 +17,12 @@ export interface GatewayMetrics {
   /** A finished call made with a virtual key, by the key's alias. */
   recordKeyToolCall(keyAlias: string, tool: string, outcome: CallOutcomeLabel): void;
   /** A model request made with a virtual key, and the tokens it used when the answer said. */
-  recordKeyChatRequest(keyAlias: string, model: string, status: number, tokens: { readonly prompt: number; readonly completion: number } | undefined): void;
+  recordKeyChatRequest(
+    keyAlias: string,
+    model: string,
+    status: number,
+    tokens: { readonly prompt: number; readonly completion: number } | undefined,
+  ): void;
   recordUpstreamLatency(model: string, seconds: number): void;
   /** A deployment that failed (the request may still succeed on another). */
   recordUpstreamFailure(model: string, status: number): void;
@@ -29,28 +34,64 @@ export interface GatewayMetrics {
  * Prometheus metrics of one gateway process, on a registry of its own (no global state).
  * `upstreamConnections`: open connections per upstream server, where this process holds them (embedded mode).
  */
-export function createGatewayMetrics(options: { queueGauges?: () => QueueGauges; upstreamConnections?: () => Record<string, number> } = {}): GatewayMetrics {
+export function createGatewayMetrics(
+  options: { queueGauges?: () => QueueGauges; upstreamConnections?: () => Record<string, number> } = {},
+): GatewayMetrics {
   const registry = new Registry();
-  const toolCalls = new Counter({ name: 'toolgate_tool_calls_total', help: 'Tool calls by tool and outcome', labelNames: ['tool', 'outcome'], registers: [registry] });
-  const callLatency = (name: string, help: string, label: string) => new Histogram({ name, help, labelNames: [label], buckets: CALL_LATENCY_BUCKETS, registers: [registry] });
-  const toolLatency = callLatency('toolgate_tool_call_duration_seconds', 'Tool call latency from receipt to result, queue wait included', 'tool');
-  const upstreamCalls = new Counter({ name: 'toolgate_upstream_calls_total', help: 'Calls of upstream MCP servers’ tools by server and outcome', labelNames: ['server', 'outcome'], registers: [registry] });
-  const upstreamCallLatency = callLatency('toolgate_upstream_call_duration_seconds', 'Latency of upstream MCP servers’ tool calls, from receipt to result', 'server');
+  const toolCalls = new Counter({
+    name: 'toolgate_tool_calls_total',
+    help: 'Tool calls by tool and outcome',
+    labelNames: ['tool', 'outcome'],
+    registers: [registry],
+  });
+  const callLatency = (name: string, help: string, label: string) =>
+    new Histogram({ name, help, labelNames: [label], buckets: CALL_LATENCY_BUCKETS, registers: [registry] });
+  const toolLatency = callLatency(
+    'toolgate_tool_call_duration_seconds',
+    'Tool call latency from receipt to result, queue wait included',
+    'tool',
+  );
+  const upstreamCalls = new Counter({
+    name: 'toolgate_upstream_calls_total',
+    help: 'Calls of upstream MCP servers’ tools by server and outcome',
+    labelNames: ['server', 'outcome'],
+    registers: [registry],
+  });
+  const upstreamCallLatency = callLatency(
+    'toolgate_upstream_call_duration_seconds',
+    'Latency of upstream MCP servers’ tool calls, from receipt to result',
+    'server',
+  );
   const abandonedCalls = new Counter({
     name: 'toolgate_abandoned_tool_calls_total',
     help: 'Tool calls given up after their deadline or cancellation while the handler kept running',
     labelNames: ['tool'],
     registers: [registry],
   });
-  const chatRequests = new Counter({ name: 'toolgate_chat_requests_total', help: 'Chat completion requests by model and HTTP status', labelNames: ['model', 'status'], registers: [registry] });
-  const keyToolCalls = new Counter({ name: 'toolgate_key_tool_calls_total', help: 'Tool calls made with virtual keys, by key alias, tool and outcome', labelNames: ['key_alias', 'tool', 'outcome'], registers: [registry] });
+  const chatRequests = new Counter({
+    name: 'toolgate_chat_requests_total',
+    help: 'Chat completion requests by model and HTTP status',
+    labelNames: ['model', 'status'],
+    registers: [registry],
+  });
+  const keyToolCalls = new Counter({
+    name: 'toolgate_key_tool_calls_total',
+    help: 'Tool calls made with virtual keys, by key alias, tool and outcome',
+    labelNames: ['key_alias', 'tool', 'outcome'],
+    registers: [registry],
+  });
   const keyChatRequests = new Counter({
     name: 'toolgate_key_chat_requests_total',
     help: 'Model requests made with virtual keys, by key alias, model and HTTP status',
     labelNames: ['key_alias', 'model', 'status'],
     registers: [registry],
   });
-  const keyTokens = new Counter({ name: 'toolgate_key_tokens_total', help: 'Tokens used with virtual keys, by key alias and kind (prompt or completion)', labelNames: ['key_alias', 'kind'], registers: [registry] });
+  const keyTokens = new Counter({
+    name: 'toolgate_key_tokens_total',
+    help: 'Tokens used with virtual keys, by key alias and kind (prompt or completion)',
+    labelNames: ['key_alias', 'kind'],
+    registers: [registry],
+  });
   const upstreamLatency = new Histogram({
     name: 'toolgate_upstream_duration_seconds',
     help: 'Time to the upstream model answer (first byte when streaming)',
@@ -77,8 +118,18 @@ export function createGatewayMetrics(options: { queueGauges?: () => QueueGauges;
     });
   }
   if (queueGauges) {
-    sampledGauge(registry, 'toolgate_queue_depth', 'call_tool jobs waiting for a worker', () => queueGauges().queueDepth);
-    sampledGauge(registry, 'toolgate_live_workers', 'Workers with a current heartbeat', () => queueGauges().liveWorkers);
+    sampledGauge(
+      registry,
+      'toolgate_queue_depth',
+      'call_tool jobs waiting for a worker',
+      () => queueGauges().queueDepth,
+    );
+    sampledGauge(
+      registry,
+      'toolgate_live_workers',
+      'Workers with a current heartbeat',
+      () => queueGauges().liveWorkers,
+    );
   }
 
   return {

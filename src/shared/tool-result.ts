@@ -23,7 +23,9 @@ export function toCallToolResult(value: unknown): CallToolResult {
   if (hasContentArray(value)) {
     const parsed = CallToolResultSchema.safeParse(value);
     if (!parsed.success) {
-      return toolErrorResult(`tool returned an invalid CallToolResult: ${parsed.error.issues[0]?.message ?? 'unknown problem'}`);
+      return toolErrorResult(
+        `tool returned an invalid CallToolResult: ${parsed.error.issues[0]?.message ?? 'unknown problem'}`,
+      );
     }
     return parsed.data;
   }
@@ -36,7 +38,9 @@ export function toCallToolResult(value: unknown): CallToolResult {
   if (text === undefined) return toolErrorResult(`tool returned a value that is not JSON (${typeof value})`);
   // What the JSON holds decides (a Date serialises to a string): structuredContent must be an object.
   const parsed: unknown = JSON.parse(text);
-  return isJsonObject(parsed) ? { content: [{ type: 'text', text }], structuredContent: parsed } : { content: [{ type: 'text', text }] };
+  return isJsonObject(parsed)
+    ? { content: [{ type: 'text', text }], structuredContent: parsed }
+    : { content: [{ type: 'text', text }] };
 }
 
 /** Refuses results over `maxBytes` of JSON, so one tool cannot flood a client or Redis. */

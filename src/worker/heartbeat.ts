@@ -9,7 +9,21 @@ import type { WorkerBeat, WorkerCounts } from '../shared/queue/worker-beat.js';
  * from these, and fail the calls of a worker whose key expired. Each beat carries the worker's counts,
  * for the gateways' status route and dashboard.
  */
-export function startHeartbeat(redis: RedisClient, prefix: string, workerId: string, logger: Logger, counts: () => WorkerCounts): Presence {
+export function startHeartbeat(
+  redis: RedisClient,
+  prefix: string,
+  workerId: string,
+  logger: Logger,
+  counts: () => WorkerCounts,
+): Presence {
   const payload = (): Omit<WorkerBeat, keyof ProcessBeat> => ({ workerId, ...counts() });
-  return startPresence({ redis, keys: queueKeys(prefix).workerPresence, id: workerId, payload, everyMs: WORKER_HEARTBEAT_MS, ttlMs: WORKER_HEARTBEAT_TTL_MS, logger });
+  return startPresence({
+    redis,
+    keys: queueKeys(prefix).workerPresence,
+    id: workerId,
+    payload,
+    everyMs: WORKER_HEARTBEAT_MS,
+    ttlMs: WORKER_HEARTBEAT_TTL_MS,
+    logger,
+  });
 }

@@ -43,7 +43,13 @@ const FETCH_RETRY_MS = 500;
  * queue for a worker that can (SPEC §3a). At most one job taken waits for a thread: an exclusive call
  * may find only shared room, and then nothing more is taken until it has started.
  */
-export function startJobIntake<Data, Result>({ worker, room, workerId, maxHeld, logger }: JobIntakeDeps<Data, Result>): JobIntake {
+export function startJobIntake<Data, Result>({
+  worker,
+  room,
+  workerId,
+  maxHeld,
+  logger,
+}: JobIntakeDeps<Data, Result>): JobIntake {
   let stopping = false;
   let held = 0;
   let tokens = 0;

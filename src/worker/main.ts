@@ -7,7 +7,13 @@ import { startUpstreamDiscovery } from '../shared/upstream/upstream-discovery.js
 import { createUpstreamServers } from '../shared/upstream/upstream-servers.js';
 import { createLogger } from '../shared/logger.js';
 import { createRedisConnection, logQueueErrors } from '../shared/queue/redis-connection.js';
-import { CALL_TOOL_QUEUE, newInstanceId, queueKeys, UPSTREAM_CALL_QUEUE, type QueueJobData } from '../shared/queue/tool-call-job.js';
+import {
+  CALL_TOOL_QUEUE,
+  newInstanceId,
+  queueKeys,
+  UPSTREAM_CALL_QUEUE,
+  type QueueJobData,
+} from '../shared/queue/tool-call-job.js';
 import { startTracing } from '../shared/telemetry/tracing.js';
 import { startHeartbeat } from './heartbeat.js';
 import { createWorkerStats } from './worker-stats.js';
@@ -31,7 +37,8 @@ const SHUTDOWN_MARGIN_MS = 5_000;
 export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> {
   const config = loadConfig({ flags });
   const { runtime, settings } = config;
-  if (runtime.redisUrl === undefined) throw new Error('toolgate worker needs REDIS_URL (for example redis://127.0.0.1:6379)');
+  if (runtime.redisUrl === undefined)
+    throw new Error('toolgate worker needs REDIS_URL (for example redis://127.0.0.1:6379)');
   const workerId = newInstanceId();
   const tracing = await startTracing({ name: 'toolgate-worker', instanceId: workerId });
   const logger = createLogger({ level: runtime.logLevel, name: 'toolgate-worker' }).child({ workerId });
@@ -41,16 +48,29 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
   const commands = createRedisConnection(runtime.redisUrl, 'commands', logger);
   const subscriber = createRedisConnection(runtime.redisUrl, 'subscriber', logger);
   // Workers own the upstream connections; the gateways learn the servers' tools from their listings.
-  const upstreams = createUpstreamServers(config.upstreamServers, logger, { maxResultBytes: settings.max_result_bytes, onListChanged: (server) => discovery.refresh(server) });
+  const upstreams = createUpstreamServers(config.upstreamServers, logger, {
+    maxResultBytes: settings.max_result_bytes,
+    onListChanged: (server) => discovery.refresh(server),
+  });
   const discovery = startUpstreamDiscovery({
     servers: config.upstreamServers,
     list: upstreams.list,
-    onListing: (listing) => void publishListing(commands, runtime.queuePrefix, listing).catch((error: unknown) => logger.debug({ err: error }, 'could not publish an upstream listing')),
+    onListing: (listing) =>
+      void publishListing(commands, runtime.queuePrefix, listing).catch((error: unknown) =>
+        logger.debug({ err: error }, 'could not publish an upstream listing'),
+      ),
     logger,
   });
   const stats = createWorkerStats(pool.load);
-  const metricsServer = runtime.workerMetricsPort === undefined ? undefined : await stats.serve(runtime.workerMetricsPort, runtime.host);
-  const processJob = createJobProcessor({ runner: createToolRunner({ pool, upstreams }), sendReply: createReplySender(commands, runtime.queuePrefix), workerId, logger, stats });
+  const metricsServer =
+    runtime.workerMetricsPort === undefined ? undefined : await stats.serve(runtime.workerMetricsPort, runtime.host);
+  const processJob = createJobProcessor({
+    runner: createToolRunner({ pool, upstreams }),
+    sendReply: createReplySender(commands, runtime.queuePrefix),
+    workerId,
+    logger,
+    stats,
+  });
   // Shutdown waits for the latest deadline among the calls running now (plugin-declared tools included),
   // whether or not Redis has heard that the others finished.
   const runningDeadlines = new Map<string, number>();
@@ -93,7 +113,8 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
   const { cancel } = queueKeys(runtime.queuePrefix);
   await subscriber.subscribe(cancel);
   subscriber.on('message', (channel: string, jobId: string) => {
-    if (channel === cancel && lanes.some(({ worker }) => worker.cancelJob(jobId, 'cancelled'))) logger.info({ jobId }, 'job cancelled');
+    if (channel === cancel && lanes.some(({ worker }) => worker.cancelJob(jobId, 'cancelled')))
+      logger.info({ jobId }, 'job cancelled');
   });
 
   const heartbeat = startHeartbeat(commands, runtime.queuePrefix, workerId, logger, stats.snapshot);
@@ -130,7 +151,9 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
         logger.warn('shutdown did not finish in time (jobs still running, or Redis unreachable); exiting');
         process.exit(1);
       },
-      Math.max(0, ...[...runningDeadlines.values()].map((deadline) => deadline - Date.now())) + settings.cancel_grace_ms + SHUTDOWN_MARGIN_MS,
+      Math.max(0, ...[...runningDeadlines.values()].map((deadline) => deadline - Date.now())) +
+        settings.cancel_grace_ms +
+        SHUTDOWN_MARGIN_MS,
     );
     bound.unref();
     // The heartbeat goes on while jobs finish, so gateways do not take this worker for dead.
@@ -139,7 +162,13 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
     await heartbeat.stop();
     discovery.stop();
     metricsServer?.close();
-    await Promise.all([pool.close(), upstreams.close(), subscriber.quit().catch(() => {}), commands.quit().catch(() => {}), tracing?.shutdown().catch(() => {})]);
+    await Promise.all([
+      pool.close(),
+      upstreams.close(),
+      subscriber.quit().catch(() => {}),
+      commands.quit().catch(() => {}),
+      tracing?.shutdown().catch(() => {}),
+    ]);
     logger.info('stopped');
     process.exit(0);
   };

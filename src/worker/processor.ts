@@ -2,7 +2,14 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { callFailure } from '../shared/execution/thread-protocol.js';
 import type { ToolRunner } from '../shared/execution/tool-runner.js';
 import type { Logger } from '../shared/logger.js';
-import { UPSTREAM_REQUEST_JOB, WORKER_LOST_MESSAGE, type QueueJobData, type ToolCallJobData, type ToolCallReply, type UpstreamRequestJobData } from '../shared/queue/tool-call-job.js';
+import {
+  UPSTREAM_REQUEST_JOB,
+  WORKER_LOST_MESSAGE,
+  type QueueJobData,
+  type ToolCallJobData,
+  type ToolCallReply,
+  type UpstreamRequestJobData,
+} from '../shared/queue/tool-call-job.js';
 import { SpanKind, type Span } from '@opentelemetry/api';
 import { outcomeLabel } from '../shared/execution/outcome-label.js';
 import { continuedFrom, inSpan } from '../shared/telemetry/tracing.js';
@@ -29,14 +36,26 @@ export interface ToolCallJobSummary {
  * only if the tool is read-only or idempotent; otherwise it fails with "worker lost".
  */
 export function createJobProcessor({ runner, sendReply, workerId, logger, stats }: JobProcessorDeps) {
-  const processJob = async (job: Job<QueueJobData>, signal: AbortSignal | undefined, span: Span | undefined): Promise<ToolCallJobSummary> => {
+  const processJob = async (
+    job: Job<QueueJobData>,
+    signal: AbortSignal | undefined,
+    span: Span | undefined,
+  ): Promise<ToolCallJobSummary> => {
     const jobId = job.id ?? '';
     if (job.name === UPSTREAM_REQUEST_JOB) {
       // Forwarded requests are reads: a job back after its worker died runs again; nothing streams.
-      const { retryable: _retryable, replyTo, traceContext: _traceContext, ...request } = job.data as UpstreamRequestJobData & QueueJobData;
+      const {
+        retryable: _retryable,
+        replyTo,
+        traceContext: _traceContext,
+        ...request
+      } = job.data as UpstreamRequestJobData & QueueJobData;
       await sendReply(replyTo, { type: 'started', jobId, workerId, attempt: job.attemptsStarted });
       const outcome = await inSpan(
-        () => ({ name: `upstream ${request.server} ${request.method}`, attributes: { 'mcp.method.name': request.method, 'toolgate.upstream.server': request.server } }),
+        () => ({
+          name: `upstream ${request.server} ${request.method}`,
+          attributes: { 'mcp.method.name': request.method, 'toolgate.upstream.server': request.server },
+        }),
         () => runner.forward(request, signal),
       );
       await sendReply(replyTo, { type: 'result', jobId, outcome });
@@ -50,12 +69,17 @@ export function createJobProcessor({ runner, sendReply, workerId, logger, stats 
     if (job.attemptsStarted > 1 && !data.retryable) {
       const lost = callFailure('worker_lost', WORKER_LOST_MESSAGE);
       await sendReply(data.replyTo, { type: 'result', jobId, outcome: lost });
-      logger.warn({ ...where, attempt: job.attemptsStarted }, 'job returned after its worker died; not running a non-idempotent tool again');
+      logger.warn(
+        { ...where, attempt: job.attemptsStarted },
+        'job returned after its worker died; not running a non-idempotent tool again',
+      );
       throw new UnrecoverableError(WORKER_LOST_MESSAGE);
     }
 
     const sendQuietly = (reply: ToolCallReply) => {
-      sendReply(data.replyTo, reply).catch((error: unknown) => logger.warn({ ...where, err: error, type: reply.type }, 'could not send a reply'));
+      sendReply(data.replyTo, reply).catch((error: unknown) =>
+        logger.warn({ ...where, err: error, type: reply.type }, 'could not send a reply'),
+      );
     };
     // Not awaited: replies share one connection, so this still reaches the gateway before the result,
     // and the tool does not wait a round trip to start.
@@ -63,7 +87,10 @@ export function createJobProcessor({ runner, sendReply, workerId, logger, stats 
     const forwarder = createEventForwarder((event) => sendQuietly({ type: 'event', jobId, event }));
     const started = Date.now();
     const { retryable: _retryable, replyTo: _replyTo, traceContext: _traceContext, ...run } = data;
-    const describe = () => ({ name: run.target.kind === 'upstream' ? `upstream ${run.target.server}` : `plugin ${run.tool}`, attributes: { 'gen_ai.tool.name': run.tool } });
+    const describe = () => ({
+      name: run.target.kind === 'upstream' ? `upstream ${run.target.server}` : `plugin ${run.tool}`,
+      attributes: { 'gen_ai.tool.name': run.tool },
+    });
     const outcome = await inSpan(describe, async (callSpan) => {
       const ran = await runner.run(run, { signal, onEvent: forwarder.onEvent });
       callSpan?.setAttribute('toolgate.tool.outcome', outcomeLabel(ran));
@@ -75,7 +102,10 @@ export function createJobProcessor({ runner, sendReply, workerId, logger, stats 
     span?.setAttribute('toolgate.tool.outcome', label);
     stats.callFinished(data.tool, label, (Date.now() - started) / 1000);
     // The gateway logs every call with its outcome; this is the worker's side of it, for debugging.
-    logger.debug({ ...where, ok: outcome.ok, kind: outcome.ok ? undefined : outcome.error.kind, durationMs: Date.now() - started }, 'job done');
+    logger.debug(
+      { ...where, ok: outcome.ok, kind: outcome.ok ? undefined : outcome.error.kind, durationMs: Date.now() - started },
+      'job done',
+    );
     return { ok: outcome.ok };
   };
 
@@ -88,7 +118,12 @@ export function createJobProcessor({ runner, sendReply, workerId, logger, stats 
         name: `process ${job.queueName}`,
         kind: SpanKind.CONSUMER,
         parent: continuedFrom(job.data.traceContext),
-        attributes: { 'messaging.system': 'bullmq', 'messaging.destination.name': job.queueName, 'messaging.message.id': job.id ?? '', 'toolgate.worker.id': workerId },
+        attributes: {
+          'messaging.system': 'bullmq',
+          'messaging.destination.name': job.queueName,
+          'messaging.message.id': job.id ?? '',
+          'toolgate.worker.id': workerId,
+        },
       });
       return await inSpan(describe, (span) => processJob(job, signal, span));
     } finally {

@@ -21,16 +21,37 @@ export interface WorkerStats {
  */
 export function createWorkerStats(load: () => PoolLoad): WorkerStats {
   const registry = new Registry();
-  const jobs = new Counter({ name: 'toolgate_worker_jobs_total', help: 'Jobs this worker took, by queue', labelNames: ['queue'], registers: [registry] });
-  const calls = new Counter({ name: 'toolgate_worker_tool_calls_total', help: 'Tool calls this worker ran, by tool and outcome', labelNames: ['tool', 'outcome'], registers: [registry] });
-  const latency = new Histogram({ name: 'toolgate_worker_tool_call_duration_seconds', help: 'Time a call ran on this worker, from taking its job to its result', labelNames: ['tool'], buckets: CALL_LATENCY_BUCKETS, registers: [registry] });
+  const jobs = new Counter({
+    name: 'toolgate_worker_jobs_total',
+    help: 'Jobs this worker took, by queue',
+    labelNames: ['queue'],
+    registers: [registry],
+  });
+  const calls = new Counter({
+    name: 'toolgate_worker_tool_calls_total',
+    help: 'Tool calls this worker ran, by tool and outcome',
+    labelNames: ['tool', 'outcome'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'toolgate_worker_tool_call_duration_seconds',
+    help: 'Time a call ran on this worker, from taking its job to its result',
+    labelNames: ['tool'],
+    buckets: CALL_LATENCY_BUCKETS,
+    registers: [registry],
+  });
   let jobsTaken = 0;
   let inFlight = 0;
   let finished = 0;
   let failed = 0;
   sampledGauge(registry, 'toolgate_worker_jobs_in_flight', 'Jobs this worker is running now', () => inFlight);
   sampledGauge(registry, 'toolgate_worker_threads', 'Plugin threads in this worker’s pool', () => load().threads);
-  sampledGauge(registry, 'toolgate_worker_threads_busy', 'Plugin threads running at least one call', () => load().busyThreads);
+  sampledGauge(
+    registry,
+    'toolgate_worker_threads_busy',
+    'Plugin threads running at least one call',
+    () => load().busyThreads,
+  );
   return {
     jobStarted(queue) {
       jobsTaken += 1;

@@ -15,8 +15,17 @@ beforeAll(async () => {
   upstream = await startMockUpstream((_path, body) => {
     const messages = body.messages as { role: string; content?: string }[];
     const last = messages.at(-1);
-    if (last?.role === 'tool') return { status: 200, json: completionBody(`The echo tool answered: ${last.content}`, String(body.model)) };
-    return { status: 200, json: completionBody('', String(body.model), { content: null, tool_calls: [{ id: 'call_agent', type: 'function', function: { name: 'echo', arguments: '{"text":"from the agent"}' } }] }) };
+    if (last?.role === 'tool')
+      return { status: 200, json: completionBody(`The echo tool answered: ${last.content}`, String(body.model)) };
+    return {
+      status: 200,
+      json: completionBody('', String(body.model), {
+        content: null,
+        tool_calls: [
+          { id: 'call_agent', type: 'function', function: { name: 'echo', arguments: '{"text":"from the agent"}' } },
+        ],
+      }),
+    };
   });
   const config = writeTempConfig(`
 model_list:
@@ -28,7 +37,11 @@ ${ECHO_TOOL}
   gateway = await startGateway({ config });
   setTracingDisabled(true);
   // The Agents SDK brings its own copy of the openai package; the client is the same at run time.
-  setDefaultOpenAIClient(new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 }) as unknown as Parameters<typeof setDefaultOpenAIClient>[0]);
+  setDefaultOpenAIClient(
+    new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 }) as unknown as Parameters<
+      typeof setDefaultOpenAIClient
+    >[0],
+  );
 });
 
 afterAll(async () => {
@@ -47,7 +60,9 @@ it('runs an agent that uses a toolgate MCP tool, end to end', async () => {
   expect(result.finalOutput).toContain('The echo tool answered:');
   expect(result.finalOutput).toContain('from the agent');
   // The model saw the MCP tool as a function, and the tool's result in the next round.
-  const [first, second] = upstream.requests.map((request) => request.body as { tools?: { function: { name: string } }[]; messages: { role: string }[] });
+  const [first, second] = upstream.requests.map(
+    (request) => request.body as { tools?: { function: { name: string } }[]; messages: { role: string }[] },
+  );
   expect(first?.tools?.map((tool) => tool.function.name)).toEqual(['echo']);
   expect(second?.messages.at(-1)?.role).toBe('tool');
 });

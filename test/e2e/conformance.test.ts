@@ -101,8 +101,14 @@ async function twoGatewaysBehindABalancer(): Promise<Target> {
   const worker = await startWorker(env, CONFIG);
   await Promise.all(gateways.map((gateway) => waitForWorkers(gateway, 1)));
   // The workers' upstream listing (the fixtures server) reaches the gateways every two seconds.
-  for (const until = Date.now() + 20_000; ; ) {
-    const listed = await Promise.all(gateways.map(async (gateway) => ((await (await fetch(`${gateway.url}/v1/mcp/server/health`)).json()) as { servers?: { status: string }[] }).servers?.[0]?.status));
+  for (const until = Date.now() + 20_000; ;) {
+    const listed = await Promise.all(
+      gateways.map(
+        async (gateway) =>
+          ((await (await fetch(`${gateway.url}/v1/mcp/server/health`)).json()) as { servers?: { status: string }[] })
+            .servers?.[0]?.status,
+      ),
+    );
     if (listed.every((status) => status === 'healthy')) break;
     if (Date.now() > until) throw new Error(`the gateways never listed the fixtures server: ${listed.join(', ')}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -180,10 +186,17 @@ describe.each([
 
   it('lists the fixture tools and returns their text and image content', () => {
     expect(detailsOf('tools-list')).toMatchObject({ toolCount: 8 });
-    expect(detailsOf('tools-list').tools).toEqual(expect.arrayContaining(['test_simple_text', 'test_tool_with_progress', 'test_error_handling']));
-    expect(detailsOf('tools-call-simple-text').result).toEqual({ content: [{ type: 'text', text: 'This is a simple text response for testing.' }] });
+    expect(detailsOf('tools-list').tools).toEqual(
+      expect.arrayContaining(['test_simple_text', 'test_tool_with_progress', 'test_error_handling']),
+    );
+    expect(detailsOf('tools-call-simple-text').result).toEqual({
+      content: [{ type: 'text', text: 'This is a simple text response for testing.' }],
+    });
     expect(detailsOf('tools-call-image')).toEqual({ mimeType: 'image/png', hasData: true });
-    expect(detailsOf('tools-call-mixed-content')).toEqual({ contentCount: 3, contentTypes: ['text', 'image', 'resource'] });
+    expect(detailsOf('tools-call-mixed-content')).toEqual({
+      contentCount: 3,
+      contentTypes: ['text', 'image', 'resource'],
+    });
   });
 
   it('delivers three increasing progress notifications before the result', () => {
@@ -200,7 +213,11 @@ describe.each([
     const details = detailsOf('tools-call-with-logging');
     expect(details.logCount).toBeGreaterThanOrEqual(3);
     expect(details.logs).toEqual(
-      ['Tool execution started', 'Tool processing data', 'Tool execution completed'].map((data) => ({ level: 'info', logger: 'test_tool_with_logging', data })),
+      ['Tool execution started', 'Tool processing data', 'Tool execution completed'].map((data) => ({
+        level: 'info',
+        logger: 'test_tool_with_logging',
+        data,
+      })),
     );
   });
 
@@ -212,7 +229,9 @@ describe.each([
   });
 
   it('rejects a foreign Host/Origin with 4xx and accepts the loopback one', () => {
-    expect(detailsOf('dns-rebinding-protection', 'localhost-host-rebinding-rejected').statusCode).toBeGreaterThanOrEqual(400);
+    expect(
+      detailsOf('dns-rebinding-protection', 'localhost-host-rebinding-rejected').statusCode,
+    ).toBeGreaterThanOrEqual(400);
     expect(detailsOf('dns-rebinding-protection', 'localhost-host-rebinding-rejected').statusCode).toBeLessThan(500);
     expect(detailsOf('dns-rebinding-protection', 'localhost-host-valid-accepted').statusCode).toBe(200);
     expect(detailsOf('server-initialize')).toMatchObject({ connected: true });

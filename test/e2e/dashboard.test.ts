@@ -19,7 +19,12 @@ const withMaster = { authorization: `Bearer ${MASTER}` };
 beforeAll(async () => {
   const ports = [await freePort(), await freePort()];
   gateway = await startQueueGateway(env);
-  workers = await Promise.all(ports.map(async (metricsPort) => ({ process: await startWorker({ ...env, WORKER_METRICS_PORT: String(metricsPort) }), metricsPort })));
+  workers = await Promise.all(
+    ports.map(async (metricsPort) => ({
+      process: await startWorker({ ...env, WORKER_METRICS_PORT: String(metricsPort) }),
+      metricsPort,
+    })),
+  );
   await waitForWorkers(gateway, 2);
   browser = await launchChromium();
 });
@@ -36,9 +41,14 @@ describe('access', () => {
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toMatch(/^Basic realm="toolgate"/);
     }
-    const generated = await fetch(`${gateway.url}/key/generate`, { method: 'POST', headers: { ...withMaster, 'content-type': 'application/json' }, body: '{}' });
+    const generated = await fetch(`${gateway.url}/key/generate`, {
+      method: 'POST',
+      headers: { ...withMaster, 'content-type': 'application/json' },
+      body: '{}',
+    });
     const { key } = (await generated.json()) as { key: string };
-    for (const path of ['/ui', '/v1/status']) expect((await fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(403);
+    for (const path of ['/ui', '/v1/status'])
+      expect((await fetch(`${gateway.url}${path}`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(403);
   });
 });
 
@@ -56,12 +66,19 @@ describe('the page', () => {
       await page.locator('#worker-count', { hasText: /^2$/ }).waitFor({ timeout: 10_000 });
       const workerRows = page.locator('#workers tbody tr');
       await expect.poll(() => workerRows.count()).toBe(2);
-      const status = (await (await fetch(`${gateway.url}/v1/status`, { headers: withMaster })).json()) as { workers: { workerId: string; threads: number }[] };
+      const status = (await (await fetch(`${gateway.url}/v1/status`, { headers: withMaster })).json()) as {
+        workers: { workerId: string; threads: number }[];
+      };
       expect(status.workers.map((worker) => worker.threads)).toEqual([2, 2]);
-      for (const { workerId } of status.workers) await expect.poll(() => page.locator('#workers').textContent()).toContain(workerId);
+      for (const { workerId } of status.workers)
+        await expect.poll(() => page.locator('#workers').textContent()).toContain(workerId);
 
       // A call made while the page is open appears by itself, with the worker that ran it.
-      const called = await fetch(`${gateway.url}/mcp/call_tool`, { method: 'POST', headers: { ...withMaster, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'whoami', arguments: {} }) });
+      const called = await fetch(`${gateway.url}/mcp/call_tool`, {
+        method: 'POST',
+        headers: { ...withMaster, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'whoami', arguments: {} }),
+      });
       expect(called.status).toBe(200);
       const row = page.locator('#recent-calls tbody tr', { hasText: 'whoami' });
       await row.waitFor({ timeout: 8_000 });
@@ -79,10 +96,18 @@ describe('the page', () => {
 describe("workers' own metrics", () => {
   it('are served on each worker’s WORKER_METRICS_PORT for Prometheus', async () => {
     for (let call = 0; call < 4; call += 1) {
-      await fetch(`${gateway.url}/mcp/call_tool`, { method: 'POST', headers: { ...withMaster, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'echo', arguments: { text: 'x' } }) });
+      await fetch(`${gateway.url}/mcp/call_tool`, {
+        method: 'POST',
+        headers: { ...withMaster, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'echo', arguments: { text: 'x' } }),
+      });
     }
-    const scraped = await Promise.all(workers.map(async ({ metricsPort }) => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()));
-    const echoCalls = scraped.map((text) => Number(/toolgate_worker_tool_calls_total\{tool="echo",outcome="success"\} (\d+)/.exec(text)?.[1] ?? 0));
+    const scraped = await Promise.all(
+      workers.map(async ({ metricsPort }) => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()),
+    );
+    const echoCalls = scraped.map((text) =>
+      Number(/toolgate_worker_tool_calls_total\{tool="echo",outcome="success"\} (\d+)/.exec(text)?.[1] ?? 0),
+    );
     expect(echoCalls.reduce((sum, count) => sum + count, 0)).toBe(4);
     for (const text of scraped) {
       expect(text).toMatch(/toolgate_worker_threads 2/);

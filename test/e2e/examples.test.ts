@@ -6,14 +6,24 @@ import { ROOT, spawnToolgate, type SpawnedGateway } from '../helpers/gateway-pro
 const execFileAsync = promisify(execFile);
 
 function runExample(script: string, env: Record<string, string | undefined> = {}) {
-  return execFileAsync(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, OPENAI_API_KEY: undefined, ...env }, timeout: 60_000 });
+  return execFileAsync(process.execPath, ['--import', 'tsx', script], {
+    cwd: ROOT,
+    env: { ...process.env, OPENAI_API_KEY: undefined, ...env },
+    timeout: 60_000,
+  });
 }
 
 let gateway: SpawnedGateway;
 
 beforeAll(async () => {
-  const spawned = spawnToolgate(['--config', `${ROOT}/config/config.yaml`, '--port', '0'], { REDIS_URL: undefined, PLUGINS_DIR: undefined });
-  gateway = { ...spawned, url: String((await spawned.waitForLog((line) => line.msg === 'toolgate gateway listening')).url) };
+  const spawned = spawnToolgate(['--config', `${ROOT}/config/config.yaml`, '--port', '0'], {
+    REDIS_URL: undefined,
+    PLUGINS_DIR: undefined,
+  });
+  gateway = {
+    ...spawned,
+    url: String((await spawned.waitForLog((line) => line.msg === 'toolgate gateway listening')).url),
+  };
 });
 
 afterAll(async () => {

@@ -14,17 +14,24 @@ afterAll(async () => {
 });
 
 describe('REST tool routes', () => {
-  it.each(['/mcp/list_tools', '/mcp/tools/list', '/mcp-rest/tools/list'])('GET %s lists tools in LiteLLM’s shape', async (path) => {
-    const response = await fetch(new URL(path, gateway.url));
-    expect(response.status).toBe(200);
-    const body = (await response.json()) as { tools: { name: string; inputSchema: unknown }[]; error: unknown; message: string };
-    expect(body.error).toBeNull();
-    expect(body.tools.find((tool) => tool.name === 'echo')?.inputSchema).toEqual({
-      type: 'object',
-      properties: { text: { type: 'string' } },
-      required: ['text'],
-    });
-  });
+  it.each(['/mcp/list_tools', '/mcp/tools/list', '/mcp-rest/tools/list'])(
+    'GET %s lists tools in LiteLLM’s shape',
+    async (path) => {
+      const response = await fetch(new URL(path, gateway.url));
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as {
+        tools: { name: string; inputSchema: unknown }[];
+        error: unknown;
+        message: string;
+      };
+      expect(body.error).toBeNull();
+      expect(body.tools.find((tool) => tool.name === 'echo')?.inputSchema).toEqual({
+        type: 'object',
+        properties: { text: { type: 'string' } },
+        required: ['text'],
+      });
+    },
+  );
 
   it.each(['/mcp/call_tool', '/mcp/tools/call', '/mcp-rest/tools/call'])('POST %s calls a tool', async (path) => {
     const response = await fetch(new URL(path, gateway.url), {
@@ -33,12 +40,19 @@ describe('REST tool routes', () => {
       body: JSON.stringify({ name: 'echo', arguments: { text: 'via rest' } }),
     });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ content: [{ type: 'text', text: '{"text":"via rest"}' }], structuredContent: { text: 'via rest' } });
+    expect(await response.json()).toEqual({
+      content: [{ type: 'text', text: '{"text":"via rest"}' }],
+      structuredContent: { text: 'via rest' },
+    });
   });
 
   it('answers an unknown tool with 404, a missing name with 400 and bad arguments with an isError 200', async () => {
     const call = (body: unknown) =>
-      fetch(new URL('/mcp/call_tool', gateway.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(new URL('/mcp/call_tool', gateway.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const unknown = await call({ name: 'nope', arguments: {} });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: { message: string } }).error.message).toBe('Unknown tool: nope');
@@ -51,7 +65,11 @@ describe('REST tool routes', () => {
   });
 
   it('answers malformed JSON with an OpenAI-style 400', async () => {
-    const response = await rawRequest(new URL('/mcp/call_tool', gateway.url).href, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name": ' });
+    const response = await rawRequest(new URL('/mcp/call_tool', gateway.url).href, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name": ',
+    });
     expect(response.status).toBe(400);
     expect(JSON.parse(response.body)).toMatchObject({ error: { type: 'invalid_request_error', code: 'parse_error' } });
   });
@@ -59,27 +77,44 @@ describe('REST tool routes', () => {
 
 describe('MCP transport rules', () => {
   it('answers malformed JSON on /mcp with JSON-RPC -32700', async () => {
-    const response = await rawRequest(new URL('/mcp', gateway.url).href, { method: 'POST', headers: MCP_HEADERS, body: '{"jsonrpc": "2.0", "id": 1,' });
+    const response = await rawRequest(new URL('/mcp', gateway.url).href, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: '{"jsonrpc": "2.0", "id": 1,',
+    });
     expect(response.status).toBe(400);
     expect(JSON.parse(response.body)).toMatchObject({ jsonrpc: '2.0', error: { code: -32700 }, id: null });
   });
 
   it('answers a body over max_request_bytes with 413', async () => {
     const body = JSON.stringify({ name: 'echo', arguments: { text: 'x'.repeat(70_000) } });
-    const rest = await rawRequest(new URL('/mcp/call_tool', gateway.url).href, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const rest = await rawRequest(new URL('/mcp/call_tool', gateway.url).href, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     expect(rest.status).toBe(413);
     const mcp = await rawRequest(new URL('/mcp', gateway.url).href, { method: 'POST', headers: MCP_HEADERS, body });
     expect(mcp.status).toBe(413);
-    expect(JSON.parse(mcp.body)).toMatchObject({ jsonrpc: '2.0', error: { message: 'Request body too large: limit is 65536 bytes' } });
+    expect(JSON.parse(mcp.body)).toMatchObject({
+      jsonrpc: '2.0',
+      error: { message: 'Request body too large: limit is 65536 bytes' },
+    });
   });
 
   it('refuses a Host that is not localhost while bound to loopback', async () => {
-    const response = await rawRequest(new URL('/mcp/list_tools', gateway.url).href, { headers: { host: 'evil.example' } });
+    const response = await rawRequest(new URL('/mcp/list_tools', gateway.url).href, {
+      headers: { host: 'evil.example' },
+    });
     expect(response.status).toBe(403);
   });
 
   it('refuses a foreign Origin and allows localhost origins with CORS headers', async () => {
-    const evil = await rawRequest(new URL('/mcp', gateway.url).href, { method: 'POST', headers: { ...MCP_HEADERS, origin: 'http://evil.example' }, body: initializeBody('2025-06-18') });
+    const evil = await rawRequest(new URL('/mcp', gateway.url).href, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, origin: 'http://evil.example' },
+      body: initializeBody('2025-06-18'),
+    });
     expect(evil.status).toBe(403);
     const preflight = await rawRequest(new URL('/mcp', gateway.url).href, {
       method: 'OPTIONS',
@@ -91,16 +126,27 @@ describe('MCP transport rules', () => {
   });
 
   it('answers an initialize asking for an unknown future version with 2025-11-25', async () => {
-    const response = await rawRequest(new URL('/mcp', gateway.url).href, { method: 'POST', headers: MCP_HEADERS, body: initializeBody('2026-07-28') });
+    const response = await rawRequest(new URL('/mcp', gateway.url).href, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: initializeBody('2026-07-28'),
+    });
     expect(response.status).toBe(200);
     expect(response.headers['mcp-session-id']).toEqual(expect.any(String));
     expect(response.headers['content-type']).toContain('text/event-stream');
     const [message] = sseMessages(response.body);
-    expect(message).toMatchObject({ id: 1, result: { protocolVersion: '2025-11-25', serverInfo: { name: 'toolgate' } } });
+    expect(message).toMatchObject({
+      id: 1,
+      result: { protocolVersion: '2025-11-25', serverInfo: { name: 'toolgate' } },
+    });
   });
 
   it('answers a request naming an unsupported MCP-Protocol-Version with 400 -32000', async () => {
-    const init = await rawRequest(new URL('/mcp', gateway.url).href, { method: 'POST', headers: MCP_HEADERS, body: initializeBody('2025-06-18') });
+    const init = await rawRequest(new URL('/mcp', gateway.url).href, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: initializeBody('2025-06-18'),
+    });
     const sessionId = String(init.headers['mcp-session-id']);
     const response = await rawRequest(new URL('/mcp', gateway.url).href, {
       method: 'POST',
@@ -108,22 +154,40 @@ describe('MCP transport rules', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
     });
     expect(response.status).toBe(400);
-    expect(JSON.parse(response.body)).toMatchObject({ error: { code: -32000, message: expect.stringContaining('2025-11-25') } });
+    expect(JSON.parse(response.body)).toMatchObject({
+      error: { code: -32000, message: expect.stringContaining('2025-11-25') },
+    });
   });
 
   it('requires a session id after initialize, and answers an unknown one with 404', async () => {
     const list = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
-    const missing = await rawRequest(new URL('/mcp', gateway.url).href, { method: 'POST', headers: MCP_HEADERS, body: list });
+    const missing = await rawRequest(new URL('/mcp', gateway.url).href, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: list,
+    });
     expect(missing.status).toBe(400);
-    const unknown = await rawRequest(new URL('/mcp', gateway.url).href, { method: 'POST', headers: { ...MCP_HEADERS, 'mcp-session-id': 'no-such-session' }, body: list });
+    const unknown = await rawRequest(new URL('/mcp', gateway.url).href, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, 'mcp-session-id': 'no-such-session' },
+      body: list,
+    });
     expect(unknown.status).toBe(404);
-    const legacy = await rawRequest(new URL('/mcp/messages?sessionId=no-such-session', gateway.url).href, { method: 'POST', headers: MCP_HEADERS, body: list });
+    const legacy = await rawRequest(new URL('/mcp/messages?sessionId=no-such-session', gateway.url).href, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: list,
+    });
     expect(legacy.status).toBe(404);
   });
 
   it('answers POST on the legacy SSE paths with 405 and Allow: GET', async () => {
     for (const path of ['/sse', '/mcp/sse']) {
-      const response = await rawRequest(new URL(path, gateway.url).href, { method: 'POST', headers: MCP_HEADERS, body: initializeBody('2025-06-18') });
+      const response = await rawRequest(new URL(path, gateway.url).href, {
+        method: 'POST',
+        headers: MCP_HEADERS,
+        body: initializeBody('2025-06-18'),
+      });
       expect(response.status).toBe(405);
       expect(response.headers.allow).toBe('GET');
     }
@@ -131,7 +195,10 @@ describe('MCP transport rules', () => {
 
   it('opens a legacy SSE session on GET without a session id, announcing a relative endpoint', async () => {
     for (const path of ['/mcp/', '/mcp', '/sse', '/mcp/sse']) {
-      const response = await rawRequest(new URL(path, gateway.url).href, { headers: { accept: 'text/event-stream' }, untilBody: /data: .*\n\n/ });
+      const response = await rawRequest(new URL(path, gateway.url).href, {
+        headers: { accept: 'text/event-stream' },
+        untilBody: /data: .*\n\n/,
+      });
       expect(response.status).toBe(200);
       expect(response.headers['x-accel-buffering']).toBe('no');
       expect(response.headers['cache-control']).toContain('no-cache');
@@ -170,7 +237,11 @@ general_settings:
   });
 
   it('refuses requests without the key: JSON-RPC on MCP routes, OpenAI-style elsewhere', async () => {
-    const mcp = await rawRequest(new URL('/mcp', secured.url).href, { method: 'POST', headers: MCP_HEADERS, body: initializeBody('2025-06-18') });
+    const mcp = await rawRequest(new URL('/mcp', secured.url).href, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: initializeBody('2025-06-18'),
+    });
     expect(mcp.status).toBe(401);
     expect(JSON.parse(mcp.body)).toMatchObject({ jsonrpc: '2.0', error: { code: expect.any(Number) } });
     const rest = await fetch(new URL('/mcp/list_tools', secured.url), { headers: { authorization: 'Bearer wrong' } });
@@ -179,7 +250,11 @@ general_settings:
     expect((await fetch(new URL('/health/liveliness', secured.url))).status).toBe(200);
   });
 
-  it.each<Record<string, string>>([{ authorization: `Bearer ${key}` }, { 'x-litellm-api-key': key }, { 'x-api-key': key }])('accepts the key as %o', async (headers) => {
+  it.each<Record<string, string>>([
+    { authorization: `Bearer ${key}` },
+    { 'x-litellm-api-key': key },
+    { 'x-api-key': key },
+  ])('accepts the key as %o', async (headers) => {
     const response = await fetch(new URL('/mcp/list_tools', secured.url), { headers });
     expect(response.status).toBe(200);
   });

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, LoggingMessageNotificationSchema, McpError, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  LoggingMessageNotificationSchema,
+  McpError,
+  type CallToolResult,
+  type Progress,
+} from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type SpawnedGateway } from '../helpers/gateway-process.js';
 import { writtenMarker } from '../helpers/markers.js';
@@ -107,7 +113,9 @@ describe.each<TransportKind>(['streamable-http', 'sse'])('MCP over %s', (kind) =
 
   it('sends progress notifications that increase', async () => {
     const updates: Progress[] = [];
-    const result = await client.callTool({ name: 'progress', arguments: { steps: 3 } }, undefined, { onprogress: (progress) => updates.push(progress) });
+    const result = await client.callTool({ name: 'progress', arguments: { steps: 3 } }, undefined, {
+      onprogress: (progress) => updates.push(progress),
+    });
     expect(textOf(result)).toBe('done in 3 steps');
     expect(updates.map((update) => update.progress)).toEqual([1, 2, 3]);
     expect(updates[2]).toMatchObject({ total: 3, message: 'step 3 of 3' });
@@ -115,7 +123,10 @@ describe.each<TransportKind>(['streamable-http', 'sse'])('MCP over %s', (kind) =
 
   it('forwards tool logs at or above the level the client set', async () => {
     const messages: unknown[] = [];
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => void messages.push(notification.params));
+    client.setNotificationHandler(
+      LoggingMessageNotificationSchema,
+      (notification) => void messages.push(notification.params),
+    );
     await client.setLoggingLevel('info');
     await client.callTool({ name: 'log_messages', arguments: {} });
     await waitFor(() => messages.length >= 2, 2_000);
@@ -128,7 +139,9 @@ describe.each<TransportKind>(['streamable-http', 'sse'])('MCP over %s', (kind) =
   it('cancels a call: the handler sees its signal abort', async () => {
     const marker = join(mkdtempSync(join(tmpdir(), 'toolgate-cancel-')), 'aborted');
     const controller = new AbortController();
-    const call = client.callTool({ name: 'wait_for_abort', arguments: { marker } }, undefined, { signal: controller.signal });
+    const call = client.callTool({ name: 'wait_for_abort', arguments: { marker } }, undefined, {
+      signal: controller.signal,
+    });
     await new Promise((resolve) => setTimeout(resolve, 300));
     controller.abort('user gave up');
     await expect(call).rejects.toThrow();

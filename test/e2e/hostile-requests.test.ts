@@ -39,10 +39,32 @@ interface HostileCase {
 const deepArray = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
 const deepObject = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
 
-const JSON_ROUTES = ['/mcp', '/mcp/call_tool', '/mcp/list_tools', '/v1/chat/completions', '/chat/completions', '/mcp/tools/call'];
-const GET_ROUTES = ['/mcp', '/sse', '/mcp/sse', '/v1/models', '/metrics', '/health/liveliness', '/health/readiness', '/mcp/list_tools', '/nowhere'];
+const JSON_ROUTES = [
+  '/mcp',
+  '/mcp/call_tool',
+  '/mcp/list_tools',
+  '/v1/chat/completions',
+  '/chat/completions',
+  '/mcp/tools/call',
+];
+const GET_ROUTES = [
+  '/mcp',
+  '/sse',
+  '/mcp/sse',
+  '/v1/models',
+  '/metrics',
+  '/health/liveliness',
+  '/health/readiness',
+  '/mcp/list_tools',
+  '/nowhere',
+];
 
-function hostileBodies(): { name: string; headers?: Record<string, string>; body: string; expect: HostileCase['expect'] }[] {
+function hostileBodies(): {
+  name: string;
+  headers?: Record<string, string>;
+  body: string;
+  expect: HostileCase['expect'];
+}[] {
   return [
     { name: 'malformed JSON', body: '{"name": "echo", ', expect: '4xx' },
     { name: 'not JSON at all', body: 'hello there', expect: '4xx' },
@@ -52,16 +74,48 @@ function hostileBodies(): { name: string; headers?: Record<string, string>; body
     { name: 'an empty array', body: '[]', expect: '4xx' },
     { name: 'an array 10,000 deep', body: deepArray(10_000), expect: '4xx' },
     { name: 'an object 10,000 deep', body: deepObject(10_000), expect: '4xx' },
-    { name: 'a body over the limit', body: `{"name":"echo","arguments":{"text":"${'x'.repeat(MAX_BYTES)}"}}`, expect: '4xx' },
+    {
+      name: 'a body over the limit',
+      body: `{"name":"echo","arguments":{"text":"${'x'.repeat(MAX_BYTES)}"}}`,
+      expect: '4xx',
+    },
     { name: 'gzip that is not gzip', headers: { 'content-encoding': 'gzip' }, body: '{"name":"echo"}', expect: '4xx' },
-    { name: 'deflate that is not deflate', headers: { 'content-encoding': 'deflate' }, body: '{"name":"echo"}', expect: '4xx' },
+    {
+      name: 'deflate that is not deflate',
+      headers: { 'content-encoding': 'deflate' },
+      body: '{"name":"echo"}',
+      expect: '4xx',
+    },
     { name: 'br that is not br', headers: { 'content-encoding': 'br' }, body: '{"name":"echo"}', expect: '4xx' },
-    { name: 'an unknown encoding', headers: { 'content-encoding': 'compress' }, body: '{"name":"echo"}', expect: '4xx' },
-    { name: 'a declared length far over the limit', headers: { 'content-length': '10737418240' }, body: '{}', expect: '4xx' },
-    { name: 'a body shorter than declared', headers: { 'content-length': '500' }, body: '{"name":"echo"', expect: '4xx' },
-    { name: 'wrong types everywhere', body: '{"jsonrpc":2,"id":{},"method":["tools/call"],"name":7,"model":false,"messages":"hi","arguments":"x"}', expect: '4xx' },
+    {
+      name: 'an unknown encoding',
+      headers: { 'content-encoding': 'compress' },
+      body: '{"name":"echo"}',
+      expect: '4xx',
+    },
+    {
+      name: 'a declared length far over the limit',
+      headers: { 'content-length': '10737418240' },
+      body: '{}',
+      expect: '4xx',
+    },
+    {
+      name: 'a body shorter than declared',
+      headers: { 'content-length': '500' },
+      body: '{"name":"echo"',
+      expect: '4xx',
+    },
+    {
+      name: 'wrong types everywhere',
+      body: '{"jsonrpc":2,"id":{},"method":["tools/call"],"name":7,"model":false,"messages":"hi","arguments":"x"}',
+      expect: '4xx',
+    },
     { name: 'messages holding null', body: '{"model":"demo","messages":[null]}', expect: '4xx' },
-    { name: 'a tool call with deep arguments', body: `{"name":"echo","arguments":{"text":${deepArray(10_000)}}}`, expect: '4xx' },
+    {
+      name: 'a tool call with deep arguments',
+      body: `{"name":"echo","arguments":{"text":${deepArray(10_000)}}}`,
+      expect: '4xx',
+    },
   ];
 }
 
@@ -69,21 +123,83 @@ function hostileCases(): HostileCase[] {
   const cases: HostileCase[] = [];
   for (const path of JSON_ROUTES) {
     for (const body of hostileBodies()) {
-      cases.push({ name: `POST ${path}: ${body.name}`, method: 'POST', path, headers: { ...MCP_HEADERS, ...body.headers }, body: body.body, expect: body.expect });
+      cases.push({
+        name: `POST ${path}: ${body.name}`,
+        method: 'POST',
+        path,
+        headers: { ...MCP_HEADERS, ...body.headers },
+        body: body.body,
+        expect: body.expect,
+      });
     }
-    cases.push({ name: `POST ${path}: text/plain`, method: 'POST', path, headers: { 'content-type': 'text/plain' }, body: '{"name":"echo"}', expect: '4xx' });
-    cases.push({ name: `POST ${path}: a bogus session id`, method: 'POST', path, headers: { ...MCP_HEADERS, 'mcp-session-id': '../../etc/passwd' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}', expect: 'answered' });
+    cases.push({
+      name: `POST ${path}: text/plain`,
+      method: 'POST',
+      path,
+      headers: { 'content-type': 'text/plain' },
+      body: '{"name":"echo"}',
+      expect: '4xx',
+    });
+    cases.push({
+      name: `POST ${path}: a bogus session id`,
+      method: 'POST',
+      path,
+      headers: { ...MCP_HEADERS, 'mcp-session-id': '../../etc/passwd' },
+      body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+      expect: 'answered',
+    });
   }
-  cases.push({ name: 'POST /mcp/call_tool: arguments of the wrong type', method: 'POST', path: '/mcp/call_tool', headers: MCP_HEADERS, body: '{"name":"echo","arguments":{"text":5}}', expect: 'tool_error' });
-  cases.push({ name: 'POST /mcp/call_tool: an unknown tool', method: 'POST', path: '/mcp/call_tool', headers: MCP_HEADERS, body: '{"name":"nope"}', expect: '4xx' });
+  cases.push({
+    name: 'POST /mcp/call_tool: arguments of the wrong type',
+    method: 'POST',
+    path: '/mcp/call_tool',
+    headers: MCP_HEADERS,
+    body: '{"name":"echo","arguments":{"text":5}}',
+    expect: 'tool_error',
+  });
+  cases.push({
+    name: 'POST /mcp/call_tool: an unknown tool',
+    method: 'POST',
+    path: '/mcp/call_tool',
+    headers: MCP_HEADERS,
+    body: '{"name":"nope"}',
+    expect: '4xx',
+  });
   for (const path of GET_ROUTES) {
-    for (const method of ['HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']) cases.push({ name: `${method} ${path}`, method, path, expect: 'answered' });
-    cases.push({ name: `GET ${path}: an absurd accept header`, method: 'GET', path: path === '/mcp' ? '/mcp' : path, headers: { accept: 'x'.repeat(4_000) }, expect: 'answered' });
+    for (const method of ['HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
+      cases.push({ name: `${method} ${path}`, method, path, expect: 'answered' });
+    cases.push({
+      name: `GET ${path}: an absurd accept header`,
+      method: 'GET',
+      path: path === '/mcp' ? '/mcp' : path,
+      headers: { accept: 'x'.repeat(4_000) },
+      expect: 'answered',
+    });
   }
-  cases.push({ name: 'POST /messages for no session', method: 'POST', path: '/messages?sessionId=nope', headers: MCP_HEADERS, body: '{}', expect: '4xx' });
+  cases.push({
+    name: 'POST /messages for no session',
+    method: 'POST',
+    path: '/messages?sessionId=nope',
+    headers: MCP_HEADERS,
+    body: '{}',
+    expect: '4xx',
+  });
   // With no session, GET /mcp opens a legacy SSE stream, as LiteLLM's does.
-  cases.push({ name: 'GET /mcp with a made-up protocol version', method: 'GET', path: '/mcp', headers: { accept: 'text/event-stream', 'mcp-protocol-version': '1999-01-01' }, expect: 'answered' });
-  cases.push({ name: 'POST /mcp with a made-up protocol version', method: 'POST', path: '/mcp', headers: { ...MCP_HEADERS, 'mcp-protocol-version': '1999-01-01' }, body: initializeBody('1999-01-01'), expect: 'answered' });
+  cases.push({
+    name: 'GET /mcp with a made-up protocol version',
+    method: 'GET',
+    path: '/mcp',
+    headers: { accept: 'text/event-stream', 'mcp-protocol-version': '1999-01-01' },
+    expect: 'answered',
+  });
+  cases.push({
+    name: 'POST /mcp with a made-up protocol version',
+    method: 'POST',
+    path: '/mcp',
+    headers: { ...MCP_HEADERS, 'mcp-protocol-version': '1999-01-01' },
+    body: initializeBody('1999-01-01'),
+    expect: 'answered',
+  });
   return cases;
 }
 
@@ -92,8 +208,15 @@ const LEAK = /\n\s+at |node_modules|\/work\/|\.ts:\d+|\.js:\d+/;
 
 async function answer(url: string, hostile: HostileCase): Promise<RawResponse> {
   return Promise.race([
-    rawRequest(new URL(hostile.path, url).href, { method: hostile.method, headers: hostile.headers, body: hostile.body, untilBody: /^(?:event|data|:)/m }),
-    new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error(`no answer within ${ANSWER_WITHIN_MS} ms`)), ANSWER_WITHIN_MS)),
+    rawRequest(new URL(hostile.path, url).href, {
+      method: hostile.method,
+      headers: hostile.headers,
+      body: hostile.body,
+      untilBody: /^(?:event|data|:)/m,
+    }),
+    new Promise<never>((_resolve, reject) =>
+      setTimeout(() => reject(new Error(`no answer within ${ANSWER_WITHIN_MS} ms`)), ANSWER_WITHIN_MS),
+    ),
   ]);
 }
 
@@ -159,10 +282,24 @@ function fuzz(mode: 'embedded' | 'queue') {
       const session = await openLegacySession(gateway.url);
       try {
         for (const body of hostileBodies()) {
-          const hostile: HostileCase = { name: `POST legacy messages: ${body.name}`, method: 'POST', path: session.messagesPath, headers: { ...MCP_HEADERS, ...body.headers }, body: body.body, expect: '4xx' };
+          const hostile: HostileCase = {
+            name: `POST legacy messages: ${body.name}`,
+            method: 'POST',
+            path: session.messagesPath,
+            headers: { ...MCP_HEADERS, ...body.headers },
+            body: body.body,
+            expect: '4xx',
+          };
           checkAnswer(hostile, await answer(gateway.url, hostile));
         }
-        const init = await answer(gateway.url, { name: 'initialize', method: 'POST', path: session.messagesPath, headers: MCP_HEADERS, body: initializeBody('2025-06-18'), expect: 'answered' });
+        const init = await answer(gateway.url, {
+          name: 'initialize',
+          method: 'POST',
+          path: session.messagesPath,
+          headers: MCP_HEADERS,
+          body: initializeBody('2025-06-18'),
+          expect: 'answered',
+        });
         expect(init.status).toBe(202);
       } finally {
         session.close();

@@ -11,9 +11,14 @@ import type { RunSpan } from '../fixtures/plugins/faults.js';
 const CONFIG = join(ROOT, 'test/fixtures/config.concurrency.yaml');
 
 async function callTool(gateway: SpawnedGateway, name: string, args: Record<string, unknown>): Promise<RunSpan> {
-  const response = await fetch(`${gateway.url}/mcp/call_tool`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, arguments: args }) });
+  const response = await fetch(`${gateway.url}/mcp/call_tool`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, arguments: args }),
+  });
   const result = (await response.json()) as CallToolResult;
-  if (response.status !== 200 || result.isError) throw new Error(`${name} failed: ${response.status} ${JSON.stringify(result)}`);
+  if (response.status !== 200 || result.isError)
+    throw new Error(`${name} failed: ${response.status} ${JSON.stringify(result)}`);
   return result.structuredContent as unknown as RunSpan;
 }
 
@@ -48,7 +53,9 @@ describe('many calls per thread, end to end', () => {
         await waitForWorkers(gateway, 1);
         // Each call waits a second: long enough for 100 to overlap however slowly a loaded machine
         // sends them through the queue.
-        const spans = await Promise.all(Array.from({ length: 100 }, () => callTool(gateway, 'timed_wait', { ms: 1_000 })));
+        const spans = await Promise.all(
+          Array.from({ length: 100 }, () => callTool(gateway, 'timed_wait', { ms: 1_000 })),
+        );
         expect(maxOverlap(spans)).toBeGreaterThanOrEqual(50);
         expect(new Set(spans.map((span) => span.pid))).toEqual(new Set([worker.child.pid]));
       } finally {
@@ -65,7 +72,9 @@ describe('many calls per thread, end to end', () => {
       // Each worker runs one call at a time and takes no more, so the rest of the burst stays queued
       // until the held calls are released: after the third worker is up.
       const release = join(mkdtempSync(join(tmpdir(), 'toolgate-burst-')), 'release');
-      const burst = Promise.all(Array.from({ length: 40 }, () => callTool(gateway, 'spin_until_released', { release, ms: 50 })));
+      const burst = Promise.all(
+        Array.from({ length: 40 }, () => callTool(gateway, 'spin_until_released', { release, ms: 50 })),
+      );
       const late = await startWorker(oneThread, CONFIG);
       processes.push(late);
       await waitForWorkers(gateway, 3);

@@ -69,7 +69,9 @@ describe('queue mode', () => {
             const text = `client ${index} round ${round}`;
             const echoed = await each.callTool({ name: 'echo', arguments: { text } });
             expect(echoed.structuredContent).toEqual({ text });
-            pids.add(((await each.callTool({ name: 'whoami', arguments: {} })).structuredContent as { pid: number }).pid);
+            pids.add(
+              ((await each.callTool({ name: 'whoami', arguments: {} })).structuredContent as { pid: number }).pid,
+            );
           }
         }),
       );
@@ -81,7 +83,9 @@ describe('queue mode', () => {
 
   it('delivers progress notifications from a worker', async () => {
     const updates: Progress[] = [];
-    const result = await client.callTool({ name: 'progress', arguments: { steps: 3, delayMs: 150 } }, undefined, { onprogress: (update) => updates.push(update) });
+    const result = await client.callTool({ name: 'progress', arguments: { steps: 3, delayMs: 150 } }, undefined, {
+      onprogress: (update) => updates.push(update),
+    });
     expect(textOf(result)).toBe('done in 3 steps');
     expect(updates.map((update) => update.progress)).toEqual([1, 2, 3]);
   });
@@ -89,7 +93,9 @@ describe('queue mode', () => {
   it('cancels a call on whichever worker runs it', async () => {
     const marker = newMarker();
     const controller = new AbortController();
-    const call = client.callTool({ name: 'wait_for_abort', arguments: { marker } }, undefined, { signal: controller.signal });
+    const call = client.callTool({ name: 'wait_for_abort', arguments: { marker } }, undefined, {
+      signal: controller.signal,
+    });
     await new Promise((resolve) => setTimeout(resolve, 500));
     controller.abort('no longer needed');
     await expect(call).rejects.toThrow();
@@ -125,7 +131,9 @@ describe('queue mode', () => {
 
   it('reruns an idempotent tool on another worker when its worker is killed', async () => {
     const marker = newMarker();
-    const call = client.callTool({ name: 'record_and_sleep_idempotent', arguments: { marker, ms: 1000 } }, undefined, { timeout: 60_000 });
+    const call = client.callTool({ name: 'record_and_sleep_idempotent', arguments: { marker, ms: 1000 } }, undefined, {
+      timeout: 60_000,
+    });
     await waitFor(() => runsIn(marker).length === 1, 10_000, 'the call to start');
     const [killed] = runsIn(marker);
     await workerByPid(killed!).stop('SIGKILL');
@@ -141,7 +149,9 @@ describe('queue mode', () => {
   it('fails a non-idempotent call at once when its worker is killed, and never runs it again', async () => {
     const marker = newMarker();
     const started = Date.now();
-    const call = client.callTool({ name: 'record_and_sleep', arguments: { marker, ms: 3000 } }, undefined, { timeout: 60_000 });
+    const call = client.callTool({ name: 'record_and_sleep', arguments: { marker, ms: 3000 } }, undefined, {
+      timeout: 60_000,
+    });
     await waitFor(() => runsIn(marker).length === 1, 10_000, 'the call to start');
     const [killed] = runsIn(marker);
     await workerByPid(killed!).stop('SIGKILL');
@@ -151,7 +161,10 @@ describe('queue mode', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     // The stalled job comes back to the surviving worker, which refuses to run it a second time.
     const survivor = workers.find((worker) => worker.child.pid !== killed)!;
-    await survivor.waitForLog((line) => line.msg === 'job returned after its worker died; not running a non-idempotent tool again', 30_000);
+    await survivor.waitForLog(
+      (line) => line.msg === 'job returned after its worker died; not running a non-idempotent tool again',
+      30_000,
+    );
     expect(runsIn(marker)).toEqual([killed]);
     await restoreWorkers();
   }, 60_000);
@@ -170,7 +183,11 @@ describe('queue mode without workers', () => {
 
   it('fails calls fast with a clear message and reports 0 workers', async () => {
     const started = Date.now();
-    const rest = await fetch(new URL('/mcp/call_tool', lonely.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'echo', arguments: { text: 'x' } }) });
+    const rest = await fetch(new URL('/mcp/call_tool', lonely.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'echo', arguments: { text: 'x' } }),
+    });
     expect(rest.status).toBe(503);
     expect(rest.headers.get('retry-after')).toBe('1');
     expect(((await rest.json()) as { error: { message: string } }).error.message).toMatch(/No live workers/);

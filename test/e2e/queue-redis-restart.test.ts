@@ -36,7 +36,8 @@ it('fails calls clearly while Redis is down and serves again once it is back, wi
   await redis.stop();
   // The gateway notices within a moment; until then a call may still be accepted and time out.
   let down = await callEcho('while down');
-  for (const until = Date.now() + 5_000; down.status !== 503 && Date.now() < until; ) down = await callEcho('while down');
+  for (const until = Date.now() + 5_000; down.status !== 503 && Date.now() < until;)
+    down = await callEcho('while down');
   expect(down.status).toBe(503);
   expect(((await down.json()) as { error: { message: string } }).error.message).toMatch(/Redis is unavailable/);
 
@@ -74,7 +75,11 @@ it('exits on SIGTERM while Redis is down, gateway and worker alike, saying how',
   expect(Date.now() - started).toBeLessThan(20_000);
   // 0 when closing its connections still finished, 1 when the bound cut it short; the log says which.
   const saysHow = (logs: Record<string, unknown>[], code: number | null, cutShort: (msg: string) => boolean) =>
-    code === 0 ? logs.some((line) => line.msg === 'stopped') : code === 1 && logs.some((line) => cutShort(String(line.msg)));
-  expect(saysHow(gateway.logs, exits[0] ?? null, (msg) => msg === 'could not close the executor (is Redis down?); exiting')).toBe(true);
+    code === 0
+      ? logs.some((line) => line.msg === 'stopped')
+      : code === 1 && logs.some((line) => cutShort(String(line.msg)));
+  expect(
+    saysHow(gateway.logs, exits[0] ?? null, (msg) => msg === 'could not close the executor (is Redis down?); exiting'),
+  ).toBe(true);
   expect(saysHow(worker.logs, exits[1] ?? null, (msg) => msg.startsWith('shutdown did not finish in time'))).toBe(true);
 }, 30_000);

@@ -7,7 +7,11 @@ import { connectClient } from '../helpers/mcp-client.js';
 let gateway: SpawnedGateway;
 
 beforeAll(async () => {
-  const spawned = spawnToolgate(['--config', `${ROOT}/config/config.yaml`, '--port', '0'], { REDIS_URL: undefined, PLUGINS_DIR: undefined, OPENAI_API_KEY: undefined });
+  const spawned = spawnToolgate(['--config', `${ROOT}/config/config.yaml`, '--port', '0'], {
+    REDIS_URL: undefined,
+    PLUGINS_DIR: undefined,
+    OPENAI_API_KEY: undefined,
+  });
   const listening = await spawned.waitForLog((line) => line.msg === 'toolgate gateway listening');
   gateway = { ...spawned, url: String(listening.url) };
 });
@@ -20,7 +24,9 @@ describe('the example config', () => {
   it.each(['streamable-http', 'sse'] as const)('serves get_current_time over %s', async (kind) => {
     const client = await connectClient(gateway.url, kind);
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['get_current_time', 'calculate', 'hash_text', 'generate_uuid', 'count_words', 'slugify']));
+    expect(tools.map((tool) => tool.name)).toEqual(
+      expect.arrayContaining(['get_current_time', 'calculate', 'hash_text', 'generate_uuid', 'count_words', 'slugify']),
+    );
     const result = await client.callTool({ name: 'get_current_time', arguments: { format: 'short' } });
     expect(result.content).toEqual([{ type: 'text', text: expect.stringMatching(/^\d{2}:\d{2}$/) }]);
     await client.close();
@@ -37,7 +43,10 @@ describe('the example config', () => {
 
   it('serves the demo chat model without any API key', async () => {
     const openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'anything', maxRetries: 0 });
-    const response = await openai.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'hello' }] });
+    const response = await openai.chat.completions.create({
+      model: 'demo',
+      messages: [{ role: 'user', content: 'hello' }],
+    });
     expect(response.choices[0]?.message.content).toBe("Hello from toolgate's demo model.");
   });
 });

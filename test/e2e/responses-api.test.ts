@@ -7,7 +7,11 @@ import { completionBody } from '../helpers/mock-upstream.js';
 
 // The Responses API on chat-completions deployments: the real openai client, a mock model that records
 // what it is sent, and the gateway's own tools in embedded mode and through the queue.
-type ChatBody = { model: string; messages: { role: string; content?: unknown; tool_call_id?: string; tool_calls?: unknown[] }[]; tools?: { function: { name: string } }[] };
+type ChatBody = {
+  model: string;
+  messages: { role: string; content?: unknown; tool_call_id?: string; tool_calls?: unknown[] }[];
+  tools?: { function: { name: string } }[];
+};
 
 /** A Responses API object as an upstream that serves the API itself would answer. */
 const nativeResponse = (text: string) => ({
@@ -16,28 +20,64 @@ const nativeResponse = (text: string) => ({
   created_at: 1_700_000_000,
   status: 'completed',
   model: 'native-model',
-  output: [{ type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] }],
+  output: [
+    {
+      type: 'message',
+      id: 'msg_1',
+      role: 'assistant',
+      status: 'completed',
+      content: [{ type: 'output_text', text, annotations: [] }],
+    },
+  ],
   usage: { input_tokens: 3, output_tokens: 2, total_tokens: 5 },
 });
 
 function modelAnswer(path: string, raw: Record<string, unknown>) {
   if (path.startsWith('/native/') && path.endsWith('/responses')) {
-    if (raw.stream !== true) return { status: 200, json: nativeResponse(`native answer to ${JSON.stringify(raw.input)}`) };
+    if (raw.stream !== true)
+      return { status: 200, json: nativeResponse(`native answer to ${JSON.stringify(raw.input)}`) };
     const response = nativeResponse('native streamed');
     return {
       chunks: [
         { type: 'response.created', sequence_number: 0, response: { ...response, status: 'in_progress', output: [] } },
-        { type: 'response.output_item.added', sequence_number: 1, output_index: 0, item: { ...response.output[0], status: 'in_progress', content: [] } },
-        { type: 'response.content_part.added', sequence_number: 2, item_id: 'msg_1', output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } },
-        { type: 'response.output_text.delta', sequence_number: 3, item_id: 'msg_1', output_index: 0, content_index: 0, delta: 'native streamed', logprobs: [] },
+        {
+          type: 'response.output_item.added',
+          sequence_number: 1,
+          output_index: 0,
+          item: { ...response.output[0], status: 'in_progress', content: [] },
+        },
+        {
+          type: 'response.content_part.added',
+          sequence_number: 2,
+          item_id: 'msg_1',
+          output_index: 0,
+          content_index: 0,
+          part: { type: 'output_text', text: '', annotations: [] },
+        },
+        {
+          type: 'response.output_text.delta',
+          sequence_number: 3,
+          item_id: 'msg_1',
+          output_index: 0,
+          content_index: 0,
+          delta: 'native streamed',
+          logprobs: [],
+        },
         { type: 'response.completed', sequence_number: 4, response },
       ],
     };
   }
   const body = raw as unknown as ChatBody;
   const last = body.messages.at(-1);
-  const call = (name: string, args: Record<string, unknown>) => completionBody('', body.model, { content: null, tool_calls: [{ id: `call_${body.messages.length}`, type: 'function', function: { name, arguments: JSON.stringify(args) } }] });
-  if (last?.role === 'tool') return { status: 200, json: completionBody(`the tool said: ${String(last.content)}`, body.model) };
+  const call = (name: string, args: Record<string, unknown>) =>
+    completionBody('', body.model, {
+      content: null,
+      tool_calls: [
+        { id: `call_${body.messages.length}`, type: 'function', function: { name, arguments: JSON.stringify(args) } },
+      ],
+    });
+  if (last?.role === 'tool')
+    return { status: 200, json: completionBody(`the tool said: ${String(last.content)}`, body.model) };
   const offered = body.tools?.map((tool) => tool.function.name) ?? [];
   if (offered.includes('get_weather')) return { status: 200, json: call('get_weather', { city: 'Lisbon' }) };
   if (offered.includes('echo')) return { status: 200, json: call('echo', { text: 'from the model' }) };
@@ -55,7 +95,13 @@ mcp_tools:
 ${ECHO_TOOL}
 `);
 
-const WEATHER = { type: 'function' as const, name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false };
+const WEATHER = {
+  type: 'function' as const,
+  name: 'get_weather',
+  description: 'Weather for a city',
+  parameters: { type: 'object', properties: { city: { type: 'string' } } },
+  strict: false,
+};
 
 describe.each([
   ['embedded', false],
@@ -66,7 +112,11 @@ describe.each([
   const lastSent = () => chat.upstream.requests.at(-1)?.body as unknown as ChatBody;
 
   it('answers a string input, with instructions as the system message', async () => {
-    const response = await chat.openai.responses.create({ model: 'chat-only', input: 'hello', instructions: 'be brief' });
+    const response = await chat.openai.responses.create({
+      model: 'chat-only',
+      input: 'hello',
+      instructions: 'be brief',
+    });
     expect(lastSent().messages).toEqual([
       { role: 'system', content: 'be brief' },
       { role: 'user', content: 'hello' },
@@ -100,7 +150,10 @@ describe.each([
     });
     const types = response.output.map((item) => item.type);
     expect(types).toEqual(['mcp_list_tools', 'mcp_call', 'message']);
-    expect(response.output[0]).toMatchObject({ server_label: 'toolgate', tools: [expect.objectContaining({ name: 'echo' })] });
+    expect(response.output[0]).toMatchObject({
+      server_label: 'toolgate',
+      tools: [expect.objectContaining({ name: 'echo' })],
+    });
     expect(response.output[1]).toMatchObject({ name: 'echo', error: null });
     expect((response.output[1] as { output: string }).output).toContain('from the model');
     expect(response.output_text).toContain('the tool said:');
@@ -108,18 +161,34 @@ describe.each([
 
   it('asks for approval of MCP calls whose entry needs it, running nothing', async () => {
     const sentBefore = chat.upstream.requests.length;
-    const response = await chat.openai.responses.create({ model: 'chat-only', input: 'use the tool', tools: [{ type: 'mcp', server_label: 'toolgate', server_url: 'litellm_proxy' }] });
+    const response = await chat.openai.responses.create({
+      model: 'chat-only',
+      input: 'use the tool',
+      tools: [{ type: 'mcp', server_label: 'toolgate', server_url: 'litellm_proxy' }],
+    });
     expect(response.output.map((item) => item.type)).toEqual(['mcp_list_tools', 'mcp_approval_request']);
     expect(chat.upstream.requests.length - sentBefore).toBe(1);
   });
 
   it('runs an MCP call the client approves in the next request, and answers a denied one as denied', async () => {
-    const tools = [{ type: 'mcp' as const, server_label: 'toolgate', server_url: 'litellm_proxy', require_approval: 'always' as const }];
+    const tools = [
+      {
+        type: 'mcp' as const,
+        server_label: 'toolgate',
+        server_url: 'litellm_proxy',
+        require_approval: 'always' as const,
+      },
+    ];
     for (const approve of [true, false]) {
       const first = await chat.openai.responses.create({ model: 'chat-only', input: 'use the tool', tools });
       const asked = first.output.find((item) => item.type === 'mcp_approval_request');
       expect(asked).toMatchObject({ name: 'echo' });
-      const second = await chat.openai.responses.create({ model: 'chat-only', previous_response_id: first.id, input: [{ type: 'mcp_approval_response', approval_request_id: asked!.id, approve }], tools });
+      const second = await chat.openai.responses.create({
+        model: 'chat-only',
+        previous_response_id: first.id,
+        input: [{ type: 'mcp_approval_response', approval_request_id: asked!.id, approve }],
+        tools,
+      });
       if (approve) {
         expect(second.output.map((item) => item.type)).toEqual(['mcp_list_tools', 'mcp_call', 'message']);
         expect(second.output_text).toContain('from the model');
@@ -147,7 +216,11 @@ describe.each([
   });
 
   it('streams a response whose MCP tool ran in the loop, and one that calls a client function', async () => {
-    const withMcp = chat.openai.responses.stream({ model: 'chat-only', input: 'use the tool', tools: [{ type: 'mcp', server_label: 'toolgate', server_url: 'litellm_proxy', require_approval: 'never' }] });
+    const withMcp = chat.openai.responses.stream({
+      model: 'chat-only',
+      input: 'use the tool',
+      tools: [{ type: 'mcp', server_label: 'toolgate', server_url: 'litellm_proxy', require_approval: 'never' }],
+    });
     const added: string[] = [];
     for await (const event of withMcp) if (event.type === 'response.output_item.added') added.push(event.item.type);
     expect(added).toEqual(['mcp_list_tools', 'mcp_call', 'message']);
@@ -172,10 +245,16 @@ describe.each([
 
   it('answers mock_response without calling the model, and an unknown previous_response_id with 404', async () => {
     const sentBefore = chat.upstream.requests.length;
-    const mocked = await chat.openai.responses.create({ model: 'chat-only', input: 'x', mock_response: 'canned' } as Parameters<typeof chat.openai.responses.create>[0] & { mock_response: string });
+    const mocked = await chat.openai.responses.create({
+      model: 'chat-only',
+      input: 'x',
+      mock_response: 'canned',
+    } as Parameters<typeof chat.openai.responses.create>[0] & { mock_response: string });
     expect((mocked as { output_text: string }).output_text).toBe('canned');
     expect(chat.upstream.requests.length).toBe(sentBefore);
-    const missing = await chat.openai.responses.create({ model: 'chat-only', input: 'x', previous_response_id: 'resp_nope' }).catch((caught: unknown) => caught);
+    const missing = await chat.openai.responses
+      .create({ model: 'chat-only', input: 'x', previous_response_id: 'resp_nope' })
+      .catch((caught: unknown) => caught);
     expect((missing as InstanceType<typeof OpenAI.APIError>).status).toBe(404);
   });
 });

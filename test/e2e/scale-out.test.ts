@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { LoggingMessageNotificationSchema, ToolListChangedNotificationSchema, type CallToolResult, type LoggingMessageNotification, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import {
+  LoggingMessageNotificationSchema,
+  ToolListChangedNotificationSchema,
+  type CallToolResult,
+  type LoggingMessageNotification,
+  type Progress,
+} from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startAlternatingBalancer, type AlternatingBalancer } from '../helpers/alternating-balancer.js';
 import { ROOT, writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
@@ -35,13 +41,12 @@ mcp_servers:
   changing: { transport: stdio, command: ${process.execPath}, args: [${FAULT_SERVER}, one-connection], max_connections: 1 }
 `);
 
-
 function textOf(result: unknown): string {
   return ((result as CallToolResult).content ?? []).map((block) => (block.type === 'text' ? block.text : '')).join('');
 }
 
 async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  for (const until = Date.now() + timeoutMs; !check(); ) {
+  for (const until = Date.now() + timeoutMs; !check();) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -67,7 +72,10 @@ describe.each([
 
   afterAll(async () => {
     await balancer?.stop();
-    await Promise.all([...(gateways ?? []).map((gateway) => gateway.stop()), ...(workers ?? []).map((worker) => worker.stop())]);
+    await Promise.all([
+      ...(gateways ?? []).map((gateway) => gateway.stop()),
+      ...(workers ?? []).map((worker) => worker.stop()),
+    ]);
     await redis?.stop();
   });
 
@@ -84,24 +92,35 @@ describe.each([
 
     it('initializes, lists and calls, with requests landing on both gateways', async () => {
       const before = [...balancer.counts];
-      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['echo', 'progress', 'log_messages']));
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(
+        expect.arrayContaining(['echo', 'progress', 'log_messages']),
+      );
       for (let call = 0; call < 4; call += 1) {
-        expect(textOf(await client.callTool({ name: 'echo', arguments: { text: `hello ${call}` } }))).toContain(`hello ${call}`);
+        expect(textOf(await client.callTool({ name: 'echo', arguments: { text: `hello ${call}` } }))).toContain(
+          `hello ${call}`,
+        );
       }
-      expect(balancer.counts.map((count, index) => count - (before[index] ?? 0)).every((count) => count >= 2)).toBe(true);
+      expect(balancer.counts.map((count, index) => count - (before[index] ?? 0)).every((count) => count >= 2)).toBe(
+        true,
+      );
     });
 
     it('relays progress, whichever gateway takes the call', async () => {
       for (let call = 0; call < 2; call += 1) {
         const updates: Progress[] = [];
-        await client.callTool({ name: 'progress', arguments: { steps: 3, delayMs: 150 } }, undefined, { onprogress: (update) => updates.push(update) });
+        await client.callTool({ name: 'progress', arguments: { steps: 3, delayMs: 150 } }, undefined, {
+          onprogress: (update) => updates.push(update),
+        });
         expect(updates.map((update) => update.progress)).toEqual([1, 2, 3]);
       }
     });
 
     it('keeps the log level set through one gateway for calls answered by the other', async () => {
       const logs: LoggingMessageNotification['params'][] = [];
-      client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => void logs.push(notification.params));
+      client.setNotificationHandler(
+        LoggingMessageNotificationSchema,
+        (notification) => void logs.push(notification.params),
+      );
       await client.setLoggingLevel('info');
       // Two calls: one of them lands on the gateway that did not take the setLevel.
       for (let call = 0; call < 2; call += 1) await client.callTool({ name: 'log_messages', arguments: {} });
@@ -114,11 +133,16 @@ describe.each([
       for (let attempt = 0; attempt < 2; attempt += 1) {
         const marker = join(dir, `aborted-${attempt}`);
         const controller = new AbortController();
-        const call = client.callTool({ name: 'wait_for_abort', arguments: { marker } }, undefined, { signal: controller.signal }).catch((error: unknown) => error);
+        const call = client
+          .callTool({ name: 'wait_for_abort', arguments: { marker } }, undefined, { signal: controller.signal })
+          .catch((error: unknown) => error);
         await new Promise((resolve) => setTimeout(resolve, 500));
         controller.abort();
         await call;
-        await waitFor(() => existsSync(marker) && readFileSync(marker, 'utf8').startsWith('aborted'), `the handler to see cancellation ${attempt}`);
+        await waitFor(
+          () => existsSync(marker) && readFileSync(marker, 'utf8').startsWith('aborted'),
+          `the handler to see cancellation ${attempt}`,
+        );
       }
     });
 
@@ -131,7 +155,9 @@ describe.each([
       // Heard only through the session's GET stream, which the SDK client opened after initializing.
       let changed = 0;
       client.setNotificationHandler(ToolListChangedNotificationSchema, () => void (changed += 1));
-      expect(textOf(await client.callTool({ name: 'changing-add_tool', arguments: { name: 'fresh' } }))).toBe('added fresh');
+      expect(textOf(await client.callTool({ name: 'changing-add_tool', arguments: { name: 'fresh' } }))).toBe(
+        'added fresh',
+      );
       await waitFor(() => changed > 0, 'notifications/tools/list_changed', 15_000);
     });
 
@@ -140,7 +166,16 @@ describe.each([
       const transport = other.transport as StreamableHTTPClientTransport;
       const sessionId = transport.sessionId!;
       await transport.terminateSession();
-      const init = { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' }, body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }) };
+      const init = {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-session-id': sessionId,
+          'mcp-protocol-version': '2025-06-18',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }),
+      };
       for (const gateway of gateways) expect((await fetch(`${gateway.url}/mcp`, init)).status).toBe(404);
       await other.close();
     });
@@ -152,7 +187,9 @@ describe.each([
       try {
         for (let call = 0; call < 3; call += 1) {
           const updates: Progress[] = [];
-          const result = await client.callTool({ name: 'progress', arguments: { steps: 3, delayMs: 150 } }, undefined, { onprogress: (update) => updates.push(update) });
+          const result = await client.callTool({ name: 'progress', arguments: { steps: 3, delayMs: 150 } }, undefined, {
+            onprogress: (update) => updates.push(update),
+          });
           expect(textOf(result)).toBe('done in 3 steps');
           // The last update leaves the worker with the result; a proxy that reads both in one go hands them
           // to the SDK's legacy client together, and it drops a notification read with its response. The
@@ -173,7 +210,9 @@ describe.each([
         // Cut the client's POST stream mid-call at the balancer: the SDK client reconnects with the last
         // event id it saw, and the balancer sends that GET to the other gateway.
         const updates: Progress[] = [];
-        const result = client.callTool({ name: 'progress', arguments: { steps: 6, delayMs: 150 } }, undefined, { onprogress: (update) => updates.push(update) });
+        const result = client.callTool({ name: 'progress', arguments: { steps: 6, delayMs: 150 } }, undefined, {
+          onprogress: (update) => updates.push(update),
+        });
         await waitFor(() => updates.length >= 1, 'the first progress update');
         balancer.dropStreams();
         expect(textOf(await result)).toBe('done in 6 steps');
@@ -185,14 +224,20 @@ describe.each([
 
     it('gets the result of a call whose gateway was killed with -9 mid-call', async () => {
       const client = await connectClient(balancer.url, 'streamable-http');
-      const result = client.callTool({ name: 'progress', arguments: { steps: 10, delayMs: 300 } }, undefined, { onprogress: () => {}, timeout: 30_000 });
+      const result = client.callTool({ name: 'progress', arguments: { steps: 10, delayMs: 300 } }, undefined, {
+        onprogress: () => {},
+        timeout: 30_000,
+      });
       await new Promise((resolve) => setTimeout(resolve, 600));
       // The gateway holding the POST stream: the one the balancer sent the last POST to.
       const holderIndex = balancer.lastPostBackend();
       await gateways[holderIndex]!.stop('SIGKILL');
       expect(textOf(await result)).toBe('done in 10 steps');
       // The other gateway sent it, from the worker's reply to the dead one.
-      await gateways[1 - holderIndex]!.waitForLog((line) => line.msg === 'answering a resumed call whose gateway did not', 5_000);
+      await gateways[1 - holderIndex]!.waitForLog(
+        (line) => line.msg === 'answering a resumed call whose gateway did not',
+        5_000,
+      );
       await client.close().catch(() => {});
     });
   });

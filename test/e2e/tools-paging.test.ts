@@ -12,7 +12,10 @@ let gateway: SpawnedGateway;
 beforeAll(async () => {
   const plugins = mkdtempSync(join(tmpdir(), 'toolgate-paging-'));
   writeFileSync(join(plugins, 'package.json'), '{ "type": "module" }');
-  writeFileSync(join(plugins, 'many.js'), 'export const tools = Array.from({ length: 1500 }, (_, i) => ({ name: `tool_${i}`, handler: () => String(i) }));\n');
+  writeFileSync(
+    join(plugins, 'many.js'),
+    'export const tools = Array.from({ length: 1500 }, (_, i) => ({ name: `tool_${i}`, handler: () => String(i) }));\n',
+  );
   gateway = await startGateway({ config: writeTempConfig('mcp_tools: []'), env: { PLUGINS_DIR: plugins } });
 });
 

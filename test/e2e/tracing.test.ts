@@ -4,7 +4,13 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { join } from 'node:path';
-import { ROOT, startGateway, writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
+import {
+  ROOT,
+  startGateway,
+  writeTempConfig,
+  type SpawnedGateway,
+  type SpawnedProcess,
+} from '../helpers/gateway-process.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
 import { QUEUE_CONFIG, queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
 
@@ -21,7 +27,11 @@ let worker: SpawnedProcess;
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
-  const env = { ...queueEnv(inject('redisUrl')), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100' };
+  const env = {
+    ...queueEnv(inject('redisUrl')),
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+  };
   [gateway, worker] = await Promise.all([startQueueGateway(env, CONFIG), startWorker(env, CONFIG)]);
   await waitForWorkers(gateway, 1);
 });
@@ -33,7 +43,9 @@ afterAll(async () => {
 
 async function connect(traceparent: string): Promise<Client> {
   const client = new Client({ name: 'traced-client', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', gateway.url), { requestInit: { headers: { traceparent } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL('/mcp', gateway.url), { requestInit: { headers: { traceparent } } }),
+  );
   return client;
 }
 
@@ -42,7 +54,10 @@ async function spansOf(traceId: string, done: (spans: ReceivedSpan[]) => boolean
   for (;;) {
     const spans = receiver.spans.filter((span) => span.traceId === traceId);
     if (done(spans)) return spans;
-    if (Date.now() > until) throw new Error(`the trace never completed; spans so far: ${spans.map((span) => `${span.service}:${span.name}`).join(', ')}`);
+    if (Date.now() > until)
+      throw new Error(
+        `the trace never completed; spans so far: ${spans.map((span) => `${span.service}:${span.name}`).join(', ')}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -78,11 +93,17 @@ it("makes one trace of a tools/call, gateway to worker to plugin, continuing the
   expect([job, plugin].map((span) => span.service)).toEqual(['toolgate-worker', 'toolgate-worker']);
   expect(job.instanceId).not.toBe(call.instanceId);
   // The tool's name and outcome, on both sides.
-  expect(call.attributes).toMatchObject({ 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'echo', 'toolgate.tool.outcome': 'success' });
+  expect(call.attributes).toMatchObject({
+    'mcp.method.name': 'tools/call',
+    'gen_ai.tool.name': 'echo',
+    'toolgate.tool.outcome': 'success',
+  });
   expect(job.attributes).toMatchObject({ 'gen_ai.tool.name': 'echo', 'toolgate.tool.outcome': 'success' });
   expect(plugin.attributes).toMatchObject({ 'gen_ai.tool.name': 'echo', 'toolgate.tool.outcome': 'success' });
   // The gateway's log line for the call names the trace.
-  expect(await gateway.waitForLog((line) => line.msg === 'tool call' && line.tool === 'echo')).toMatchObject({ traceId });
+  expect(await gateway.waitForLog((line) => line.msg === 'tool call' && line.tool === 'echo')).toMatchObject({
+    traceId,
+  });
 });
 
 it("puts the worker's call of an upstream MCP server in the trace", async () => {
@@ -102,15 +123,27 @@ it("puts the worker's call of an upstream MCP server in the trace", async () => 
   const upstream = spans.find((span) => span.name === 'upstream faulty')!;
   const job = spans.find((span) => span.spanId === upstream.parentSpanId)!;
   expect(job).toMatchObject({ name: 'process call_tool_upstream', service: 'toolgate-worker' });
-  expect(upstream.attributes).toMatchObject({ 'gen_ai.tool.name': 'faulty-own_pid', 'toolgate.tool.outcome': 'success' });
-  expect(spans.find((span) => span.name === 'tools/call faulty-own_pid')?.attributes).toMatchObject({ 'toolgate.upstream.server': 'faulty', 'toolgate.tool.outcome': 'success' });
+  expect(upstream.attributes).toMatchObject({
+    'gen_ai.tool.name': 'faulty-own_pid',
+    'toolgate.tool.outcome': 'success',
+  });
+  expect(spans.find((span) => span.name === 'tools/call faulty-own_pid')?.attributes).toMatchObject({
+    'toolgate.upstream.server': 'faulty',
+    'toolgate.tool.outcome': 'success',
+  });
 });
 
 it('starts no exporter when no OTLP variable is set', async () => {
-  const plain = await startGateway({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: undefined, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: undefined } });
+  const plain = await startGateway({
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: undefined, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: undefined },
+  });
   try {
     expect((await plain.waitForLog((line) => line.msg === 'toolgate gateway listening')).tracing).toBe(false);
-    const response = await fetch(`${plain.url}/mcp/call_tool`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'echo', arguments: { text: 'x' } }) });
+    const response = await fetch(`${plain.url}/mcp/call_tool`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'echo', arguments: { text: 'x' } }),
+    });
     expect(response.status).toBe(200);
     expect((await plain.waitForLog((line) => line.msg === 'tool call')).traceId).toBeUndefined();
   } finally {

@@ -24,7 +24,8 @@ function textOf(result: unknown): string {
   return ((result as CallToolResult).content ?? []).map((block) => (block.type === 'text' ? block.text : '')).join('');
 }
 
-const upstreamChildrenOf = (pid: number) => descendantsRunning(pid, (command) => command.includes('upstream-fault-server'));
+const upstreamChildrenOf = (pid: number) =>
+  descendantsRunning(pid, (command) => command.includes('upstream-fault-server'));
 
 beforeAll(async () => {
   gateway = await startQueueGateway(env, CONFIG);
@@ -41,7 +42,11 @@ it('forwards prompts and resource reads to the workers, which own the connection
   const client = await connectClient(gateway.url, 'streamable-http');
   try {
     const until = Date.now() + 20_000;
-    while (!(await client.listPrompts().catch(() => ({ prompts: [] }))).prompts.some((prompt) => prompt.name === 'faulty-parent_pid')) {
+    while (
+      !(await client.listPrompts().catch(() => ({ prompts: [] }))).prompts.some(
+        (prompt) => prompt.name === 'faulty-parent_pid',
+      )
+    ) {
       if (Date.now() > until) throw new Error('the gateway never listed the upstream prompt');
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -62,7 +67,8 @@ it('serves upstream tools listed by the workers, runs their calls on both, and k
     const names = (await client.listTools()).tools.map((tool) => tool.name);
     await client.close();
     if (names.includes('faulty-parent_pid')) break;
-    if (Date.now() > until) throw new Error(`the gateway never listed the workers' upstream tools: ${names.join(', ')}`);
+    if (Date.now() > until)
+      throw new Error(`the gateway never listed the workers' upstream tools: ${names.join(', ')}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 
@@ -74,11 +80,16 @@ it('serves upstream tools listed by the workers, runs their calls on both, and k
   try {
     // 100 sessions opened and dropped, 10 calls each: 1,000 calls, ten sessions at a time.
     for (let batch = 0; batch < 10; batch += 1) {
-      const clients = await Promise.all(Array.from({ length: 10 }, () => connectClient(gateway.url, 'streamable-http')));
+      const clients = await Promise.all(
+        Array.from({ length: 10 }, () => connectClient(gateway.url, 'streamable-http')),
+      );
       await Promise.all(
         clients.map(async (client) => {
           for (let call = 0; call < 10; call += 1) {
-            const result = await client.callTool({ name: call % 2 ? 'faulty-parent_pid' : 'faulty-wait', arguments: call % 2 ? {} : { ms: 20 } });
+            const result = await client.callTool({
+              name: call % 2 ? 'faulty-parent_pid' : 'faulty-wait',
+              arguments: call % 2 ? {} : { ms: 20 },
+            });
             expect(result.isError).toBeFalsy();
             if (call % 2) ranOn.add(textOf(result));
           }
@@ -89,8 +100,10 @@ it('serves upstream tools listed by the workers, runs their calls on both, and k
     // Which worker takes a job is BullMQ's race; on two busy cores one may win a whole burst. Keep calling
     // (bounded) until both have run some.
     const client = await connectClient(gateway.url, 'streamable-http');
-    for (const until = Date.now() + 10_000; ranOn.size < workers.length && Date.now() < until; ) {
-      const results = await Promise.all(Array.from({ length: 20 }, () => client.callTool({ name: 'faulty-parent_pid', arguments: {} })));
+    for (const until = Date.now() + 10_000; ranOn.size < workers.length && Date.now() < until;) {
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => client.callTool({ name: 'faulty-parent_pid', arguments: {} })),
+      );
       for (const result of results) ranOn.add(textOf(result));
     }
     await client.close();

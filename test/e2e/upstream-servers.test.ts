@@ -1,12 +1,22 @@
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpError, ToolListChangedNotificationSchema, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
+import {
+  McpError,
+  ToolListChangedNotificationSchema,
+  type CallToolResult,
+  type Progress,
+} from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAlive, processTree } from '../../src/shared/mcp/process-tree.js';
-import { EVERYTHING_BIN, startEverythingServer, startHttpMcpServer, type EverythingHttpServer } from '../helpers/everything-server.js';
+import {
+  EVERYTHING_BIN,
+  startEverythingServer,
+  startHttpMcpServer,
+  type EverythingHttpServer,
+} from '../helpers/everything-server.js';
 import { ROOT, startGateway, writeTempConfig, type SpawnedGateway } from '../helpers/gateway-process.js';
 import { connectClient, type TransportKind } from '../helpers/mcp-client.js';
 import { descendantsRunning } from '../helpers/process-commands.js';
@@ -39,7 +49,12 @@ let late: EverythingHttpServer | undefined;
 let gateway: SpawnedGateway;
 
 beforeAll(async () => {
-  [http, sse, headerEcho, latePort] = await Promise.all([startEverythingServer('streamableHttp'), startEverythingServer('sse'), startHttpMcpServer([HEADER_ECHO_SERVER], '/mcp'), freePort()]);
+  [http, sse, headerEcho, latePort] = await Promise.all([
+    startEverythingServer('streamableHttp'),
+    startEverythingServer('sse'),
+    startHttpMcpServer([HEADER_ECHO_SERVER], '/mcp'),
+    freePort(),
+  ]);
   const config = writeTempConfig(`
 mcp_tools:
   - name: echo
@@ -64,78 +79,120 @@ afterAll(async () => {
   await Promise.all([http?.stop(), sse?.stop(), headerEcho?.stop(), late?.stop()]);
 });
 
-describe.each<TransportKind>(['streamable-http', 'sse'])('upstream servers through an embedded gateway, over %s', (kind) => {
-  let client: Client;
+describe.each<TransportKind>(['streamable-http', 'sse'])(
+  'upstream servers through an embedded gateway, over %s',
+  (kind) => {
+    let client: Client;
 
-  beforeAll(async () => {
-    client = await connectClient(gateway.url, kind);
-  });
+    beforeAll(async () => {
+      client = await connectClient(gateway.url, kind);
+    });
 
-  afterAll(async () => {
-    await client?.close();
-  });
+    afterAll(async () => {
+      await client?.close();
+    });
 
-  it('lists local and upstream tools, prefixed and filtered', async () => {
-    const names = (await client.listTools()).tools.map((tool) => tool.name);
-    expect(names).toEqual(expect.arrayContaining(['echo', 'ev_stdio-echo', 'ev_stdio-get-tiny-image', 'ev_http-echo', 'ev_http-get-sum', 'ev_sse-echo', 'faulty-parent_pid']));
-    expect(names).not.toContain('ev_http-get-env');
-    expect(names).not.toContain('ev_sse-get-tiny-image');
-    expect(names.some((name) => name.startsWith('locked-'))).toBe(false);
-  });
+    it('lists local and upstream tools, prefixed and filtered', async () => {
+      const names = (await client.listTools()).tools.map((tool) => tool.name);
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'echo',
+          'ev_stdio-echo',
+          'ev_stdio-get-tiny-image',
+          'ev_http-echo',
+          'ev_http-get-sum',
+          'ev_sse-echo',
+          'faulty-parent_pid',
+        ]),
+      );
+      expect(names).not.toContain('ev_http-get-env');
+      expect(names).not.toContain('ev_sse-get-tiny-image');
+      expect(names.some((name) => name.startsWith('locked-'))).toBe(false);
+    });
 
-  it.each(['ev_stdio', 'ev_http', 'ev_sse'])('calls a tool of %s', async (server) => {
-    const result = await client.callTool({ name: `${server}-echo`, arguments: { message: `hello ${server}` } });
-    expect(textOf(result)).toBe(`Echo: hello ${server}`);
-  });
+    it.each(['ev_stdio', 'ev_http', 'ev_sse'])('calls a tool of %s', async (server) => {
+      const result = await client.callTool({ name: `${server}-echo`, arguments: { message: `hello ${server}` } });
+      expect(textOf(result)).toBe(`Echo: hello ${server}`);
+    });
 
-  it('passes image content through unchanged', async () => {
-    const result = await client.callTool({ name: 'ev_stdio-get-tiny-image', arguments: {} });
-    expect((result as CallToolResult).content.some((block) => block.type === 'image' && block.mimeType === 'image/png' && block.data.length > 0)).toBe(true);
-  });
+    it('passes image content through unchanged', async () => {
+      const result = await client.callTool({ name: 'ev_stdio-get-tiny-image', arguments: {} });
+      expect(
+        (result as CallToolResult).content.some(
+          (block) => block.type === 'image' && block.mimeType === 'image/png' && block.data.length > 0,
+        ),
+      ).toBe(true);
+    });
 
-  it('relays an upstream tool’s progress', async () => {
-    const updates: Progress[] = [];
-    const result = await client.callTool({ name: 'faulty-wait', arguments: { ms: 500 } }, undefined, { onprogress: (update) => updates.push(update) });
-    expect(textOf(result)).toBe('waited 500 ms');
-    // Every update, in order. The SDK client dispatches a notification a microtask after a response read
-    // with it, so on a loaded machine it may drop the last one (the gateway's gap before the result makes
-    // that rare, not impossible); the ones before it always arrive.
-    const seen = updates.map((update) => update.progress);
-    expect(seen.slice(0, 4)).toEqual([1, 2, 3, 4]);
-    expect([[1, 2, 3, 4], [1, 2, 3, 4, 5]]).toContainEqual(seen);
-  });
+    it('relays an upstream tool’s progress', async () => {
+      const updates: Progress[] = [];
+      const result = await client.callTool({ name: 'faulty-wait', arguments: { ms: 500 } }, undefined, {
+        onprogress: (update) => updates.push(update),
+      });
+      expect(textOf(result)).toBe('waited 500 ms');
+      // Every update, in order. The SDK client dispatches a notification a microtask after a response read
+      // with it, so on a loaded machine it may drop the last one (the gateway's gap before the result makes
+      // that rare, not impossible); the ones before it always arrive.
+      const seen = updates.map((update) => update.progress);
+      expect(seen.slice(0, 4)).toEqual([1, 2, 3, 4]);
+      expect([
+        [1, 2, 3, 4],
+        [1, 2, 3, 4, 5],
+      ]).toContainEqual(seen);
+    });
 
-  it('serves the upstream servers’ resources, resource templates, prompts and completions', async () => {
-    expect(client.getServerCapabilities()).toMatchObject({ resources: { listChanged: true }, prompts: { listChanged: true }, completions: {} });
-    const resources = (await client.listResources()).resources;
-    expect(resources.map((resource) => resource.uri)).toContain('demo://resource/static/document/architecture.md');
-    const templates = (await client.listResourceTemplates()).resourceTemplates.map((template) => template.uriTemplate);
-    expect(templates).toContain('demo://resource/dynamic/text/{resourceId}');
+    it('serves the upstream servers’ resources, resource templates, prompts and completions', async () => {
+      expect(client.getServerCapabilities()).toMatchObject({
+        resources: { listChanged: true },
+        prompts: { listChanged: true },
+        completions: {},
+      });
+      const resources = (await client.listResources()).resources;
+      expect(resources.map((resource) => resource.uri)).toContain('demo://resource/static/document/architecture.md');
+      const templates = (await client.listResourceTemplates()).resourceTemplates.map(
+        (template) => template.uriTemplate,
+      );
+      expect(templates).toContain('demo://resource/dynamic/text/{resourceId}');
 
-    const read = await client.readResource({ uri: 'demo://resource/dynamic/text/7' });
-    expect(read.contents[0]).toMatchObject({ uri: 'demo://resource/dynamic/text/7', mimeType: 'text/plain' });
-    expect(JSON.stringify(read.contents)).toContain('7');
+      const read = await client.readResource({ uri: 'demo://resource/dynamic/text/7' });
+      expect(read.contents[0]).toMatchObject({ uri: 'demo://resource/dynamic/text/7', mimeType: 'text/plain' });
+      expect(JSON.stringify(read.contents)).toContain('7');
 
-    const prompts = (await client.listPrompts()).prompts.map((prompt) => prompt.name);
-    expect(prompts).toEqual(expect.arrayContaining(['ev_stdio-simple-prompt', 'ev_http-args-prompt', 'ev_sse-completable-prompt']));
-    const prompt = await client.getPrompt({ name: 'ev_http-args-prompt', arguments: { city: 'Lisbon', state: 'Lisboa' } });
-    expect(JSON.stringify(prompt.messages)).toContain('Lisbon');
+      const prompts = (await client.listPrompts()).prompts.map((prompt) => prompt.name);
+      expect(prompts).toEqual(
+        expect.arrayContaining(['ev_stdio-simple-prompt', 'ev_http-args-prompt', 'ev_sse-completable-prompt']),
+      );
+      const prompt = await client.getPrompt({
+        name: 'ev_http-args-prompt',
+        arguments: { city: 'Lisbon', state: 'Lisboa' },
+      });
+      expect(JSON.stringify(prompt.messages)).toContain('Lisbon');
 
-    const completion = await client.complete({ ref: { type: 'ref/prompt', name: 'ev_stdio-completable-prompt' }, argument: { name: 'department', value: 'Eng' } });
-    expect(completion.completion.values).toContain('Engineering');
-  });
+      const completion = await client.complete({
+        ref: { type: 'ref/prompt', name: 'ev_stdio-completable-prompt' },
+        argument: { name: 'department', value: 'Eng' },
+      });
+      expect(completion.completion.values).toContain('Engineering');
+    });
 
-  it('answers a prompt or resource no server has with a JSON-RPC error', async () => {
-    await expect(client.getPrompt({ name: 'ev_stdio-no-such-prompt' })).rejects.toThrow(/Unknown prompt: ev_stdio-no-such-prompt/);
-    await expect(client.readResource({ uri: 'nowhere://at/all' })).rejects.toThrow(/Resource not found: nowhere:\/\/at\/all/);
-  });
+    it('answers a prompt or resource no server has with a JSON-RPC error', async () => {
+      await expect(client.getPrompt({ name: 'ev_stdio-no-such-prompt' })).rejects.toThrow(
+        /Unknown prompt: ev_stdio-no-such-prompt/,
+      );
+      await expect(client.readResource({ uri: 'nowhere://at/all' })).rejects.toThrow(
+        /Resource not found: nowhere:\/\/at\/all/,
+      );
+    });
 
-  it('refuses a tool the filters leave out as unknown', async () => {
-    const error = await client.callTool({ name: 'ev_http-get-env', arguments: {} }).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(McpError);
-    expect((error as McpError).message).toMatch(/Unknown tool: ev_http-get-env/);
-  });
-});
+    it('refuses a tool the filters leave out as unknown', async () => {
+      const error = await client
+        .callTool({ name: 'ev_http-get-env', arguments: {} })
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(McpError);
+      expect((error as McpError).message).toMatch(/Unknown tool: ev_http-get-env/);
+    });
+  },
+);
 
 describe('client headers passed upstream', () => {
   /** The headers the upstream saw with one call, made over a session opened with `headers`. */
@@ -143,7 +200,10 @@ describe('client headers passed upstream', () => {
     const client = new Client({ name: 'toolgate-test', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', gateway.url), { requestInit: { headers } }));
     try {
-      return JSON.parse(textOf(await client.callTool({ name: 'hdr-headers', arguments: {} }))) as Record<string, string>;
+      return JSON.parse(textOf(await client.callTool({ name: 'hdr-headers', arguments: {} }))) as Record<
+        string,
+        string
+      >;
     } finally {
       await client.close();
     }
@@ -151,7 +211,12 @@ describe('client headers passed upstream', () => {
 
   it('passes extra_headers and x-mcp-{alias}-{header} on, per client, beside the static headers', async () => {
     const [alice, bob] = await Promise.all([
-      headersSeen({ 'x-user-token': 'alice-token', 'x-mcp-hdr-authorization': 'Bearer alice', 'x-mcp-ev_http-authorization': 'Bearer not-for-hdr', 'x-other': 'kept-back' }),
+      headersSeen({
+        'x-user-token': 'alice-token',
+        'x-mcp-hdr-authorization': 'Bearer alice',
+        'x-mcp-ev_http-authorization': 'Bearer not-for-hdr',
+        'x-other': 'kept-back',
+      }),
       headersSeen({ 'x-user-token': 'bob-token' }),
     ]);
     expect(alice).toMatchObject({ 'x-user-token': 'alice-token', authorization: 'Bearer alice', 'x-static': 'fixed' });
@@ -191,9 +256,16 @@ describe('narrowed views', () => {
       for (const outside of ['faulty-parent_pid', 'ev_http-echo', 'get-env']) {
         await expect(client.callTool({ name: outside, arguments: {} })).rejects.toThrow(`Unknown tool: ${outside}`);
       }
-      expect((await client.listPrompts()).prompts.map((prompt) => prompt.name).sort()).toEqual(['args-prompt', 'completable-prompt', 'resource-prompt', 'simple-prompt']);
+      expect((await client.listPrompts()).prompts.map((prompt) => prompt.name).sort()).toEqual([
+        'args-prompt',
+        'completable-prompt',
+        'resource-prompt',
+        'simple-prompt',
+      ]);
       expect(JSON.stringify((await client.getPrompt({ name: 'simple-prompt' })).messages)).toContain('simple prompt');
-      await expect(client.getPrompt({ name: 'ev_http-simple-prompt' })).rejects.toThrow('Unknown prompt: ev_http-simple-prompt');
+      await expect(client.getPrompt({ name: 'ev_http-simple-prompt' })).rejects.toThrow(
+        'Unknown prompt: ev_http-simple-prompt',
+      );
     } finally {
       await client.close();
     }
@@ -205,20 +277,38 @@ describe('narrowed views', () => {
       const names = (await client.listTools()).tools.map((tool) => tool.name);
       expect(names.length).toBeGreaterThan(0);
       expect(names.every((name) => name.startsWith('ev_http-') || name.startsWith('faulty-'))).toBe(true);
-      await expect(client.callTool({ name: 'echo', arguments: { text: 'local' } })).rejects.toThrow('Unknown tool: echo');
-      await expect(client.callTool({ name: 'ev_stdio-echo', arguments: { message: 'x' } })).rejects.toThrow('Unknown tool: ev_stdio-echo');
+      await expect(client.callTool({ name: 'echo', arguments: { text: 'local' } })).rejects.toThrow(
+        'Unknown tool: echo',
+      );
+      await expect(client.callTool({ name: 'ev_stdio-echo', arguments: { message: 'x' } })).rejects.toThrow(
+        'Unknown tool: ev_stdio-echo',
+      );
     } finally {
       await client.close();
     }
   });
 
   it('honours server_id on the REST routes, and answers an unknown server with 404', async () => {
-    const listed = (await (await fetch(`${gateway.url}/mcp/list_tools?server_id=faulty`)).json()) as { tools: { name: string }[] };
+    const listed = (await (await fetch(`${gateway.url}/mcp/list_tools?server_id=faulty`)).json()) as {
+      tools: { name: string }[];
+    };
     expect(listed.tools.length).toBeGreaterThan(0);
     expect(listed.tools.every((tool) => tool.name.startsWith('faulty-'))).toBe(true);
-    const refused = await fetch(`${gateway.url}/mcp/call_tool`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ev_stdio-echo', arguments: { message: 'x' }, server_id: 'faulty' }) });
+    const refused = await fetch(`${gateway.url}/mcp/call_tool`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'ev_stdio-echo', arguments: { message: 'x' }, server_id: 'faulty' }),
+    });
     expect(refused.status).toBe(404);
-    expect((await fetch(`${gateway.url}/mcp/nosuchserver`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"x","version":"1"}}}' })).status).toBe(404);
+    expect(
+      (
+        await fetch(`${gateway.url}/mcp/nosuchserver`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          body: '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"x","version":"1"}}}',
+        })
+      ).status,
+    ).toBe(404);
   });
 });
 
@@ -230,9 +320,16 @@ describe('a server whose list changes', () => {
       client.setNotificationHandler(ToolListChangedNotificationSchema, () => void (changed += 1));
       await new Promise((resolve) => setTimeout(resolve, 300));
       // One connection: each stdio child is a server of its own, with its own list.
-      expect(textOf(await client.callTool({ name: 'changing-add_tool', arguments: { name: 'fresh' } }))).toBe('added fresh');
+      expect(textOf(await client.callTool({ name: 'changing-add_tool', arguments: { name: 'fresh' } }))).toBe(
+        'added fresh',
+      );
       // Well before the 30 s refresh: the upstream's list_changed brings it.
-      await waitFor(async () => ((await client.listTools()).tools.some((tool) => tool.name === 'changing-fresh') ? true : undefined), 'the new tool', 5_000);
+      await waitFor(
+        async () =>
+          (await client.listTools()).tools.some((tool) => tool.name === 'changing-fresh') ? true : undefined,
+        'the new tool',
+        5_000,
+      );
       await waitFor(async () => (changed > 0 ? true : undefined), 'notifications/tools/list_changed', 3_000);
     } finally {
       await client.close();
@@ -255,7 +352,9 @@ describe('cancellation', () => {
     try {
       const marker = join(mkdtempSync(join(tmpdir(), 'toolgate-upstream-')), 'cancelled');
       const controller = new AbortController();
-      const call = client.callTool({ name: 'faulty-mark_on_cancel', arguments: { marker } }, undefined, { signal: controller.signal }).catch(() => 'aborted');
+      const call = client
+        .callTool({ name: 'faulty-mark_on_cancel', arguments: { marker } }, undefined, { signal: controller.signal })
+        .catch(() => 'aborted');
       await new Promise((resolve) => setTimeout(resolve, 300));
       controller.abort('changed my mind');
       expect(await call).toBe('aborted');
@@ -273,16 +372,22 @@ describe('upstream faults', () => {
       const result = await client.callTool({ name: 'faulty-crash_after', arguments: { ms: 200 } });
       expect(result.isError).toBe(true);
       expect(textOf(result)).toMatch(/^upstream server "faulty": /);
-      expect(textOf(await client.callTool({ name: 'faulty-parent_pid', arguments: {} }))).toBe(String(gateway.child.pid));
+      expect(textOf(await client.callTool({ name: 'faulty-parent_pid', arguments: {} }))).toBe(
+        String(gateway.child.pid),
+      );
     } finally {
       await client.close();
     }
   });
 
   it('starts without an upstream that is down, reports it, and adds its tools when it comes up', async () => {
-    const health = (await (await fetch(`${gateway.url}/v1/mcp/server/health`)).json()) as { servers: { server: string; status: string; error: string | null }[] };
+    const health = (await (await fetch(`${gateway.url}/v1/mcp/server/health`)).json()) as {
+      servers: { server: string; status: string; error: string | null }[];
+    };
     expect(health.servers.find((server) => server.server === 'late')).toMatchObject({ status: 'unhealthy' });
-    expect(health.servers.find((server) => server.server === 'locked')).toMatchObject({ error: expect.stringMatching(/auth_type "oauth2" is not served/) });
+    expect(health.servers.find((server) => server.server === 'locked')).toMatchObject({
+      error: expect.stringMatching(/auth_type "oauth2" is not served/),
+    });
     const client = await connectClient(gateway.url, 'streamable-http');
     try {
       let changed = 0;
@@ -290,21 +395,34 @@ describe('upstream faults', () => {
       // The standalone GET stream carries notifications outside requests; give it a moment to open.
       await new Promise((resolve) => setTimeout(resolve, 300));
       late = await startEverythingServer('streamableHttp', latePort);
-      await waitFor(async () => ((await client.listTools()).tools.some((tool) => tool.name === 'late-echo') ? true : undefined), 'the late server’s tools');
+      await waitFor(
+        async () => ((await client.listTools()).tools.some((tool) => tool.name === 'late-echo') ? true : undefined),
+        'the late server’s tools',
+      );
       await waitFor(async () => (changed > 0 ? true : undefined), 'notifications/tools/list_changed', 5_000);
-      expect(textOf(await client.callTool({ name: 'late-echo', arguments: { message: 'finally' } }))).toBe('Echo: finally');
+      expect(textOf(await client.callTool({ name: 'late-echo', arguments: { message: 'finally' } }))).toBe(
+        'Echo: finally',
+      );
     } finally {
       await client.close();
     }
   });
 
   it('keeps stdio children within max_connections, and leaves none behind on shutdown', async () => {
-    const faultyChildren = () => descendantsRunning(gateway.child.pid!, (command) => command.includes('upstream-fault-server') && !command.includes('one-connection'));
+    const faultyChildren = () =>
+      descendantsRunning(
+        gateway.child.pid!,
+        (command) => command.includes('upstream-fault-server') && !command.includes('one-connection'),
+      );
     const clients = await Promise.all(Array.from({ length: 8 }, () => connectClient(gateway.url, 'streamable-http')));
     let most = 0;
     const watch = setInterval(() => (most = Math.max(most, faultyChildren().length)), 50);
     try {
-      await Promise.all(clients.flatMap((client) => [1, 2, 3].map(() => client.callTool({ name: 'faulty-wait', arguments: { ms: 300 } }))));
+      await Promise.all(
+        clients.flatMap((client) =>
+          [1, 2, 3].map(() => client.callTool({ name: 'faulty-wait', arguments: { ms: 300 } })),
+        ),
+      );
     } finally {
       clearInterval(watch);
       await Promise.all(clients.map((client) => client.close()));

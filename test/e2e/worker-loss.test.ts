@@ -41,7 +41,8 @@ it('ends every call of a worker killed mid-burst with "worker lost" within 5 s, 
   const [victim, survivor] = workers as [SpawnedProcess, SpawnedProcess];
   const victimPid = victim.child.pid!;
   const until = Date.now() + 10_000;
-  while (!markers.some((marker) => runsIn(marker).includes(victimPid)) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (!markers.some((marker) => runsIn(marker).includes(victimPid)) && Date.now() < until)
+    await new Promise((resolve) => setTimeout(resolve, 20));
   const killedAt = Date.now();
   await victim.stop('SIGKILL');
 
@@ -53,7 +54,8 @@ it('ends every call of a worker killed mid-burst with "worker lost" within 5 s, 
   expect(lost.length).toBeGreaterThanOrEqual(ranOnVictim.length);
   for (const result of lost) expect(result.answeredAt - killedAt).toBeLessThan(5_000);
   // The rest ran on the survivor, and nothing ran twice.
-  for (const result of results.filter((each) => !lost.includes(each))) expect(result.text).toBe(`done by ${survivor.child.pid}`);
+  for (const result of results.filter((each) => !lost.includes(each)))
+    expect(result.text).toBe(`done by ${survivor.child.pid}`);
   for (const marker of markers) expect(runsIn(marker).length).toBeLessThanOrEqual(1);
   expect(survivor.child.exitCode).toBeNull();
 }, 60_000);

@@ -16,7 +16,11 @@ export interface ChatGateway {
  * config `configFor` writes for the model's URL, embedded or (with `redisUrl`) in queue mode with one
  * worker. Started before the block's tests and stopped after them.
  */
-export function useChatGateway(answer: (path: string, body: Record<string, unknown>) => UpstreamBehaviour, configFor: (upstreamUrl: string) => string, redisUrl: string | undefined): ChatGateway {
+export function useChatGateway(
+  answer: (path: string, body: Record<string, unknown>) => UpstreamBehaviour,
+  configFor: (upstreamUrl: string) => string,
+  redisUrl: string | undefined,
+): ChatGateway {
   let upstream: MockUpstream | undefined;
   let openai: OpenAI | undefined;
   let processes: SpawnedProcess[] = [];

@@ -21,9 +21,15 @@ export function ensureConformanceSuite(): { node22: string; cli: string } {
     mkdirSync(PREFIX, { recursive: true });
     writeFileSync(join(PREFIX, 'package.json'), '{ "private": true }\n');
     try {
-      execFileSync('npm', ['install', '--prefix', PREFIX, '--no-audit', '--no-fund', '--no-package-lock', SUITE, NODE_22], { stdio: 'pipe', timeout: 170_000 });
+      execFileSync(
+        'npm',
+        ['install', '--prefix', PREFIX, '--no-audit', '--no-fund', '--no-package-lock', SUITE, NODE_22],
+        { stdio: 'pipe', timeout: 170_000 },
+      );
     } catch (error) {
-      throw new Error(`could not install ${SUITE} and ${NODE_22} from the npm registry into ${PREFIX}`, { cause: error });
+      throw new Error(`could not install ${SUITE} and ${NODE_22} from the npm registry into ${PREFIX}`, {
+        cause: error,
+      });
     }
   }
   return { node22, cli };

@@ -21,9 +21,16 @@ export function startEverythingServer(mode: 'sse' | 'streamableHttp', port?: num
  * Starts a Node script serving MCP over HTTP on PORT (a free one by default), resolving once it says on
  * stderr that it listens on its port.
  */
-export async function startHttpMcpServer(args: readonly string[], path: string, port?: number): Promise<EverythingHttpServer> {
+export async function startHttpMcpServer(
+  args: readonly string[],
+  path: string,
+  port?: number,
+): Promise<EverythingHttpServer> {
   port ??= await freePort();
-  const child = spawn(process.execPath, args, { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   await new Promise<void>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${output}`)), 15_000);

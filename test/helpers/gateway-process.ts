@@ -15,7 +15,10 @@ export interface SpawnedProcess {
   /** Everything written to stderr so far. */
   stderr(): string;
   /** Resolves with the first log line matching, or rejects after `timeoutMs`. */
-  waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitForLog(
+    predicate: (line: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   /** Sends a signal and waits for the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -42,7 +45,12 @@ export function spawnToolgate(args: string[], env: Record<string, string | undef
  * `group`, it leads a process group of its own, and `stop` signals the whole group (npm and the node
  * process it starts).
  */
-export function spawnLogging(command: string, args: string[], env: Record<string, string | undefined> = {}, group = false): SpawnedProcess {
+export function spawnLogging(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  group = false,
+): SpawnedProcess {
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
@@ -79,7 +87,11 @@ export function spawnLogging(command: string, args: string[], env: Record<string
             resolve(found);
           } else if (child.exitCode !== null || child.signalCode !== null) {
             cleanup();
-            reject(new Error(`process exited (${child.exitCode ?? child.signalCode}) before the expected log line.\nstderr: ${stderr}`));
+            reject(
+              new Error(
+                `process exited (${child.exitCode ?? child.signalCode}) before the expected log line.\nstderr: ${stderr}`,
+              ),
+            );
           }
         };
         const timer = setTimeout(() => {
@@ -105,16 +117,20 @@ export function spawnLogging(command: string, args: string[], env: Record<string
 }
 
 /** Starts a gateway on a free port and waits until it listens. */
-export async function startGateway(options: { config?: string; env?: Record<string, string | undefined> } = {}): Promise<SpawnedGateway> {
+export async function startGateway(
+  options: { config?: string; env?: Record<string, string | undefined> } = {},
+): Promise<SpawnedGateway> {
   const spawned = spawnToolgate(['--config', options.config ?? E2E_CONFIG, '--port', '0'], {
     PLUGINS_DIR: FIXTURE_PLUGINS,
     REDIS_URL: undefined,
     ...options.env,
   });
-  const listening = await spawned.waitForLog((line) => line.msg === 'toolgate gateway listening').catch(async (error: unknown) => {
-    // A gateway that never came up must not outlive the test run.
-    await spawned.stop('SIGKILL');
-    throw error;
-  });
+  const listening = await spawned
+    .waitForLog((line) => line.msg === 'toolgate gateway listening')
+    .catch(async (error: unknown) => {
+      // A gateway that never came up must not outlive the test run.
+      await spawned.stop('SIGKILL');
+      throw error;
+    });
   return { ...spawned, url: String(listening.url) };
 }

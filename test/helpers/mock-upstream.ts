@@ -30,20 +30,40 @@ export function completionBody(content: string, model = 'upstream-model', extra:
     object: 'chat.completion',
     created: 1_700_000_000,
     model,
-    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null, ...extra }, finish_reason: 'stop', logprobs: null }],
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content, refusal: null, ...extra },
+        finish_reason: 'stop',
+        logprobs: null,
+      },
+    ],
     usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 },
   };
 }
 
-export function chunkBody(delta: Record<string, unknown>, finishReason: string | null = null, extra: Record<string, unknown> = {}) {
-  return { id: 'chatcmpl-upstream', object: 'chat.completion.chunk', created: 1_700_000_000, model: 'upstream-model', choices: [{ index: 0, delta, finish_reason: finishReason }], ...extra };
+export function chunkBody(
+  delta: Record<string, unknown>,
+  finishReason: string | null = null,
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    id: 'chatcmpl-upstream',
+    object: 'chat.completion.chunk',
+    created: 1_700_000_000,
+    model: 'upstream-model',
+    choices: [{ index: 0, delta, finish_reason: finishReason }],
+    ...extra,
+  };
 }
 
 /**
  * A local OpenAI-compatible server for tests: `behave` decides each answer from the path (so several
  * deployments can share it under different path prefixes) and the parsed body.
  */
-export async function startMockUpstream(behave: (path: string, body: Record<string, unknown>) => UpstreamBehaviour): Promise<MockUpstream> {
+export async function startMockUpstream(
+  behave: (path: string, body: Record<string, unknown>) => UpstreamBehaviour,
+): Promise<MockUpstream> {
   const requests: RecordedRequest[] = [];
   let abortedStreams = 0;
 

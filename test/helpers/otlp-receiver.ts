@@ -29,8 +29,10 @@ interface OtlpValue {
 }
 type OtlpAttributes = { key: string; value: OtlpValue }[] | undefined;
 
-const valueOf = (value: OtlpValue) => value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : (value.boolValue ?? value.doubleValue));
-const attributesOf = (attributes: OtlpAttributes) => Object.fromEntries((attributes ?? []).map(({ key, value }) => [key, valueOf(value)]));
+const valueOf = (value: OtlpValue) =>
+  value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : (value.boolValue ?? value.doubleValue));
+const attributesOf = (attributes: OtlpAttributes) =>
+  Object.fromEntries((attributes ?? []).map(({ key, value }) => [key, valueOf(value)]));
 
 /** An OTLP/HTTP trace receiver on loopback, as a collector (Jaeger's port 4318, say) would be. */
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
@@ -42,7 +44,20 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     req.on('end', () => {
       exports += 1;
       if (req.method === 'POST' && req.url === '/v1/traces') {
-        const payload = JSON.parse(body) as { resourceSpans: { resource: { attributes: OtlpAttributes }; scopeSpans: { spans: { traceId: string; spanId: string; parentSpanId?: string; name: string; attributes: OtlpAttributes }[] }[] }[] };
+        const payload = JSON.parse(body) as {
+          resourceSpans: {
+            resource: { attributes: OtlpAttributes };
+            scopeSpans: {
+              spans: {
+                traceId: string;
+                spanId: string;
+                parentSpanId?: string;
+                name: string;
+                attributes: OtlpAttributes;
+              }[];
+            }[];
+          }[];
+        };
         for (const { resource, scopeSpans } of payload.resourceSpans) {
           const process = attributesOf(resource.attributes);
           for (const span of scopeSpans.flatMap((scope) => scope.spans)) {

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { FIXTURE_PLUGINS, ROOT, spawnToolgate, startGateway, type SpawnedGateway, type SpawnedProcess } from './gateway-process.js';
+import {
+  FIXTURE_PLUGINS,
+  ROOT,
+  spawnToolgate,
+  startGateway,
+  type SpawnedGateway,
+  type SpawnedProcess,
+} from './gateway-process.js';
 
 export const QUEUE_CONFIG = join(ROOT, 'test/fixtures/config.queue.yaml');
 
@@ -11,10 +18,12 @@ export function queueEnv(redisUrl: string, prefix = `test-${randomUUID().slice(0
 
 export async function startWorker(env: Record<string, string>, config = QUEUE_CONFIG): Promise<SpawnedProcess> {
   const worker = spawnToolgate(['worker', '--config', config], env);
-  await worker.waitForLog((line) => line.msg === 'toolgate worker ready').catch(async (error: unknown) => {
-    await worker.stop('SIGKILL');
-    throw error;
-  });
+  await worker
+    .waitForLog((line) => line.msg === 'toolgate worker ready')
+    .catch(async (error: unknown) => {
+      await worker.stop('SIGKILL');
+      throw error;
+    });
   return worker;
 }
 
@@ -37,7 +46,10 @@ export async function waitForWorkers(gateway: SpawnedGateway, count: number, tim
  * A gateway on `config`, embedded, or in queue mode (`redisUrl` given) with one worker it already sees.
  * `processes` are what to stop afterwards.
  */
-export async function startGatewayInMode(config: string, redisUrl: string | undefined): Promise<{ gateway: SpawnedGateway; processes: SpawnedProcess[] }> {
+export async function startGatewayInMode(
+  config: string,
+  redisUrl: string | undefined,
+): Promise<{ gateway: SpawnedGateway; processes: SpawnedProcess[] }> {
   if (redisUrl === undefined) {
     const gateway = await startGateway({ config });
     return { gateway, processes: [gateway] };

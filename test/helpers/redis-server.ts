@@ -26,9 +26,16 @@ export function hasRedisServerBinary(): boolean {
 }
 
 /** Starts `redis-server` on loopback (no persistence) and resolves once it accepts connections. */
-export async function spawnRedisServer(port?: number, extraArgs: readonly string[] = []): Promise<TestRedis & { readonly port: number; readonly child: ChildProcess }> {
+export async function spawnRedisServer(
+  port?: number,
+  extraArgs: readonly string[] = [],
+): Promise<TestRedis & { readonly port: number; readonly child: ChildProcess }> {
   const chosen = port ?? (await freePort());
-  const child = spawn('redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   await new Promise<void>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${output}`)), 10_000);
@@ -65,7 +72,16 @@ export async function spawnRedisCluster(size = 3): Promise<TestRedis> {
   const nodes = await Promise.all(
     Array.from({ length: size }, async () => {
       const port = await freePort();
-      return spawnRedisServer(port, ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir, '--cluster-node-timeout', '5000']);
+      return spawnRedisServer(port, [
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(dir, `nodes-${port}.conf`),
+        '--dir',
+        dir,
+        '--cluster-node-timeout',
+        '5000',
+      ]);
     }),
   );
   const stop = async () => {
@@ -73,13 +89,19 @@ export async function spawnRedisCluster(size = 3): Promise<TestRedis> {
     rmSync(dir, { recursive: true, force: true });
   };
   const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
-  const created = spawnSync('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 });
+  const created = spawnSync(
+    'redis-cli',
+    ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
   if (created.status !== 0) {
     await stop();
     throw new Error(`redis-cli --cluster create failed:\n${created.stdout}${created.stderr}`);
   }
-  for (const until = Date.now() + 20_000; ; ) {
-    const states = nodes.map((node) => spawnSync('redis-cli', ['-p', String(node.port), 'cluster', 'info'], { encoding: 'utf8' }).stdout);
+  for (const until = Date.now() + 20_000; ;) {
+    const states = nodes.map(
+      (node) => spawnSync('redis-cli', ['-p', String(node.port), 'cluster', 'info'], { encoding: 'utf8' }).stdout,
+    );
     if (states.every((info) => info.includes('cluster_state:ok'))) break;
     if (Date.now() > until) {
       await stop();
@@ -94,7 +116,10 @@ async function startContainerRedis(): Promise<TestRedis | undefined> {
   try {
     const { GenericContainer } = await import('testcontainers');
     const container = await new GenericContainer('redis:7-alpine').withExposedPorts(6379).start();
-    return { url: `redis://${container.getHost()}:${container.getMappedPort(6379)}`, stop: async () => void (await container.stop()) };
+    return {
+      url: `redis://${container.getHost()}:${container.getMappedPort(6379)}`,
+      stop: async () => void (await container.stop()),
+    };
   } catch {
     return undefined;
   }

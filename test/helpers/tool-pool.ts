@@ -1,6 +1,11 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { createToolPool, type PoolCall, type ToolPool, type ToolPoolOptions } from '../../src/shared/execution/tool-pool.js';
+import {
+  createToolPool,
+  type PoolCall,
+  type ToolPool,
+  type ToolPoolOptions,
+} from '../../src/shared/execution/tool-pool.js';
 import { FIXTURE_PLUGINS } from './gateway-process.js';
 
 export interface TestPool extends ToolPool {
@@ -31,7 +36,11 @@ export function createTestPool(overrides: Partial<ToolPoolOptions> = {}): TestPo
 }
 
 /** A call of an export of `faults.ts`, named after it. */
-export function faultCall(exportName: string, args: Record<string, unknown> = {}, options: Partial<Pick<PoolCall, 'isolation' | 'maxConcurrency' | 'timeoutMs'>> = {}): PoolCall {
+export function faultCall(
+  exportName: string,
+  args: Record<string, unknown> = {},
+  options: Partial<Pick<PoolCall, 'isolation' | 'maxConcurrency' | 'timeoutMs'>> = {},
+): PoolCall {
   const timeoutMs = options.timeoutMs ?? 5_000;
   return {
     tool: exportName,

@@ -34,7 +34,9 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 5_000): P
 describe('many calls per thread', () => {
   it('runs 100 waiting calls at once on two threads', async () => {
     pool = createTestPool({ threads: 2 });
-    const outcomes = await Promise.all(Array.from({ length: 100 }, () => pool!.run(faultCall('timed_wait', { ms: 300 }))));
+    const outcomes = await Promise.all(
+      Array.from({ length: 100 }, () => pool!.run(faultCall('timed_wait', { ms: 300 }))),
+    );
     const spans = outcomes.map(spanOf);
     expect(maxOverlap(spans)).toBeGreaterThanOrEqual(50);
     expect(new Set(spans.map((span) => span.threadId)).size).toBeLessThanOrEqual(2);
@@ -42,20 +44,28 @@ describe('many calls per thread', () => {
 
   it('never lets an exclusive call share its thread', async () => {
     pool = createTestPool({ threads: 2 });
-    const exclusive = Array.from({ length: 6 }, () => pool!.run(faultCall('timed_spin', { ms: 60 }, { isolation: 'exclusive' })));
+    const exclusive = Array.from({ length: 6 }, () =>
+      pool!.run(faultCall('timed_spin', { ms: 60 }, { isolation: 'exclusive' })),
+    );
     const shared = Array.from({ length: 30 }, () => pool!.run(faultCall('timed_wait', { ms: 40 })));
     const exclusiveSpans = (await Promise.all(exclusive)).map(spanOf);
     const sharedSpans = (await Promise.all(shared)).map(spanOf);
     for (const span of exclusiveSpans) {
-      const sameThread = [...exclusiveSpans, ...sharedSpans].filter((other) => other !== span && other.threadId === span.threadId);
-      const overlapping = sameThread.filter((other) => other.startedAt < span.endedAt && span.startedAt < other.endedAt);
+      const sameThread = [...exclusiveSpans, ...sharedSpans].filter(
+        (other) => other !== span && other.threadId === span.threadId,
+      );
+      const overlapping = sameThread.filter(
+        (other) => other.startedAt < span.endedAt && span.startedAt < other.endedAt,
+      );
       expect(overlapping).toEqual([]);
     }
   });
 
   it('keeps calls of a max_concurrency tool to that many at once', async () => {
     pool = createTestPool({ threads: 2 });
-    const outcomes = await Promise.all(Array.from({ length: 12 }, () => pool!.run(faultCall('timed_wait', { ms: 50 }, { maxConcurrency: 2 }))));
+    const outcomes = await Promise.all(
+      Array.from({ length: 12 }, () => pool!.run(faultCall('timed_wait', { ms: 50 }, { maxConcurrency: 2 }))),
+    );
     const spans = outcomes.map(spanOf);
     expect(maxOverlap(spans)).toBe(2);
   });
@@ -76,7 +86,10 @@ describe('giving up calls on shared threads', () => {
     const beside = Array.from({ length: 5 }, () => pool!.run(faultCall('timed_wait', { ms: 800 })));
     const hung = await pool.run(faultCall('hang', {}, { timeoutMs: 200 }));
     expect(hung).toEqual({ ok: false, error: { kind: 'timeout', message: 'timed out after 200 ms' } });
-    await waitFor(() => pool!.logs.some((line) => line.msg?.toString().startsWith('abandoned a tool call')), 'the abandon log line');
+    await waitFor(
+      () => pool!.logs.some((line) => line.msg?.toString().startsWith('abandoned a tool call')),
+      'the abandon log line',
+    );
     expect(pool.logs.find((line) => String(line.msg).startsWith('abandoned'))).toMatchObject({ tool: 'hang' });
     const besideSpans = (await Promise.all(beside)).map(spanOf);
     const after = spanOf(await pool.run(faultCall('timed_wait', { ms: 0 })));
@@ -88,9 +101,14 @@ describe('giving up calls on shared threads', () => {
     pool = createTestPool({ threads: 1, cancelGraceMs: 100 });
     const before = spanOf(await pool.run(faultCall('timed_wait', { ms: 0 })));
     const beside = pool.run(faultCall('timed_wait', { ms: 1_000 }));
-    const hung = await Promise.all(Array.from({ length: 4 }, () => pool!.run(faultCall('hang', {}, { timeoutMs: 200 }))));
+    const hung = await Promise.all(
+      Array.from({ length: 4 }, () => pool!.run(faultCall('hang', {}, { timeoutMs: 200 }))),
+    );
     expect(hung.every((outcome) => !outcome.ok && outcome.error.kind === 'timeout')).toBe(true);
-    await waitFor(() => pool!.logs.filter((line) => String(line.msg).startsWith('abandoned')).length === 4, 'four abandoned calls');
+    await waitFor(
+      () => pool!.logs.filter((line) => String(line.msg).startsWith('abandoned')).length === 4,
+      'four abandoned calls',
+    );
     // The drained thread takes nothing new: this call runs on its replacement, after the call beside ends.
     const after = pool.run(faultCall('timed_wait', { ms: 0 }));
     expect(spanOf(await beside).threadId).toBe(before.threadId);
@@ -107,18 +125,31 @@ describe('giving up calls on shared threads', () => {
     expect(spun).toEqual({ ok: false, error: { kind: 'timeout', message: 'timed out after 300 ms' } });
     for (const outcome of await Promise.all(beside)) {
       expect(outcome.ok).toBe(false);
-      expect(messageOf(outcome)).toBe('tool stopped: its thread was terminated because tool "spin" blocked its event loop');
+      expect(messageOf(outcome)).toBe(
+        'tool stopped: its thread was terminated because tool "spin" blocked its event loop',
+      );
     }
     const after = spanOf(await pool.run(faultCall('timed_wait', { ms: 0 })));
     expect(after.threadId).not.toBe(before.threadId);
-    expect(pool.logs.some((line) => line.msg === 'terminating a tool thread: its event loop is blocked' && line.tool === 'spin')).toBe(true);
+    expect(
+      pool.logs.some(
+        (line) => line.msg === 'terminating a tool thread: its event loop is blocked' && line.tool === 'spin',
+      ),
+    ).toBe(true);
   });
 
   it('logs a call that blocks a shared loop while it happens', async () => {
     pool = createTestPool({ threads: 1 });
     const spun = pool.run(faultCall('timed_spin', { ms: 1_600 }, { timeoutMs: 10_000 }));
-    await waitFor(() => pool!.logs.some((line) => String(line.msg).startsWith('a tool call is blocking a shared thread event loop')), 'the blocked-loop log line', 4_000);
-    expect(pool.logs.find((line) => String(line.msg).startsWith('a tool call is blocking'))).toMatchObject({ tools: ['timed_spin'] });
+    await waitFor(
+      () =>
+        pool!.logs.some((line) => String(line.msg).startsWith('a tool call is blocking a shared thread event loop')),
+      'the blocked-loop log line',
+      4_000,
+    );
+    expect(pool.logs.find((line) => String(line.msg).startsWith('a tool call is blocking'))).toMatchObject({
+      tools: ['timed_spin'],
+    });
     expect((await spun).ok).toBe(true);
   });
 
@@ -130,20 +161,30 @@ describe('giving up calls on shared threads', () => {
     const beside = Array.from({ length: 3 }, () => pool!.run(faultCall('timed_wait', { ms: 3_000 })));
     await new Promise((resolve) => setTimeout(resolve, 100));
     const crashed = await pool.run(faultCall(tool));
-    expect(crashed).toMatchObject({ ok: false, error: { kind: 'crashed', message: expect.stringMatching(/^tool crashed: /) } });
+    expect(crashed).toMatchObject({
+      ok: false,
+      error: { kind: 'crashed', message: expect.stringMatching(/^tool crashed: /) },
+    });
     for (const outcome of await Promise.all(beside)) {
-      expect(messageOf(outcome)).toMatch(new RegExp(`^tool crashed: its thread ended because tool "${tool}" ${how.replace(/[()]/g, '\\$&')}`));
+      expect(messageOf(outcome)).toMatch(
+        new RegExp(`^tool crashed: its thread ended because tool "${tool}" ${how.replace(/[()]/g, '\\$&')}`),
+      );
     }
     expect((await pool.run(faultCall('echo', { after: true }))).ok).toBe(true);
   });
 
   it('ends every call on a thread that runs out of memory, and keeps serving', async () => {
     pool = createTestPool({ threads: 1 });
-    const beside = Array.from({ length: 3 }, () => pool!.run(faultCall('timed_wait', { ms: 5_000 }, { timeoutMs: 20_000 })));
+    const beside = Array.from({ length: 3 }, () =>
+      pool!.run(faultCall('timed_wait', { ms: 5_000 }, { timeoutMs: 20_000 })),
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     const crashed = await pool.run(faultCall('exhaust_memory', {}, { timeoutMs: 20_000 }));
     expect(messageOf(crashed)).toMatch(/^tool crashed: out of memory/);
-    for (const outcome of await Promise.all(beside)) expect(messageOf(outcome)).toMatch(/^tool crashed: out of memory .*, on a thread shared by calls of: .*exhaust_memory/);
+    for (const outcome of await Promise.all(beside))
+      expect(messageOf(outcome)).toMatch(
+        /^tool crashed: out of memory .*, on a thread shared by calls of: .*exhaust_memory/,
+      );
     expect((await pool.run(faultCall('echo', { after: true }))).ok).toBe(true);
   });
 });

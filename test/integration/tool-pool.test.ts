@@ -33,7 +33,9 @@ describe('createToolPool', () => {
   it('delivers every event a handler sent before returning, ahead of its result', async () => {
     for (let round = 0; round < 20; round += 1) {
       const progress: number[] = [];
-      const outcome = await pool.run(call('progress', { steps: 3, delayMs: 0 }), { onEvent: (event) => event.type === 'progress' && progress.push(event.progress) });
+      const outcome = await pool.run(call('progress', { steps: 3, delayMs: 0 }), {
+        onEvent: (event) => event.type === 'progress' && progress.push(event.progress),
+      });
       expect(outcome.ok).toBe(true);
       expect(progress).toEqual([1, 2, 3]);
     }

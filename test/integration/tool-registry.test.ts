@@ -60,7 +60,11 @@ describe('loadToolRegistry', () => {
     const problems = await problemsFor(`mcp_tools:\n  - { name: twice, handler: a.run }\n`, {
       'a.js': `export function run() {}\nexport const tools = [{ name: 'twice', handler: () => 1 }];`,
     });
-    expect(problems).toEqual([expect.stringMatching(/duplicate tool name "twice": .*config\.yaml mcp_tools\[0\] and .*plugins\/a\.js tools\[0\]/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /duplicate tool name "twice": .*config\.yaml mcp_tools\[0\] and .*plugins\/a\.js tools\[0\]/,
+      ),
+    ]);
   });
 
   it('names a missing module, a missing export and a module that fails to load', async () => {
@@ -76,14 +80,19 @@ describe('loadToolRegistry', () => {
   });
 
   it('refuses handler specs that try to leave the plugins folder or reach prototypes', async () => {
-    const problems = await problemsFor(`mcp_tools:\n  - { name: a, handler: "..x.fn" }\n  - { name: b, handler: "ok.__proto__" }\n`, { 'ok.js': 'export const f = () => 1;' });
+    const problems = await problemsFor(
+      `mcp_tools:\n  - { name: a, handler: "..x.fn" }\n  - { name: b, handler: "ok.__proto__" }\n`,
+      { 'ok.js': 'export const f = () => 1;' },
+    );
     expect(problems).toHaveLength(2);
     expect(problems.every((problem) => /not an allowed module or function name/.test(problem))).toBe(true);
   });
 
   it('refuses a declared tool without a handler, naming its module and index', async () => {
     const problems = await problemsFor('{}', { 'bad.js': `export const tools = [{ name: 'nohandler' }];` });
-    expect(problems).toEqual([expect.stringMatching(/plugins\/bad\.js tools\[0\]\.hasHandler: expected a handler function/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/plugins\/bad\.js tools\[0\]\.hasHandler: expected a handler function/),
+    ]);
   });
 });
 
@@ -111,9 +120,12 @@ describe('createToolCatalog', () => {
   });
 
   it('stops when a schema does not compile, naming the tool', async () => {
-    const tools = await registryFor(`mcp_tools:\n  - { name: bad, handler: t.f, input_schema: { type: object, properties: { a: { type: nonsense } } } }\n`, {
-      't.js': 'export const f = () => 1;',
-    });
+    const tools = await registryFor(
+      `mcp_tools:\n  - { name: bad, handler: t.f, input_schema: { type: object, properties: { a: { type: nonsense } } } }\n`,
+      {
+        't.js': 'export const f = () => 1;',
+      },
+    );
     expect(() => createToolCatalog(tools)).toThrow(/mcp_tools\[0\]: input_schema does not compile/);
   });
 });

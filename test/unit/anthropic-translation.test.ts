@@ -1,7 +1,11 @@
 import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/shared/errors.js';
-import { createChunkTranslator, fromAnthropicMessage, toAnthropicRequest } from '../../src/shared/llm/anthropic-translation.js';
+import {
+  createChunkTranslator,
+  fromAnthropicMessage,
+  toAnthropicRequest,
+} from '../../src/shared/llm/anthropic-translation.js';
 
 describe('toAnthropicRequest', () => {
   it('moves system messages out, merges tool results into one user turn and maps the knobs', () => {
@@ -16,8 +20,21 @@ describe('toAnthropicRequest', () => {
         parallel_tool_calls: false,
         messages: [
           { role: 'system', content: 'rules' },
-          { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] },
-          { role: 'assistant', content: null, tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }, { id: 't2', type: 'function', function: { name: 'g', arguments: '' } }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'look' },
+              { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } },
+            ],
+          },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: 't1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } },
+              { id: 't2', type: 'function', function: { name: 'g', arguments: '' } },
+            ],
+          },
           { role: 'tool', tool_call_id: 't1', content: 'one' },
           { role: 'tool', tool_call_id: 't2', content: [{ type: 'text', text: 'two' }] },
         ],
@@ -35,17 +52,44 @@ describe('toAnthropicRequest', () => {
       tool_choice: { type: 'any', disable_parallel_tool_use: true },
       tools: [{ name: 'f', input_schema: { type: 'object' } }],
       messages: [
-        { role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAAA' } }] },
-        { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'f', input: { a: 1 } }, { type: 'tool_use', id: 't2', name: 'g', input: {} }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'one' }, { type: 'tool_result', tool_use_id: 't2', content: 'two' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'look' },
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAAA' } },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'tool_use', id: 't1', name: 'f', input: { a: 1 } },
+            { type: 'tool_use', id: 't2', name: 'g', input: {} },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 't1', content: 'one' },
+            { type: 'tool_result', tool_use_id: 't2', content: 'two' },
+          ],
+        },
       ],
     });
   });
 
   it('refuses parameters Anthropic lacks, naming them, unless drop_params', () => {
     const request = { model: 'claude-x', messages: [{ role: 'user', content: 'hi' }], logprobs: true, seed: 3 };
-    expect(() => toAnthropicRequest(request, false)).toThrow(new AppError('invalid_request', 'anthropic does not support logprobs, seed; remove them, or set litellm_settings.drop_params: true to drop them'));
-    expect(toAnthropicRequest(request, true)).toEqual({ model: 'claude-x', max_tokens: 4096, messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] });
+    expect(() => toAnthropicRequest(request, false)).toThrow(
+      new AppError(
+        'invalid_request',
+        'anthropic does not support logprobs, seed; remove them, or set litellm_settings.drop_params: true to drop them',
+      ),
+    );
+    expect(toAnthropicRequest(request, true)).toEqual({
+      model: 'claude-x',
+      max_tokens: 4096,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+    });
   });
 });
 
@@ -62,9 +106,22 @@ describe('fromAnthropicMessage and createChunkTranslator', () => {
       ],
       stop_reason: 'tool_use',
       stop_sequence: null,
-      usage: { input_tokens: 10, output_tokens: 4, cache_read_input_tokens: 2, cache_creation_input_tokens: null, server_tool_use: null, service_tier: null },
+      usage: {
+        input_tokens: 10,
+        output_tokens: 4,
+        cache_read_input_tokens: 2,
+        cache_creation_input_tokens: null,
+        server_tool_use: null,
+        service_tier: null,
+      },
     } as unknown as Parameters<typeof fromAnthropicMessage>[0]);
-    expect(completion.choices[0]).toMatchObject({ finish_reason: 'tool_calls', message: { content: 'checking', tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] } });
+    expect(completion.choices[0]).toMatchObject({
+      finish_reason: 'tool_calls',
+      message: {
+        content: 'checking',
+        tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }],
+      },
+    });
     expect(completion.usage).toEqual({ prompt_tokens: 12, completion_tokens: 4, total_tokens: 16 });
   });
 

@@ -4,7 +4,20 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../..', import.meta.url);
 const compose = parse(readFileSync(new URL('docker-compose.yml', ROOT), 'utf8')) as {
-  services: Record<string, { image?: string; build?: string; command?: string[]; environment?: Record<string, string>; ports?: string[]; volumes?: string[]; restart?: string; depends_on?: Record<string, unknown>; profiles?: string[] }>;
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: string;
+      command?: string[];
+      environment?: Record<string, string>;
+      ports?: string[];
+      volumes?: string[];
+      restart?: string;
+      depends_on?: Record<string, unknown>;
+      profiles?: string[];
+    }
+  >;
   volumes: Record<string, unknown>;
 };
 const dockerfile = readFileSync(new URL('Dockerfile', ROOT), 'utf8');
@@ -43,7 +56,9 @@ describe('docker-compose.yml', () => {
 });
 
 describe('observability in compose', () => {
-  const prometheus = parse(readFileSync(new URL('deploy/prometheus.yml', ROOT), 'utf8')) as { scrape_configs: { job_name: string; dns_sd_configs: { names: string[]; port: number }[] }[] };
+  const prometheus = parse(readFileSync(new URL('deploy/prometheus.yml', ROOT), 'utf8')) as {
+    scrape_configs: { job_name: string; dns_sd_configs: { names: string[]; port: number }[] }[];
+  };
 
   it("has each worker replica serve its metrics, and Prometheus find every gateway and worker by the service's DNS name", () => {
     const { worker, prometheus: server, jaeger } = compose.services;
@@ -52,7 +67,10 @@ describe('observability in compose', () => {
     expect(jaeger?.profiles).toEqual(['observability']);
     expect(server?.volumes).toEqual(['./deploy/prometheus.yml:/etc/prometheus/prometheus.yml:ro']);
     const targets = Object.fromEntries(prometheus.scrape_configs.map((job) => [job.job_name, job.dns_sd_configs[0]]));
-    expect(targets).toEqual({ 'toolgate-gateway': { names: ['gateway'], type: 'A', port: 4000 }, 'toolgate-worker': { names: ['worker'], type: 'A', port: 9464 } });
+    expect(targets).toEqual({
+      'toolgate-gateway': { names: ['gateway'], type: 'A', port: 4000 },
+      'toolgate-worker': { names: ['worker'], type: 'A', port: 9464 },
+    });
   });
 });
 
@@ -62,7 +80,13 @@ describe('deploy/nginx.conf', () => {
   it('balances every gateway replica with no affinity and passes SSE through unbuffered', () => {
     expect(nginx).toMatch(/server gateway:4000 resolve;/);
     expect(nginx).not.toMatch(/ip_hash|hash \$|sticky/);
-    for (const directive of ['proxy_buffering off;', 'proxy_cache off;', 'proxy_http_version 1.1;', 'proxy_read_timeout 1h;']) expect(nginx).toContain(directive);
+    for (const directive of [
+      'proxy_buffering off;',
+      'proxy_cache off;',
+      'proxy_http_version 1.1;',
+      'proxy_read_timeout 1h;',
+    ])
+      expect(nginx).toContain(directive);
   });
 });
 
@@ -70,7 +94,8 @@ describe('Dockerfile', () => {
   it('builds one image whose entry point is the toolgate CLI, with sources, config and plugins', () => {
     expect(dockerfile).toMatch(/^FROM node:20/m);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "bin\/toolgate\.js"\]$/m);
-    for (const folder of ['bin', 'src', 'config', 'plugins']) expect(dockerfile).toMatch(new RegExp(`^COPY ${folder} \\./${folder}$`, 'm'));
+    for (const folder of ['bin', 'src', 'config', 'plugins'])
+      expect(dockerfile).toMatch(new RegExp(`^COPY ${folder} \\./${folder}$`, 'm'));
     expect(dockerfile).toMatch(/npm install --omit=dev/);
   });
 });

@@ -5,7 +5,9 @@ import { evaluateArithmetic } from '../../plugins/lib/arithmetic.ts';
 describe('example tools', () => {
   it('get_current_time formats short, long and iso in a timezone', () => {
     expect(get_current_time({})).toMatch(/^\d{2}:\d{2}$/);
-    expect(get_current_time({ format: 'iso', timezone: 'Asia/Kolkata' })).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+05:30$/);
+    expect(get_current_time({ format: 'iso', timezone: 'Asia/Kolkata' })).toMatch(
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+05:30$/,
+    );
     expect(get_current_time({ format: 'iso' })).toMatch(/\+00:00$/);
     expect(get_current_time({ format: 'long', timezone: 'America/New_York' })).toMatch(/\d{4} at /);
     expect(() => get_current_time({ timezone: 'Mars/Olympus' })).toThrow(/Unknown timezone "Mars\/Olympus"/);

@@ -19,19 +19,34 @@ beforeAll(() => {
 describe('resolveHandler', () => {
   it('resolves module.function to the module file and export', () => {
     expect(resolveHandler('mcp_tools.now', pluginsDir).target).toEqual({ module: 'mcp_tools.ts', exportName: 'now' });
-    expect(resolveHandler('weather.forecast.today', pluginsDir).target).toEqual({ module: 'weather/forecast.mjs', exportName: 'today' });
+    expect(resolveHandler('weather.forecast.today', pluginsDir).target).toEqual({
+      module: 'weather/forecast.mjs',
+      exportName: 'today',
+    });
   });
 
   it('names the missing module and the plugins folder', () => {
-    expect(() => resolveHandler('weather.get_weather', pluginsDir)).toThrow(/module "weather" not found in .*plugins\//);
+    expect(() => resolveHandler('weather.get_weather', pluginsDir)).toThrow(
+      /module "weather" not found in .*plugins\//,
+    );
   });
 
-  it.each(['..', '../secret.steal', '.hidden.fn', 'a..b', '/etc/passwd.fn', 'mcp_tools', 'mcp_tools.__proto__', '__proto__.x', 'constructor.fn', 'mcp_tools.constructor', 'a.prototype.b', 'x.y/z'])(
-    'refuses %s',
-    (spec) => {
-      expect(() => parseHandlerSpec(spec)).toThrow(/handler /);
-    },
-  );
+  it.each([
+    '..',
+    '../secret.steal',
+    '.hidden.fn',
+    'a..b',
+    '/etc/passwd.fn',
+    'mcp_tools',
+    'mcp_tools.__proto__',
+    '__proto__.x',
+    'constructor.fn',
+    'mcp_tools.constructor',
+    'a.prototype.b',
+    'x.y/z',
+  ])('refuses %s', (spec) => {
+    expect(() => parseHandlerSpec(spec)).toThrow(/handler /);
+  });
 
   it('refuses a module whose real path leaves the plugins folder', () => {
     expect(() => resolveHandler('escape.steal', pluginsDir)).toThrow(/resolves outside/);

@@ -24,9 +24,18 @@ model_list:
   });
 
   it('reads the master key from the config, else LITELLM_MASTER_KEY, else TOOLGATE_MASTER_KEY', () => {
-    expect(load('general_settings: { master_key: sk-config }', { LITELLM_MASTER_KEY: 'sk-env' })).toMatchObject({ masterKey: 'sk-config', masterKeySource: 'general_settings.master_key' });
-    expect(load('{}', { LITELLM_MASTER_KEY: 'sk-env', TOOLGATE_MASTER_KEY: 'sk-other' })).toMatchObject({ masterKey: 'sk-env', masterKeySource: 'LITELLM_MASTER_KEY' });
-    expect(load('{}', { TOOLGATE_MASTER_KEY: 'sk-other' })).toMatchObject({ masterKey: 'sk-other', masterKeySource: 'TOOLGATE_MASTER_KEY' });
+    expect(load('general_settings: { master_key: sk-config }', { LITELLM_MASTER_KEY: 'sk-env' })).toMatchObject({
+      masterKey: 'sk-config',
+      masterKeySource: 'general_settings.master_key',
+    });
+    expect(load('{}', { LITELLM_MASTER_KEY: 'sk-env', TOOLGATE_MASTER_KEY: 'sk-other' })).toMatchObject({
+      masterKey: 'sk-env',
+      masterKeySource: 'LITELLM_MASTER_KEY',
+    });
+    expect(load('{}', { TOOLGATE_MASTER_KEY: 'sk-other' })).toMatchObject({
+      masterKey: 'sk-other',
+      masterKeySource: 'TOOLGATE_MASTER_KEY',
+    });
     expect(load('{}')).toMatchObject({ masterKey: undefined, masterKeySource: undefined });
   });
 
@@ -45,7 +54,13 @@ router_settings:
   context_window_fallbacks: [{ small: [large] }]
   model_group_alias: { latest: a, hidden: { model: b, hidden: true } }
 `);
-    expect(routing).toMatchObject({ numRetries: 3, timeoutMs: 10_000, dropParams: true, allowedFails: 1, cooldownMs: 2_000 });
+    expect(routing).toMatchObject({
+      numRetries: 3,
+      timeoutMs: 10_000,
+      dropParams: true,
+      allowedFails: 1,
+      cooldownMs: 2_000,
+    });
     expect([...routing.fallbacks]).toEqual([['a', ['b', 'c']]]);
     expect([...routing.contextWindowFallbacks]).toEqual([['small', ['large']]]);
     expect([...routing.modelGroupAlias]).toEqual([
@@ -72,7 +87,10 @@ router_settings:
       return undefined;
     })();
     expect(refused).toBeInstanceOf(ConfigError);
-    expect((refused as ConfigError).problems).toEqual([expect.stringMatching(/router_settings\.num_retries: /), expect.stringMatching(/router_settings\.fallbacks\.\[0\]\.a: /)]);
+    expect((refused as ConfigError).problems).toEqual([
+      expect.stringMatching(/router_settings\.num_retries: /),
+      expect.stringMatching(/router_settings\.fallbacks\.\[0\]\.a: /),
+    ]);
   });
 
   it.each([

@@ -35,7 +35,11 @@ mcp_tools:
 `);
     expect(config.tools).toHaveLength(1);
     expect(config.tools[0]).toMatchObject({ name: 'get_current_time', handler: 'mcp_tools.get_current_time' });
-    expect(config.models[0]).toMatchObject({ modelName: 'gpt-4o', model: 'openai/gpt-4o', apiKey: { literal: 'sk-xxxxxxx' } });
+    expect(config.models[0]).toMatchObject({
+      modelName: 'gpt-4o',
+      model: 'openai/gpt-4o',
+      apiKey: { literal: 'sk-xxxxxxx' },
+    });
     expect(config.settings.tool_timeout_ms).toBe(55_000);
     expect(config.settings.max_request_bytes).toBe(4 * 1024 * 1024);
     expect(config.runtime).toMatchObject({ port: 4000, host: '127.0.0.1', redisUrl: undefined });
@@ -62,7 +66,9 @@ toolgate_settings:
 
   it('reports YAML syntax errors and a missing file clearly', () => {
     expect(problemsOf('mcp_tools: [\n')[0]).toMatch(/config\.yaml: YAML: /);
-    expect(() => loadConfig({ flags: { configPath: '/nonexistent/toolgate.yaml' }, env: {} })).toThrow(/toolgate\.yaml: file not found/);
+    expect(() => loadConfig({ flags: { configPath: '/nonexistent/toolgate.yaml' }, env: {} })).toThrow(
+      /toolgate\.yaml: file not found/,
+    );
   });
 
   it('warns about unknown keys where LiteLLM configs have them, without failing', () => {
@@ -77,7 +83,9 @@ litellm_settings: { drop_params: true }
     expect(config.warnings).toEqual([
       expect.stringMatching(/: model_list\[0\]\.litellm_params\.some_future_param: unknown key/),
       expect.stringMatching(/: general_settings\.database_url: unknown key/),
-      expect.stringMatching(/: router_settings\.enable_pre_call_checks: not served by toolgate, ignored \(no context-window check before the call\)$/),
+      expect.stringMatching(
+        /: router_settings\.enable_pre_call_checks: not served by toolgate, ignored \(no context-window check before the call\)$/,
+      ),
     ]);
     expect(config.models[0]?.model).toBe('openai/gpt-4o');
   });
@@ -101,15 +109,24 @@ model_list:
   });
 
   it('refuses to start when master_key names a missing or empty variable', () => {
-    expect(problemsOf('general_settings: { master_key: os.environ/TG_KEY }')[0]).toMatch(/environment variable TG_KEY is not set/);
-    expect(problemsOf('general_settings: { master_key: os.environ/TG_KEY }', { TG_KEY: '' })[0]).toMatch(/TG_KEY is not set/);
+    expect(problemsOf('general_settings: { master_key: os.environ/TG_KEY }')[0]).toMatch(
+      /environment variable TG_KEY is not set/,
+    );
+    expect(problemsOf('general_settings: { master_key: os.environ/TG_KEY }', { TG_KEY: '' })[0]).toMatch(
+      /TG_KEY is not set/,
+    );
     expect(load('general_settings: { master_key: os.environ/TG_KEY }', { TG_KEY: 'sk-1' }).masterKey).toBe('sk-1');
   });
 
   it('takes PORT, HOST and REDIS_URL from the environment, with CLI flags winning', () => {
     const file = writeTempConfig('{}');
-    const config = loadConfig({ flags: { configPath: file, port: 5000 }, env: { PORT: '4100', HOST: '0.0.0.0', REDIS_URL: 'redis://127.0.0.1:6379' } });
+    const config = loadConfig({
+      flags: { configPath: file, port: 5000 },
+      env: { PORT: '4100', HOST: '0.0.0.0', REDIS_URL: 'redis://127.0.0.1:6379' },
+    });
     expect(config.runtime).toMatchObject({ port: 5000, host: '0.0.0.0', redisUrl: 'redis://127.0.0.1:6379' });
-    expect(() => loadConfig({ flags: { configPath: file }, env: { PORT: 'eighty' } })).toThrow(/PORT must be a port number/);
+    expect(() => loadConfig({ flags: { configPath: file }, env: { PORT: 'eighty' } })).toThrow(
+      /PORT must be a port number/,
+    );
   });
 });

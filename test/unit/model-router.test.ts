@@ -27,7 +27,12 @@ function deployment(index: number, modelName: string, extra: Partial<ModelDeploy
 const serverError = () => APIError.generate(500, { message: 'down' }, 'down', new Headers());
 
 /** Routes `count` requests, answering with each target's index; `fails` says which indexes fail. */
-async function routeMany(router: ReturnType<typeof createModelRouter>, model: string, count: number, fails: (index: number) => boolean = () => false) {
+async function routeMany(
+  router: ReturnType<typeof createModelRouter>,
+  model: string,
+  count: number,
+  fails: (index: number) => boolean = () => false,
+) {
   const tried: number[] = [];
   const served: number[] = [];
   for (let request = 0; request < count; request += 1) {
@@ -47,7 +52,11 @@ const routing = (overrides: Partial<RoutingSettings>): RoutingSettings => ({ ...
 
 describe('createModelRouter', () => {
   it('shares a group by rpm weights (simple-shuffle)', async () => {
-    const router = createModelRouter([deployment(0, 'g', { rpm: 900 }), deployment(1, 'g', { rpm: 100 })], {}, DEFAULT_ROUTING);
+    const router = createModelRouter(
+      [deployment(0, 'g', { rpm: 900 }), deployment(1, 'g', { rpm: 100 })],
+      {},
+      DEFAULT_ROUTING,
+    );
     const { served } = await routeMany(router, 'g', 2_000);
     const share = served.filter((index) => index === 0).length / served.length;
     expect(share).toBeGreaterThan(0.8);
@@ -55,7 +64,11 @@ describe('createModelRouter', () => {
   });
 
   it('rests a deployment that failed more than allowed_fails times in a row', async () => {
-    const router = createModelRouter([deployment(0, 'g', { weight: 1 }), deployment(1, 'g', { weight: 0 })], {}, routing({ allowedFails: 1, cooldownMs: 60_000 }));
+    const router = createModelRouter(
+      [deployment(0, 'g', { weight: 1 }), deployment(1, 'g', { weight: 0 })],
+      {},
+      routing({ allowedFails: 1, cooldownMs: 60_000 }),
+    );
     const { tried, served } = await routeMany(router, 'g', 6, (index) => index === 0);
     expect(served).toEqual([1, 1, 1, 1, 1, 1]);
     // Weighted first until its second failure; then resting, it is tried only after the healthy one.
@@ -63,14 +76,22 @@ describe('createModelRouter', () => {
   });
 
   it('retries a failed group num_retries times, then tries its fallbacks in order', async () => {
-    const router = createModelRouter([deployment(0, 'a'), deployment(1, 'b'), deployment(2, 'c')], {}, routing({ numRetries: 2, fallbacks: new Map([['a', ['b', 'c']]]) }));
+    const router = createModelRouter(
+      [deployment(0, 'a'), deployment(1, 'b'), deployment(2, 'c')],
+      {},
+      routing({ numRetries: 2, fallbacks: new Map([['a', ['b', 'c']]]) }),
+    );
     const { tried, served } = await routeMany(router, 'a', 1, (index) => index !== 2);
     expect(served).toEqual([2]);
     expect(tried).toEqual([0, 0, 0, 1, 1, 1, 2]);
   });
 
   it('does not retry a client error, but tries the fallbacks once each', async () => {
-    const router = createModelRouter([deployment(0, 'a'), deployment(1, 'b')], {}, routing({ numRetries: 2, fallbacks: new Map([['a', ['b']]]) }));
+    const router = createModelRouter(
+      [deployment(0, 'a'), deployment(1, 'b')],
+      {},
+      routing({ numRetries: 2, fallbacks: new Map([['a', ['b']]]) }),
+    );
     const tried: number[] = [];
     const error = await router
       .route('a', async (target) => {

@@ -4,15 +4,27 @@ import { parseToolArguments, toOpenAITools, toToolMessage } from '../../src/shar
 describe('toOpenAITools', () => {
   it('converts MCP tools to OpenAI function tools, schema kept and completed', () => {
     const { tools } = toOpenAITools([
-      { name: 'get_weather', description: 'Weather for a city', inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+      {
+        name: 'get_weather',
+        description: 'Weather for a city',
+        inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+      },
       { name: 'no_props', inputSchema: { type: 'object' } },
     ]);
     expect(tools).toEqual([
       {
         type: 'function',
-        function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }, strict: false },
+        function: {
+          name: 'get_weather',
+          description: 'Weather for a city',
+          parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+          strict: false,
+        },
       },
-      { type: 'function', function: { name: 'no_props', description: '', parameters: { type: 'object', properties: {} }, strict: false } },
+      {
+        type: 'function',
+        function: { name: 'no_props', description: '', parameters: { type: 'object', properties: {} }, strict: false },
+      },
     ]);
   });
 
@@ -47,7 +59,20 @@ describe('tool calls', () => {
   });
 
   it('builds the tool message: text joined by newlines, other blocks as JSON', () => {
-    const message = toToolMessage({ id: 'call_1' }, { content: [{ type: 'text', text: 'line one' }, { type: 'image', data: 'aGk=', mimeType: 'image/png' }, { type: 'text', text: 'line two' }] });
-    expect(message).toEqual({ role: 'tool', tool_call_id: 'call_1', content: 'line one\n{"type":"image","data":"aGk=","mimeType":"image/png"}\nline two' });
+    const message = toToolMessage(
+      { id: 'call_1' },
+      {
+        content: [
+          { type: 'text', text: 'line one' },
+          { type: 'image', data: 'aGk=', mimeType: 'image/png' },
+          { type: 'text', text: 'line two' },
+        ],
+      },
+    );
+    expect(message).toEqual({
+      role: 'tool',
+      tool_call_id: 'call_1',
+      content: 'line one\n{"type":"image","data":"aGk=","mimeType":"image/png"}\nline two',
+    });
   });
 });

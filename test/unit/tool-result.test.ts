@@ -16,7 +16,10 @@ describe('toCallToolResult', () => {
   });
 
   it('turns objects into JSON text plus structuredContent, other values into JSON text', () => {
-    expect(toCallToolResult({ temperature: 21 })).toEqual({ content: [{ type: 'text', text: '{"temperature":21}' }], structuredContent: { temperature: 21 } });
+    expect(toCallToolResult({ temperature: 21 })).toEqual({
+      content: [{ type: 'text', text: '{"temperature":21}' }],
+      structuredContent: { temperature: 21 },
+    });
     expect(toCallToolResult([1, 2])).toEqual({ content: [{ type: 'text', text: '[1,2]' }] });
     expect(toCallToolResult(42)).toEqual({ content: [{ type: 'text', text: '42' }] });
     expect(toCallToolResult(null)).toEqual({ content: [{ type: 'text', text: 'null' }] });
@@ -29,7 +32,10 @@ describe('toCallToolResult', () => {
   });
 
   it('reports values that are not JSON', () => {
-    expect(toCallToolResult(10n)).toMatchObject({ isError: true, content: [{ text: expect.stringMatching(/not JSON/) }] });
+    expect(toCallToolResult(10n)).toMatchObject({
+      isError: true,
+      content: [{ text: expect.stringMatching(/not JSON/) }],
+    });
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     expect(toCallToolResult(cyclic)).toMatchObject({ isError: true });
@@ -40,6 +46,8 @@ describe('limitResultSize', () => {
   it('refuses results over the limit and keeps the rest', () => {
     const small = toCallToolResult('ok');
     expect(limitResultSize(small, 1000)).toBe(small);
-    expect(limitResultSize(toCallToolResult('x'.repeat(2000)), 1000)).toEqual(toolErrorResult(expect.stringMatching(/^result too large: \d+ bytes, limit 1000$/) as unknown as string));
+    expect(limitResultSize(toCallToolResult('x'.repeat(2000)), 1000)).toEqual(
+      toolErrorResult(expect.stringMatching(/^result too large: \d+ bytes, limit 1000$/) as unknown as string),
+    );
   });
 });

@@ -15,7 +15,11 @@ export function createEmbeddedExecutor({ runner, close, maxQueueDepth }: Embedde
   let inFlight = 0;
   const counted = async <Result>(run: () => Promise<Result>): Promise<Result> => {
     if (inFlight >= maxQueueDepth) {
-      throw new AppError('unavailable', `Too many tool calls in flight (max_queue_depth ${maxQueueDepth}); retry shortly`, { retryAfterSeconds: 1 });
+      throw new AppError(
+        'unavailable',
+        `Too many tool calls in flight (max_queue_depth ${maxQueueDepth}); retry shortly`,
+        { retryAfterSeconds: 1 },
+      );
     }
     inFlight += 1;
     try {

@@ -6,7 +6,16 @@ import { AppError } from '../../shared/errors.js';
 import { callFailure, CANCELLED, timedOut, type CallOutcome } from '../../shared/execution/thread-protocol.js';
 import type { Logger } from '../../shared/logger.js';
 import { startSpan, traceCarrier, withSpan } from '../../shared/telemetry/tracing.js';
-import { CALL_TOOL_JOB, queueKeys, UPSTREAM_REQUEST_JOB, WORKER_LOST_MESSAGE, type QueueJobData, type ToolCallJobData, type ToolCallReply, type UpstreamRequestJobData } from '../../shared/queue/tool-call-job.js';
+import {
+  CALL_TOOL_JOB,
+  queueKeys,
+  UPSTREAM_REQUEST_JOB,
+  WORKER_LOST_MESSAGE,
+  type QueueJobData,
+  type ToolCallJobData,
+  type ToolCallReply,
+  type UpstreamRequestJobData,
+} from '../../shared/queue/tool-call-job.js';
 import type { CallToolResult } from '../../shared/tool-result.js';
 import type { ForwardedResult } from '../../shared/upstream/forwarded-request.js';
 import { toolRunOf, type ExecutionHooks, type ToolExecutor } from './tool-executor.js';
@@ -123,7 +132,10 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
    */
   const findUnannouncedHolders = async (state: QueueState) => {
     const now = Date.now();
-    const unheard = [...pending].filter(([, call]) => call.workerId === undefined && call.starts === 0 && now - call.enqueuedAt >= UNSTARTED_LOOKUP_AFTER_MS);
+    const unheard = [...pending].filter(
+      ([, call]) =>
+        call.workerId === undefined && call.starts === 0 && now - call.enqueuedAt >= UNSTARTED_LOOKUP_AFTER_MS,
+    );
     if (unheard.length === 0) return;
     let tokens: (string | null)[];
     try {
@@ -136,7 +148,8 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
       const holder = lockHolder(tokens[index] ?? null);
       if (holder === undefined || pending.get(jobId) !== call || call.workerId !== undefined) continue;
       // A worker that announced itself after the monitor looked is alive: ask its heartbeat directly.
-      const alive = state.liveWorkers.has(holder) || (await redis.exists(keys.workerPresence.beat(holder)).catch(() => 1)) === 1;
+      const alive =
+        state.liveWorkers.has(holder) || (await redis.exists(keys.workerPresence.beat(holder)).catch(() => 1)) === 1;
       if (pending.get(jobId) !== call || call.workerId !== undefined) continue;
       call.workerId = holder;
       call.starts += 1;
@@ -151,7 +164,13 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
   };
 
   const reader = startReplyReader({ redis: deps.blockingRedis, key: keys.replies(deps.gatewayId), onReply, logger });
-  const monitor = startWorkerMonitor({ redis, queues: [queues.plugin, queues.upstream], prefix: deps.prefix, logger, onChange: onQueueState });
+  const monitor = startWorkerMonitor({
+    redis,
+    queues: [queues.plugin, queues.upstream],
+    prefix: deps.prefix,
+    logger,
+    onChange: onQueueState,
+  });
   await monitor.refresh();
 
   /** Removes a waiting job; asks the workers to cancel an active one. */
@@ -168,16 +187,30 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
    * Queues a job and resolves with its outcome: the worker's reply, or the deadline, the cancellation or
    * the worker's death, whichever comes first.
    */
-  const enqueue = async <Result>(job: { name: string; data: QueueJobData; queue: Queue<QueueJobData> }, hooks: ExecutionHooks): Promise<CallOutcome<Result>> => {
+  const enqueue = async <Result>(
+    job: { name: string; data: QueueJobData; queue: Queue<QueueJobData> },
+    hooks: ExecutionHooks,
+  ): Promise<CallOutcome<Result>> => {
     const state = monitor.state;
-    if (redis.status !== 'ready' || !state.redisReachable) throw unavailable('Redis is unavailable: tool calls cannot be queued right now');
-    if (state.liveWorkers.size === 0) throw unavailable('No live workers: start one with `toolgate worker` (REDIS_URL set)');
-    if (state.depth >= deps.maxQueueDepth) throw unavailable(`The tool queue is full (max_queue_depth ${deps.maxQueueDepth}); retry shortly`);
+    if (redis.status !== 'ready' || !state.redisReachable)
+      throw unavailable('Redis is unavailable: tool calls cannot be queued right now');
+    if (state.liveWorkers.size === 0)
+      throw unavailable('No live workers: start one with `toolgate worker` (REDIS_URL set)');
+    if (state.depth >= deps.maxQueueDepth)
+      throw unavailable(`The tool queue is full (max_queue_depth ${deps.maxQueueDepth}); retry shortly`);
 
     const jobId = randomUUID();
     const { queue } = job;
     // The job carries the wait's trace context: the worker's spans are its children.
-    const waitSpan = startSpan(() => ({ name: `queue ${queue.name}`, kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'bullmq', 'messaging.destination.name': queue.name, 'messaging.message.id': jobId } }));
+    const waitSpan = startSpan(() => ({
+      name: `queue ${queue.name}`,
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'bullmq',
+        'messaging.destination.name': queue.name,
+        'messaging.message.id': jobId,
+      },
+    }));
     const traceContext = withSpan(waitSpan, traceCarrier);
     const data = traceContext ? { ...job.data, traceContext } : job.data;
     const outcome = new Promise<CallOutcome<Result>>((resolve) => {
@@ -200,13 +233,28 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
         void cancelJob(jobId, queue);
       }, data.deadline - Date.now());
       hooks.signal?.addEventListener('abort', onCancel, { once: true });
-      pending.set(jobId, { settle: finish, hooks, retryable: data.retryable, workerId: undefined, starts: 0, enqueuedAt: Date.now(), queue, waitSpan, announced: false });
+      pending.set(jobId, {
+        settle: finish,
+        hooks,
+        retryable: data.retryable,
+        workerId: undefined,
+        starts: 0,
+        enqueuedAt: Date.now(),
+        queue,
+        waitSpan,
+        announced: false,
+      });
     });
     hooks.onQueued?.({ jobId, replyTo: deps.gatewayId });
 
     try {
       // attempts: 1 — BullMQ never reruns a job by itself; only stall recovery does, under our rules.
-      await queue.add(job.name, data, { jobId, attempts: 1, removeOnComplete: true, removeOnFail: { age: 3600, count: 1000 } });
+      await queue.add(job.name, data, {
+        jobId,
+        attempts: 1,
+        removeOnComplete: true,
+        removeOnFail: { age: 3600, count: 1000 },
+      });
     } catch (error) {
       pending.get(jobId)?.settle(callFailure('cancelled', 'not queued'));
       logger.warn({ err: error, requestId: data.requestId }, 'could not enqueue a job');
@@ -222,7 +270,10 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
       const { tool } = execution;
       const retryable = tool.annotations?.readOnlyHint === true || tool.annotations?.idempotentHint === true;
       const data: ToolCallJobData = { ...toolRunOf(execution), retryable, replyTo: deps.gatewayId };
-      return enqueue<CallToolResult>({ name: CALL_TOOL_JOB, data, queue: tool.target.kind === 'upstream' ? queues.upstream : queues.plugin }, hooks);
+      return enqueue<CallToolResult>(
+        { name: CALL_TOOL_JOB, data, queue: tool.target.kind === 'upstream' ? queues.upstream : queues.plugin },
+        hooks,
+      );
     },
 
     forward(request, hooks = {}) {
@@ -234,7 +285,16 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
     async readiness() {
       const state = await monitor.refresh();
       const ready = state.redisReachable && state.liveWorkers.size > 0;
-      return { ready, detail: { mode: 'queue', redis: state.redisReachable ? 'ok' : 'unreachable', workers: state.liveWorkers.size, queueDepth: state.depth, inFlight: pending.size } };
+      return {
+        ready,
+        detail: {
+          mode: 'queue',
+          redis: state.redisReachable ? 'ok' : 'unreachable',
+          workers: state.liveWorkers.size,
+          queueDepth: state.depth,
+          inFlight: pending.size,
+        },
+      };
     },
 
     canDeliverResults: () => redis.status === 'ready' && monitor.state.redisReachable,

@@ -15,7 +15,12 @@ export interface ReplyReader {
  * Drains this gateway's reply list with BLMPOP on a dedicated connection: one blocking round trip returns
  * up to a hundred replies (measured faster and cheaper than BullMQ's QueueEvents stream here).
  */
-export function startReplyReader(options: { redis: RedisClient; key: string; onReply: (reply: ToolCallReply) => void; logger: Logger }): ReplyReader {
+export function startReplyReader(options: {
+  redis: RedisClient;
+  key: string;
+  onReply: (reply: ToolCallReply) => void;
+  logger: Logger;
+}): ReplyReader {
   const { redis, key, onReply, logger } = options;
   let stopped = false;
 
@@ -33,7 +38,8 @@ export function startReplyReader(options: { redis: RedisClient; key: string; onR
       } catch (error) {
         if (stopped) break;
         // Connection trouble is logged by the connection itself; anything Redis answered is ours to say.
-        if ((error as Error).name === 'ReplyError') logger.error({ err: (error as Error).message }, 'reading tool results from redis failed');
+        if ((error as Error).name === 'ReplyError')
+          logger.error({ err: (error as Error).message }, 'reading tool results from redis failed');
         else logger.debug({ err: error }, 'reply reader waiting for redis');
         await new Promise((resolve) => setTimeout(resolve, 200));
       }

@@ -16,7 +16,17 @@ export interface ToolExecution {
 
 /** The call as a runner takes it, wherever it runs. */
 export function toolRunOf({ tool, args, requestId, deadline, headers }: ToolExecution): ToolRun {
-  return { tool: tool.name, target: tool.target, isolation: tool.isolation, maxConcurrency: tool.maxConcurrency, args, requestId, deadline, timeoutMs: tool.timeoutMs, ...(headers && { headers }) };
+  return {
+    tool: tool.name,
+    target: tool.target,
+    isolation: tool.isolation,
+    maxConcurrency: tool.maxConcurrency,
+    args,
+    requestId,
+    deadline,
+    timeoutMs: tool.timeoutMs,
+    ...(headers && { headers }),
+  };
 }
 
 export interface ExecutionHooks {

@@ -24,14 +24,23 @@ export interface WorkerMonitor {
 }
 
 /** Watches worker heartbeats and queue depth every second, for backpressure, readiness and worker loss. */
-export function startWorkerMonitor(options: { redis: RedisClient; queues: readonly Queue[]; prefix: string; logger: Logger; onChange: (state: QueueState) => void }): WorkerMonitor {
+export function startWorkerMonitor(options: {
+  redis: RedisClient;
+  queues: readonly Queue[];
+  prefix: string;
+  logger: Logger;
+  onChange: (state: QueueState) => void;
+}): WorkerMonitor {
   const { redis, queues, logger, onChange } = options;
   const keys = queueKeys(options.prefix);
   let state: QueueState = { liveWorkers: new Set(), beats: [], depth: 0, redisReachable: false };
 
   const refresh = async (): Promise<QueueState> => {
     try {
-      const [workers, ...depths] = await Promise.all([readPresence<WorkerBeat>(redis, keys.workerPresence), ...queues.map((queue) => queue.getWaitingCount())]);
+      const [workers, ...depths] = await Promise.all([
+        readPresence<WorkerBeat>(redis, keys.workerPresence),
+        ...queues.map((queue) => queue.getWaitingCount()),
+      ]);
       const depth = depths.reduce((sum, count) => sum + count, 0);
       state = { liveWorkers: new Set(workers.ids), beats: workers.payloads, depth, redisReachable: true };
     } catch (error) {

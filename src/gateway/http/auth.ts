@@ -31,7 +31,11 @@ function basicPassword(req: Request): string | undefined {
  * compared in constant time, a virtual key looked up by its hash. A gateway that cannot reach Redis fails
  * closed for virtual keys (503), never open; the master key still works.
  */
-export function requireKey(masterKey: string, keys: KeyStore | undefined, browserPaths: readonly string[] = []): RequestHandler {
+export function requireKey(
+  masterKey: string,
+  keys: KeyStore | undefined,
+  browserPaths: readonly string[] = [],
+): RequestHandler {
   const expected = digest(masterKey);
   const asksBrowser = new Set(browserPaths);
   return (req, res, next) => {
@@ -45,8 +49,18 @@ export function requireKey(masterKey: string, keys: KeyStore | undefined, browse
     }
     const refuse = () => {
       // A browser asks its user for credentials only when challenged for Basic.
-      res.setHeader('WWW-Authenticate', asksBrowser.has(req.path) ? 'Basic realm="toolgate", charset="UTF-8"' : 'Bearer');
-      sendAppError(req, res, new AppError('unauthorized', key === undefined ? 'Missing API key: send Authorization: Bearer <key>' : 'Invalid API key'));
+      res.setHeader(
+        'WWW-Authenticate',
+        asksBrowser.has(req.path) ? 'Basic realm="toolgate", charset="UTF-8"' : 'Bearer',
+      );
+      sendAppError(
+        req,
+        res,
+        new AppError(
+          'unauthorized',
+          key === undefined ? 'Missing API key: send Authorization: Bearer <key>' : 'Invalid API key',
+        ),
+      );
     };
     if (key === undefined || keys === undefined || !key.startsWith('sk-')) return refuse();
     keys.lookup(key).then(
@@ -55,7 +69,14 @@ export function requireKey(masterKey: string, keys: KeyStore | undefined, browse
         setPrincipal(res, { kind: 'virtual', key: found });
         next();
       },
-      () => sendAppError(req, res, new AppError('unavailable', 'Virtual keys cannot be checked right now (Redis is unreachable)', { retryAfterSeconds: 1 })),
+      () =>
+        sendAppError(
+          req,
+          res,
+          new AppError('unavailable', 'Virtual keys cannot be checked right now (Redis is unreachable)', {
+            retryAfterSeconds: 1,
+          }),
+        ),
     );
   };
 }

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 
-const ALLOW_HEADERS = 'content-type, authorization, mcp-session-id, mcp-protocol-version, last-event-id, x-api-key, x-litellm-api-key, x-request-id';
+const ALLOW_HEADERS =
+  'content-type, authorization, mcp-session-id, mcp-protocol-version, last-event-id, x-api-key, x-litellm-api-key, x-request-id';
 
 /** CORS for origins the origin guard let through; answers preflights before auth (browsers send no key). */
 export function cors(): RequestHandler {

@@ -11,7 +11,8 @@ export function errorHandler(options: { logger: Logger }): ErrorRequestHandler {
       return;
     }
     const appError = toAppError(error);
-    if (appError.code === 'internal') options.logger.error({ err: error, path: req.path, requestId: res.locals.requestId }, 'unhandled error');
+    if (appError.code === 'internal')
+      options.logger.error({ err: error, path: req.path, requestId: res.locals.requestId }, 'unhandled error');
     sendAppError(req, res, appError);
   };
 }

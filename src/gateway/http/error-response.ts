@@ -4,7 +4,13 @@ import { isJsonObject } from '../../shared/json-object.js';
 import { isMcpProtocolRequest } from './route-family.js';
 
 /** A JSON-RPC error as an HTTP response (transport-level failures on MCP routes). */
-export function sendJsonRpcError(res: Response, status: number, code: number, message: string, id: string | number | null = null): void {
+export function sendJsonRpcError(
+  res: Response,
+  status: number,
+  code: number,
+  message: string,
+  id: string | number | null = null,
+): void {
   res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id });
 }
 
@@ -15,13 +21,20 @@ function requestIdIn(body: unknown): string | number | null {
 }
 
 /** OpenAI's error shape: `{ error: { message, type, param, code } }`. */
-export function sendOpenAiError(res: Response, status: number, message: string, type: string, code: string | null = null): void {
+export function sendOpenAiError(
+  res: Response,
+  status: number,
+  message: string,
+  type: string,
+  code: string | null = null,
+): void {
   res.status(status).json({ error: { message, type, param: null, code } });
 }
 
 /** Sends an AppError in the format of the route family the request belongs to. */
 export function sendAppError(req: Request, res: Response, error: AppError): void {
   if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
-  if (isMcpProtocolRequest(req)) sendJsonRpcError(res, error.status, error.jsonRpcCode, error.message, requestIdIn(req.body));
+  if (isMcpProtocolRequest(req))
+    sendJsonRpcError(res, error.status, error.jsonRpcCode, error.message, requestIdIn(req.body));
   else sendOpenAiError(res, error.status, error.message, errorRegistry[error.code].openAiType, error.code);
 }

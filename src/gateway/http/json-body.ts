@@ -26,11 +26,14 @@ export function nestsDeeperThan(value: unknown, limit: number): boolean {
 function bodyError(error: unknown, encoding: string | undefined, maxBytes: number): AppError {
   const type = (error as { type?: unknown }).type;
   if (type === 'entity.parse.failed') return new AppError('parse_error', 'Parse error: request body is not valid JSON');
-  if (type === 'entity.too.large') return new AppError('payload_too_large', `Request body too large: limit is ${maxBytes} bytes`);
-  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return new AppError('invalid_request', 'Unsupported request body encoding');
+  if (type === 'entity.too.large')
+    return new AppError('payload_too_large', `Request body too large: limit is ${maxBytes} bytes`);
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported')
+    return new AppError('invalid_request', 'Unsupported request body encoding');
   if (type === 'request.aborted') return new AppError('invalid_request', 'Request aborted');
   // zlib and brotli report a corrupt body as a plain stream error.
-  if (encoding !== undefined && encoding !== 'identity') return new AppError('invalid_request', `Request body could not be decoded as Content-Encoding: ${encoding}`);
+  if (encoding !== undefined && encoding !== 'identity')
+    return new AppError('invalid_request', `Request body could not be decoded as Content-Encoding: ${encoding}`);
   return new AppError('invalid_request', 'Request body could not be read');
 }
 
@@ -49,7 +52,8 @@ export function jsonBody(options: { maxBytes: number }): RequestHandler[] {
     next(new AppError('payload_too_large', `Request body too large: limit is ${options.maxBytes} bytes`));
   };
   const refuseDeepBody: RequestHandler = (req, _res, next) => {
-    if (nestsDeeperThan(req.body, MAX_JSON_DEPTH)) return next(new AppError('invalid_request', `Request body nests deeper than ${MAX_JSON_DEPTH} levels`));
+    if (nestsDeeperThan(req.body, MAX_JSON_DEPTH))
+      return next(new AppError('invalid_request', `Request body nests deeper than ${MAX_JSON_DEPTH} levels`));
     next();
   };
   // express's default limit is 100 kB; MCP messages may be larger.

@@ -9,7 +9,13 @@ const REST_TOOL_PATHS = new Set(['/mcp/list_tools', '/mcp/call_tool', '/mcp/tool
 export function isMcpProtocolPath(path: string): boolean {
   if (REST_TOOL_PATHS.has(path) || path.startsWith('/mcp-rest')) return false;
   // `/{server}/mcp` serves one upstream server's tools.
-  return path === '/mcp' || path.startsWith('/mcp/') || /^\/[^/]+\/mcp\/?$/.test(path) || path.startsWith('/sse') || path.startsWith('/messages');
+  return (
+    path === '/mcp' ||
+    path.startsWith('/mcp/') ||
+    /^\/[^/]+\/mcp\/?$/.test(path) ||
+    path.startsWith('/sse') ||
+    path.startsWith('/messages')
+  );
 }
 
 export function isMcpProtocolRequest(req: Request): boolean {

@@ -28,6 +28,8 @@ export async function writeEvent(res: Response, data: string, options?: { readon
   if (res.writableEnded || res.destroyed) return;
   if (res.write(eventFrame(data, options))) return;
   const stop = new AbortController();
-  await Promise.race([once(res, 'drain', { signal: stop.signal }), once(res, 'close', { signal: stop.signal })]).catch(() => {});
+  await Promise.race([once(res, 'drain', { signal: stop.signal }), once(res, 'close', { signal: stop.signal })]).catch(
+    () => {},
+  );
   stop.abort();
 }

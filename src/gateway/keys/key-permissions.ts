@@ -5,7 +5,14 @@ import { isMcpProtocolPath } from '../http/route-family.js';
 import type { Admission, KeyStore } from './key-store.js';
 import { mayUseModel, principalOf } from './principal.js';
 
-const MODEL_PATHS = new Set(['/v1/chat/completions', '/chat/completions', '/v1/responses', '/responses', '/v1/embeddings', '/embeddings']);
+const MODEL_PATHS = new Set([
+  '/v1/chat/completions',
+  '/chat/completions',
+  '/v1/responses',
+  '/responses',
+  '/v1/embeddings',
+  '/embeddings',
+]);
 const TOOL_CALL_PATHS = new Set(['/mcp/call_tool', '/mcp/tools/call', '/mcp-rest/tools/call']);
 
 /**
@@ -22,10 +29,16 @@ export function enforceKeyPermissions(keys: KeyStore | undefined): RequestHandle
     let counted = false;
     if (req.method === 'POST' && MODEL_PATHS.has(req.path)) {
       if (typeof body.model === 'string' && !mayUseModel(principal, body.model)) {
-        throw new AppError('forbidden', `This key may not use model ${body.model} (it may use: ${principal.key.models.join(', ')})`);
+        throw new AppError(
+          'forbidden',
+          `This key may not use model ${body.model} (it may use: ${principal.key.models.join(', ')})`,
+        );
       }
       counted = true;
-    } else if (req.method === 'POST' && (TOOL_CALL_PATHS.has(req.path) || (isMcpProtocolPath(req.path) && body.method === 'tools/call'))) {
+    } else if (
+      req.method === 'POST' &&
+      (TOOL_CALL_PATHS.has(req.path) || (isMcpProtocolPath(req.path) && body.method === 'tools/call'))
+    ) {
       // Which tools the key may call is the views' business (`viewFor`): this counts the call.
       counted = true;
     }
@@ -34,13 +47,23 @@ export function enforceKeyPermissions(keys: KeyStore | undefined): RequestHandle
       try {
         admission = await keys.admit(principal.key);
       } catch {
-        throw new AppError('unavailable', 'Virtual keys cannot be checked right now (Redis is unreachable)', { retryAfterSeconds: 1 });
+        throw new AppError('unavailable', 'Virtual keys cannot be checked right now (Redis is unreachable)', {
+          retryAfterSeconds: 1,
+        });
       }
       if (!admission.admitted && admission.over === 'rpm_limit') {
-        throw new AppError('rate_limited', `Rate limit reached for this key: rpm_limit ${principal.key.rpm_limit}; retry in ${admission.retryAfterSeconds} s`, { retryAfterSeconds: admission.retryAfterSeconds });
+        throw new AppError(
+          'rate_limited',
+          `Rate limit reached for this key: rpm_limit ${principal.key.rpm_limit}; retry in ${admission.retryAfterSeconds} s`,
+          { retryAfterSeconds: admission.retryAfterSeconds },
+        );
       }
       if (!admission.admitted) {
-        throw new AppError('rate_limited', `This key already has max_parallel_requests (${principal.key.max_parallel_requests}) requests in flight; retry when one ends`, { retryAfterSeconds: 1 });
+        throw new AppError(
+          'rate_limited',
+          `This key already has max_parallel_requests (${principal.key.max_parallel_requests}) requests in flight; retry when one ends`,
+          { retryAfterSeconds: 1 },
+        );
       }
       res.once('close', admission.release);
     }

@@ -10,12 +10,19 @@ import { principalOf } from './principal.js';
  * The body with `object_permission`'s servers under their configured names (an alias is accepted), so
  * that a typo is refused now rather than silently granting nothing.
  */
-function withServerNames(body: Record<string, unknown>, servers: readonly UpstreamServerConfig[]): Record<string, unknown> {
+function withServerNames(
+  body: Record<string, unknown>,
+  servers: readonly UpstreamServerConfig[],
+): Record<string, unknown> {
   const permission = body.object_permission;
   if (!isJsonObject(permission)) return body;
   const nameOf = (nameOrAlias: unknown) => {
     const server = findServer(servers, nameOrAlias);
-    if (!server) throw new AppError('invalid_request', `object_permission names an unknown MCP server: ${String(nameOrAlias)} (configured: ${servers.map((candidate) => candidate.name).join(', ') || 'none'})`);
+    if (!server)
+      throw new AppError(
+        'invalid_request',
+        `object_permission names an unknown MCP server: ${String(nameOrAlias)} (configured: ${servers.map((candidate) => candidate.name).join(', ') || 'none'})`,
+      );
     return server.name;
   };
   const { mcp_servers: listed, mcp_tool_permissions: byServer } = permission;
@@ -24,7 +31,11 @@ function withServerNames(body: Record<string, unknown>, servers: readonly Upstre
     object_permission: {
       ...permission,
       ...(Array.isArray(listed) && { mcp_servers: listed.map(nameOf) }),
-      ...(isJsonObject(byServer) && { mcp_tool_permissions: Object.fromEntries(Object.entries(byServer).map(([server, tools]) => [nameOf(server), tools])) }),
+      ...(isJsonObject(byServer) && {
+        mcp_tool_permissions: Object.fromEntries(
+          Object.entries(byServer).map(([server, tools]) => [nameOf(server), tools]),
+        ),
+      }),
     },
   };
 }
@@ -34,11 +45,24 @@ function withServerNames(body: Record<string, unknown>, servers: readonly Upstre
  * nowhere all gateways can share keys, so they answer 501. A record's `token` is the key's hash: the key
  * itself is never stored, and shown only once, when it is generated.
  */
-export function mountKeyRoutes(router: Router, deps: { keys: KeyStore | undefined; usage: KeyUsage | undefined; masterKeySet: boolean; servers: readonly UpstreamServerConfig[] }): void {
+export function mountKeyRoutes(
+  router: Router,
+  deps: {
+    keys: KeyStore | undefined;
+    usage: KeyUsage | undefined;
+    masterKeySet: boolean;
+    servers: readonly UpstreamServerConfig[];
+  },
+): void {
   const store = (res: Response): KeyStore => {
-    if (!deps.masterKeySet) throw new AppError('forbidden', 'Virtual keys need a master key: set general_settings.master_key');
+    if (!deps.masterKeySet)
+      throw new AppError('forbidden', 'Virtual keys need a master key: set general_settings.master_key');
     if (principalOf(res).kind !== 'master') throw new AppError('forbidden', 'The key routes need the master key');
-    if (!deps.keys) throw new AppError('not_implemented', 'Virtual keys need Redis: set REDIS_URL (queue mode) to create and use them');
+    if (!deps.keys)
+      throw new AppError(
+        'not_implemented',
+        'Virtual keys need Redis: set REDIS_URL (queue mode) to create and use them',
+      );
     return deps.keys;
   };
   const body = (req: Request) => {
@@ -46,7 +70,8 @@ export function mountKeyRoutes(router: Router, deps: { keys: KeyStore | undefine
     return withServerNames(req.body, deps.servers);
   };
   const keyIn = (value: unknown) => {
-    if (typeof value !== 'string' || value === '') throw new AppError('invalid_request', "Missing required parameter: 'key'");
+    if (typeof value !== 'string' || value === '')
+      throw new AppError('invalid_request', "Missing required parameter: 'key'");
     return value;
   };
 
@@ -71,7 +96,8 @@ export function mountKeyRoutes(router: Router, deps: { keys: KeyStore | undefine
   router.post('/key/delete', async (req, res) => {
     const keys = store(res);
     const deleted = body(req).keys;
-    if (!Array.isArray(deleted) || !deleted.every((key) => typeof key === 'string')) throw new AppError('invalid_request', "Missing required parameter: 'keys' (an array of keys)");
+    if (!Array.isArray(deleted) || !deleted.every((key) => typeof key === 'string'))
+      throw new AppError('invalid_request', "Missing required parameter: 'keys' (an array of keys)");
     await keys.delete(deleted);
     res.json({ deleted_keys: deleted });
   });

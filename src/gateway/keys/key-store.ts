@@ -47,23 +47,38 @@ function durationMs(duration: unknown): number | undefined {
 
 const stringList = (value: unknown, field: string): string[] => {
   if (value === undefined) return [];
-  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw new AppError('invalid_request', `${field} must be an array of strings`);
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string'))
+    throw new AppError('invalid_request', `${field} must be an array of strings`);
   return value;
 };
 const limit = (value: unknown, field: string): number | null => {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw new AppError('invalid_request', `${field} must be a positive integer`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0)
+    throw new AppError('invalid_request', `${field} must be a positive integer`);
   return value;
 };
 
 function objectPermissionOf(value: unknown): ObjectPermission | null {
   if (value === null) return null;
-  if (!isJsonObject(value)) throw new AppError('invalid_request', 'object_permission must be an object with mcp_servers and mcp_tool_permissions');
+  if (!isJsonObject(value))
+    throw new AppError(
+      'invalid_request',
+      'object_permission must be an object with mcp_servers and mcp_tool_permissions',
+    );
   const permissions = value.mcp_tool_permissions ?? {};
-  if (!isJsonObject(permissions)) throw new AppError('invalid_request', 'object_permission.mcp_tool_permissions must map server names to arrays of tool names');
+  if (!isJsonObject(permissions))
+    throw new AppError(
+      'invalid_request',
+      'object_permission.mcp_tool_permissions must map server names to arrays of tool names',
+    );
   return {
     mcp_servers: stringList(value.mcp_servers, 'object_permission.mcp_servers'),
-    mcp_tool_permissions: Object.fromEntries(Object.entries(permissions).map(([server, tools]) => [server, stringList(tools, `object_permission.mcp_tool_permissions.${server}`)])),
+    mcp_tool_permissions: Object.fromEntries(
+      Object.entries(permissions).map(([server, tools]) => [
+        server,
+        stringList(tools, `object_permission.mcp_tool_permissions.${server}`),
+      ]),
+    ),
   };
 }
 
@@ -71,12 +86,23 @@ function objectPermissionOf(value: unknown): ObjectPermission | null {
 function fieldsOf(body: Record<string, unknown>, current?: VirtualKey): Omit<VirtualKey, 'token' | 'created_at'> {
   const lifetime = durationMs(body.duration);
   return {
-    key_alias: body.key_alias === undefined ? (current?.key_alias ?? null) : typeof body.key_alias === 'string' ? body.key_alias : null,
+    key_alias:
+      body.key_alias === undefined
+        ? (current?.key_alias ?? null)
+        : typeof body.key_alias === 'string'
+          ? body.key_alias
+          : null,
     models: body.models === undefined ? (current?.models ?? []) : stringList(body.models, 'models'),
     tools: body.tools === undefined ? (current?.tools ?? []) : stringList(body.tools, 'tools'),
-    object_permission: body.object_permission === undefined ? (current?.object_permission ?? null) : objectPermissionOf(body.object_permission),
+    object_permission:
+      body.object_permission === undefined
+        ? (current?.object_permission ?? null)
+        : objectPermissionOf(body.object_permission),
     rpm_limit: body.rpm_limit === undefined ? (current?.rpm_limit ?? null) : limit(body.rpm_limit, 'rpm_limit'),
-    max_parallel_requests: body.max_parallel_requests === undefined ? (current?.max_parallel_requests ?? null) : limit(body.max_parallel_requests, 'max_parallel_requests'),
+    max_parallel_requests:
+      body.max_parallel_requests === undefined
+        ? (current?.max_parallel_requests ?? null)
+        : limit(body.max_parallel_requests, 'max_parallel_requests'),
     expires: lifetime === undefined ? (current?.expires ?? null) : new Date(Date.now() + lifetime).toISOString(),
     metadata: isJsonObject(body.metadata) ? body.metadata : (current?.metadata ?? {}),
   };
@@ -124,8 +150,13 @@ export function createKeyStore(redis: RedisClient, prefix: string): KeyStore {
   const save = async (record: VirtualKey) => {
     const value = JSON.stringify(record);
     // Its usage counters live as long as it does, also when an update moves its expiry.
-    if (record.expires === null) await Promise.all([redis.set(recordKey(record.token), value), redis.persist(usageKey(record.token))]);
-    else await Promise.all([redis.set(recordKey(record.token), value, 'PXAT', Date.parse(record.expires)), redis.pexpireat(usageKey(record.token), Date.parse(record.expires))]);
+    if (record.expires === null)
+      await Promise.all([redis.set(recordKey(record.token), value), redis.persist(usageKey(record.token))]);
+    else
+      await Promise.all([
+        redis.set(recordKey(record.token), value, 'PXAT', Date.parse(record.expires)),
+        redis.pexpireat(usageKey(record.token), Date.parse(record.expires)),
+      ]);
     await redis.sadd(indexKey, record.token);
   };
   const read = async (token: string): Promise<VirtualKey | undefined> => {
@@ -188,14 +219,24 @@ export function createKeyStore(redis: RedisClient, prefix: string): KeyStore {
       // The replies: the rpm count first (when counted), then the parallel count after its two writes.
       if (rpmLimit !== null) transaction.incr(rpmKey).expire(rpmKey, 61, 'NX');
       const inFlightAt = (rpmLimit === null ? 0 : 2) + 2;
-      if (maxParallel !== null) transaction.zremrangebyscore(parallelKey, '-inf', now).zadd(parallelKey, now + PARALLEL_HOLD_MS, member).zcard(parallelKey).pexpire(parallelKey, PARALLEL_HOLD_MS);
+      if (maxParallel !== null)
+        transaction
+          .zremrangebyscore(parallelKey, '-inf', now)
+          .zadd(parallelKey, now + PARALLEL_HOLD_MS, member)
+          .zcard(parallelKey)
+          .pexpire(parallelKey, PARALLEL_HOLD_MS);
       const replies = (await transaction.exec()) ?? [];
       const failed = replies.find(([error]) => error !== null);
       if (failed) throw failed[0];
-      const release = maxParallel === null ? NOTHING_TO_RELEASE : () => void redis.zrem(parallelKey, member).catch(() => {});
+      const release =
+        maxParallel === null ? NOTHING_TO_RELEASE : () => void redis.zrem(parallelKey, member).catch(() => {});
       if (rpmLimit !== null && Number(replies[0]?.[1]) > rpmLimit) {
         release();
-        return { admitted: false, over: 'rpm_limit', retryAfterSeconds: Math.max(1, Math.ceil(((minute + 1) * 60_000 - now) / 1000)) };
+        return {
+          admitted: false,
+          over: 'rpm_limit',
+          retryAfterSeconds: Math.max(1, Math.ceil(((minute + 1) * 60_000 - now) / 1000)),
+        };
       }
       if (maxParallel !== null && Number(replies[inFlightAt]?.[1]) > maxParallel) {
         release();

@@ -34,7 +34,13 @@ export const keyLabel = (key: VirtualKey) => key.key_alias ?? `hash:${key.token.
 const field = (...parts: readonly string[]) => JSON.stringify(parts);
 
 function reportOf(counts: Readonly<Record<string, number>>): KeyUsageReport {
-  const report: KeyUsageReport = { tool_calls: {}, chat_requests: {}, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+  const report: KeyUsageReport = {
+    tool_calls: {},
+    chat_requests: {},
+    prompt_tokens: 0,
+    completion_tokens: 0,
+    total_tokens: 0,
+  };
   const tokens = { prompt_tokens: 0, completion_tokens: 0 };
   for (const [name, count] of Object.entries(counts)) {
     const [kind, first = '', second = ''] = JSON.parse(name) as string[];
@@ -52,7 +58,11 @@ function reportOf(counts: Readonly<Record<string, number>>): KeyUsageReport {
  */
 export function createKeyUsage(store: KeyStore, metrics: GatewayMetrics, logger: Logger): KeyUsage {
   const add = (key: VirtualKey, counts: Record<string, number>) => {
-    store.addUsage(key, counts).catch((error: unknown) => logger.warn({ keyAlias: keyLabel(key), err: messageOf(error) }, 'key usage not counted'));
+    store
+      .addUsage(key, counts)
+      .catch((error: unknown) =>
+        logger.warn({ keyAlias: keyLabel(key), err: messageOf(error) }, 'key usage not counted'),
+      );
   };
   return {
     recordToolCall(key, tool, outcome) {

@@ -81,7 +81,8 @@ export function viewFor(principal: Principal, view: ToolView): ToolView {
       }),
     resolve(catalog, name) {
       const tool = toolOf(catalog, name);
-      if (tool !== undefined && !keyMayUseTool(key, tool)) throw new AppError('forbidden', `This key may not call tool ${name} (it may use: ${grantsOf(key)})`);
+      if (tool !== undefined && !keyMayUseTool(key, tool))
+        throw new AppError('forbidden', `This key may not call tool ${name} (it may use: ${grantsOf(key)})`);
       return tool?.name;
     },
     shows: (server) => view.shows(server) && keyMayUseServer(key, server),

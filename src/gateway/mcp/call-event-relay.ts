@@ -20,13 +20,21 @@ export interface CallEventRelayOptions {
  * increasing) and log messages (at or above the level the client chose; the invoker has already written
  * them to our own log).
  */
-export function createCallEventRelay({ progressToken, session, send, tool }: CallEventRelayOptions): (event: ThreadEvent) => void {
+export function createCallEventRelay({
+  progressToken,
+  session,
+  send,
+  tool,
+}: CallEventRelayOptions): (event: ThreadEvent) => void {
   let lastProgress = -Infinity;
   return (event) => {
     if (event.type === 'progress') {
       if (progressToken === undefined || event.progress <= lastProgress) return;
       lastProgress = event.progress;
-      send({ method: 'notifications/progress', params: { progressToken, progress: event.progress, total: event.total, message: event.message } });
+      send({
+        method: 'notifications/progress',
+        params: { progressToken, progress: event.progress, total: event.total, message: event.message },
+      });
       return;
     }
     if (session.logLevel !== undefined && levelRank(event.level) >= levelRank(session.logLevel)) {

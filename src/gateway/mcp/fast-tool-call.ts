@@ -13,7 +13,6 @@ import { RECONNECT_AFTER_MS, RESUMABLE_SINCE, type StreamLog, type StreamWriter 
 import type { StreamableSessions } from './streamable-sessions.js';
 import { EVENT_STREAM_HEADERS, eventFrame } from '../http/sse-writer.js';
 
-
 interface PlainToolCall {
   readonly id: string | number;
   readonly name: string;
@@ -27,17 +26,28 @@ function isRequestId(value: unknown): value is string | number {
 
 /** A single, well-formed `tools/call` with nothing the SDK path must see (tasks, batches, odd params). */
 function asPlainToolCall(body: unknown): PlainToolCall | undefined {
-  if (!isJsonObject(body) || body.jsonrpc !== '2.0' || body.method !== 'tools/call' || !isRequestId(body.id)) return undefined;
+  if (!isJsonObject(body) || body.jsonrpc !== '2.0' || body.method !== 'tools/call' || !isRequestId(body.id))
+    return undefined;
   const params = body.params;
   if (!isJsonObject(params) || typeof params.name !== 'string' || 'task' in params) return undefined;
   if (params.arguments !== undefined && !isJsonObject(params.arguments)) return undefined;
   const meta = params._meta;
-  if (meta !== undefined && (!isJsonObject(meta) || (meta.progressToken !== undefined && !isRequestId(meta.progressToken)))) return undefined;
-  return { id: body.id, name: params.name, arguments: params.arguments, progressToken: meta?.progressToken as string | number | undefined };
+  if (
+    meta !== undefined &&
+    (!isJsonObject(meta) || (meta.progressToken !== undefined && !isRequestId(meta.progressToken)))
+  )
+    return undefined;
+  return {
+    id: body.id,
+    name: params.name,
+    arguments: params.arguments,
+    progressToken: meta?.progressToken as string | number | undefined,
+  };
 }
 
 function cancelledRequestId(body: unknown): string | number | undefined {
-  if (!isJsonObject(body) || body.method !== 'notifications/cancelled' || 'id' in body || !isJsonObject(body.params)) return undefined;
+  if (!isJsonObject(body) || body.method !== 'notifications/cancelled' || 'id' in body || !isJsonObject(body.params))
+    return undefined;
   return isRequestId(body.params.requestId) ? body.params.requestId : undefined;
 }
 
@@ -45,7 +55,11 @@ function cancelledRequestId(body: unknown): string | number | undefined {
 function meetsTransportRules(req: Request): boolean {
   const accept = req.get('accept') ?? '';
   const version = req.get('mcp-protocol-version');
-  return accept.includes('application/json') && accept.includes('text/event-stream') && (version === undefined || SUPPORTED_PROTOCOL_VERSIONS.includes(version));
+  return (
+    accept.includes('application/json') &&
+    accept.includes('text/event-stream') &&
+    (version === undefined || SUPPORTED_PROTOCOL_VERSIONS.includes(version))
+  );
 }
 
 /**
@@ -56,7 +70,12 @@ function meetsTransportRules(req: Request): boolean {
  * `notifications/cancelled` (no response, stream ended), keep-alives. Everything else, and any request
  * off the transport rules, goes to the SDK.
  */
-export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger; sessions: StreamableSessions; streamLog: StreamLog }) {
+export function createFastToolCall(deps: {
+  invoker: ToolInvoker;
+  logger: Logger;
+  sessions: StreamableSessions;
+  streamLog: StreamLog;
+}) {
   async function answer(req: Request, res: Response, session: SessionState, call: PlainToolCall): Promise<void> {
     const controller = new AbortController();
     session.calls.set(call.id, controller);
@@ -71,7 +90,8 @@ export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger;
     };
     const write = (message: JSONRPCMessage) => {
       const id = stream?.append(message);
-      if (!res.writableEnded && !res.destroyed) res.write(eventFrame(JSON.stringify(message), { event: 'message', id }));
+      if (!res.writableEnded && !res.destroyed)
+        res.write(eventFrame(JSON.stringify(message), { event: 'message', id }));
     };
     keepSseAlive(res);
     const requestId = requestIdOf(res);
@@ -83,12 +103,25 @@ export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger;
     });
     try {
       // In queue mode the stream is primed once the call is a job, so that its meta names the job.
-      const answered = deps.invoker.invoke(call.name, call.arguments, { requestId, signal: controller.signal, onEvent, onQueued: prime, view: session.view, caller: session.caller, clientHeaders: req.headers });
+      const answered = deps.invoker.invoke(call.name, call.arguments, {
+        requestId,
+        signal: controller.signal,
+        onEvent,
+        onQueued: prime,
+        view: session.view,
+        caller: session.caller,
+        clientHeaders: req.headers,
+      });
       prime();
       const result = await answered;
       if (!controller.signal.aborted) write({ jsonrpc: '2.0', id: call.id, result });
     } catch (error) {
-      if (!controller.signal.aborted) write({ jsonrpc: '2.0', id: call.id, error: toolCallError(error, deps.logger, { tool: call.name, requestId }) });
+      if (!controller.signal.aborted)
+        write({
+          jsonrpc: '2.0',
+          id: call.id,
+          error: toolCallError(error, deps.logger, { tool: call.name, requestId }),
+        });
     } finally {
       session.calls.delete(call.id);
       res.end();
@@ -102,7 +135,9 @@ export function createFastToolCall(deps: { invoker: ToolInvoker; logger: Logger;
       const cancelled = cancelledRequestId(req.body);
       if (cancelled !== undefined) {
         // The call may be running on this gateway or another: the cancellation reaches it either way.
-        void deps.sessions.cancel(session, cancelled).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not pass a cancellation on'));
+        void deps.sessions
+          .cancel(session, cancelled)
+          .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not pass a cancellation on'));
         res.status(202).end();
         return true;
       }

@@ -23,13 +23,21 @@ export interface LegacySessions {
   /** The session when its stream is here. */
   local(id: string): LegacySession | undefined;
   /** Passes a message posted here to the gateway holding the stream; false when no gateway does. */
-  forward(id: string, message: JSONRPCMessage, headers: Record<string, string | string[] | undefined>): Promise<boolean>;
+  forward(
+    id: string,
+    message: JSONRPCMessage,
+    headers: Record<string, string | string[] | undefined>,
+  ): Promise<boolean>;
   /** Sessions held here, for notifications to all of them. */
   all(): LegacySession[];
   close(): Promise<void>;
 }
 
-export function createLegacySessions(options: { records: SessionRecords; bus: SessionBus; logger: Logger }): LegacySessions {
+export function createLegacySessions(options: {
+  records: SessionRecords;
+  bus: SessionBus;
+  logger: Logger;
+}): LegacySessions {
   const { records, bus, logger } = options;
   const held = new Map<string, LegacySession>();
 
@@ -38,7 +46,9 @@ export function createLegacySessions(options: { records: SessionRecords; bus: Se
     const session = held.get(message.sessionId);
     if (!session) return;
     void records.get(message.sessionId).catch(() => undefined);
-    session.transport.handleMessage(message.message, { requestInfo: { headers: message.headers } }).catch((error: unknown) => logger.warn({ err: error }, 'could not handle a forwarded legacy message'));
+    session.transport
+      .handleMessage(message.message, { requestInfo: { headers: message.headers } })
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not handle a forwarded legacy message'));
   });
 
   const close = async (id: string) => {

@@ -27,7 +27,8 @@ function acceptsEventStream(req: Request): boolean {
 /** Opens a 2024-11-05 HTTP+SSE session: an `endpoint` event first, then messages. */
 export function openLegacySse(deps: LegacySseDeps) {
   return async (req: Request, res: Response): Promise<void> => {
-    if (!acceptsEventStream(req)) return sendJsonRpcError(res, 406, -32000, 'Not Acceptable: this endpoint streams text/event-stream');
+    if (!acceptsEventStream(req))
+      return sendJsonRpcError(res, 406, -32000, 'Not Acceptable: this endpoint streams text/event-stream');
     const principal = principalOf(res);
     const view = viewFor(principal, deps.resolveView(req));
     // The SDK's legacy transport sets neither of these; proxies would buffer or cut the stream.
@@ -48,18 +49,25 @@ export function mountLegacySseRoutes(router: Router, deps: LegacySseDeps): void 
   // Clients that try streamable HTTP first fall back to SSE on 405.
   router.post(['/sse', '/mcp/sse'], (_req, res) => {
     res.setHeader('Allow', 'GET');
-    sendJsonRpcError(res, 405, -32000, 'Method Not Allowed: this is the legacy SSE stream; POST to /mcp for streamable HTTP');
+    sendJsonRpcError(
+      res,
+      405,
+      -32000,
+      'Method Not Allowed: this is the legacy SSE stream; POST to /mcp for streamable HTTP',
+    );
   });
   router.post(['/messages', '/mcp/messages', '/mcp/sse/messages'], async (req, res) => {
     const raw = req.query.sessionId ?? req.query.session_id;
     const sessionId = typeof raw === 'string' ? raw : undefined;
-    if (sessionId === undefined) return sendJsonRpcError(res, 400, -32000, 'Bad Request: sessionId query parameter is required');
+    if (sessionId === undefined)
+      return sendJsonRpcError(res, 400, -32000, 'Bad Request: sessionId query parameter is required');
     const session = deps.sessions.local(sessionId);
     if (session) return session.transport.handlePostMessage(req, res, req.body);
     // The stream is on another gateway (or none): the message goes there, answered on that stream.
     const message = JSONRPCMessageSchema.safeParse(req.body);
     if (!message.success) return sendJsonRpcError(res, 400, -32700, 'Invalid JSON-RPC message');
-    if (!(await deps.sessions.forward(sessionId, message.data, req.headers))) return sendJsonRpcError(res, 404, -32001, 'Session not found: reconnect to the SSE stream');
+    if (!(await deps.sessions.forward(sessionId, message.data, req.headers)))
+      return sendJsonRpcError(res, 404, -32001, 'Session not found: reconnect to the SSE stream');
     res.status(202).end('Accepted');
   });
 }

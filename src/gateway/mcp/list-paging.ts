@@ -24,8 +24,14 @@ function offsetOf(cursor: string | undefined): number {
 }
 
 /** The page a list request's cursor asks for, under `key`, with the cursor of the next one if any. */
-export function pageOf<Key extends string, Item>(key: Key, items: readonly Item[], cursor: string | undefined): { [K in Key]: Item[] } & { nextCursor?: string } {
+export function pageOf<Key extends string, Item>(
+  key: Key,
+  items: readonly Item[],
+  cursor: string | undefined,
+): { [K in Key]: Item[] } & { nextCursor?: string } {
   const start = offsetOf(cursor);
   const end = start + LIST_PAGE_SIZE;
-  return { [key]: items.slice(start, end), ...(end < items.length && { nextCursor: cursorFor(end) }) } as { [K in Key]: Item[] } & { nextCursor?: string };
+  return { [key]: items.slice(start, end), ...(end < items.length && { nextCursor: cursorFor(end) }) } as {
+    [K in Key]: Item[];
+  } & { nextCursor?: string };
 }

@@ -1,5 +1,9 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { ListToolsRequestSchema, SetLevelRequestSchema, type ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ListToolsRequestSchema,
+  SetLevelRequestSchema,
+  type ServerNotification,
+} from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { ToolCatalog } from '../tools/tool-catalog.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
@@ -33,12 +37,15 @@ export interface SessionServerHooks {
   readonly onCancelled?: (requestId: string | number) => void;
 }
 
-
 /**
  * A low-level MCP `Server` for one session: `tools/list`, `tools/call` and `logging/setLevel`, and the
  * upstream servers' resources, prompts and completions when any of them offers those as the session opens.
  */
-export function createSessionServer(deps: McpServerDeps, session: SessionState, hooks: SessionServerHooks = {}): Server {
+export function createSessionServer(
+  deps: McpServerDeps,
+  session: SessionState,
+  hooks: SessionServerHooks = {},
+): Server {
   const offered = deps.features.capabilities();
   const capabilities = { tools: { listChanged: true }, logging: {}, ...featureCapabilities(offered) };
   const server = new Server({ name: 'toolgate', version: deps.version }, { capabilities });
@@ -49,7 +56,9 @@ export function createSessionServer(deps: McpServerDeps, session: SessionState, 
     return {};
   });
 
-  server.setRequestHandler(ListToolsRequestSchema, (request) => pageOf('tools', session.view.list(deps.catalog), request.params?.cursor));
+  server.setRequestHandler(ListToolsRequestSchema, (request) =>
+    pageOf('tools', session.view.list(deps.catalog), request.params?.cursor),
+  );
 
   server.setRequestHandler(CallToolMethodSchema, async (request, extra) => {
     // The Server wrapper has checked this is a CallToolRequest.
@@ -79,10 +88,18 @@ export function createSessionServer(deps: McpServerDeps, session: SessionState, 
     controller.signal.addEventListener('abort', () => hooks.onCancelled?.(extra.requestId), { once: true });
     session.calls.set(extra.requestId, controller);
     try {
-      const result = await deps.invoker.invoke(params.name, params.arguments, { requestId, signal: controller.signal, onEvent, view: session.view, caller: session.caller, clientHeaders: extra.requestInfo?.headers });
+      const result = await deps.invoker.invoke(params.name, params.arguments, {
+        requestId,
+        signal: controller.signal,
+        onEvent,
+        view: session.view,
+        caller: session.caller,
+        clientHeaders: extra.requestInfo?.headers,
+      });
       await Promise.all(sending);
       const sinceNotified = Date.now() - lastNotifiedAt;
-      if (sinceNotified < NOTIFICATION_GAP_MS) await new Promise((resolve) => setTimeout(resolve, NOTIFICATION_GAP_MS - sinceNotified));
+      if (sinceNotified < NOTIFICATION_GAP_MS)
+        await new Promise((resolve) => setTimeout(resolve, NOTIFICATION_GAP_MS - sinceNotified));
       return result;
     } catch (error) {
       const { code, message } = toolCallError(error, deps.logger, { tool: params.name, requestId });

@@ -11,7 +11,12 @@ export type SessionMessage =
   /** A session's record changed (its log level); gateways read it again. */
   | { readonly type: 'changed'; readonly sessionId: string }
   /** A legacy-SSE client posted a message to a gateway other than the one holding its stream. */
-  | { readonly type: 'legacy-message'; readonly sessionId: string; readonly message: JSONRPCMessage; readonly headers: Record<string, string | string[] | undefined> };
+  | {
+      readonly type: 'legacy-message';
+      readonly sessionId: string;
+      readonly message: JSONRPCMessage;
+      readonly headers: Record<string, string | string[] | undefined>;
+    };
 
 export interface SessionBus {
   publish(message: SessionMessage): Promise<void>;
@@ -32,7 +37,12 @@ export function createLocalSessionBus(): SessionBus {
 }
 
 /** Every gateway: one pub/sub channel, which each gateway (this one too) hears. */
-export async function startRedisSessionBus(options: { redis: RedisClient; subscriber: RedisClient; channel: string; logger: Logger }): Promise<SessionBus> {
+export async function startRedisSessionBus(options: {
+  redis: RedisClient;
+  subscriber: RedisClient;
+  channel: string;
+  logger: Logger;
+}): Promise<SessionBus> {
   const { redis, subscriber, channel, logger } = options;
   const listeners = new Set<(message: SessionMessage) => void>();
   subscriber.on('message', (from: string, raw: string) => {

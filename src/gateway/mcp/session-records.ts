@@ -50,7 +50,11 @@ export function createMemorySessionRecords(idleMs: number): SessionRecords {
  * Records as JSON under `key(id)`, expiring `idleMs` after their last use: a read is a GETEX that pushes
  * the deadline back, so serving a request costs one round trip (auto-pipelined with the others).
  */
-export function createRedisSessionRecords(redis: RedisClient, key: (id: string) => string, idleMs: number): SessionRecords {
+export function createRedisSessionRecords(
+  redis: RedisClient,
+  key: (id: string) => string,
+  idleMs: number,
+): SessionRecords {
   return {
     async create(record, id = randomUUID()) {
       await redis.set(key(id), JSON.stringify(record), 'PX', idleMs);

@@ -78,7 +78,11 @@ function createStreamLog(store: EntryStore): StreamLog {
     const entries = await store.entries(streamId);
     const first = entries?.[0];
     if (!entries || !first || !('meta' in first)) return undefined;
-    const events = entries.slice(from).flatMap((entry, offset) => ('message' in entry ? [{ id: eventId(streamId, from + offset), message: entry.message }] : []));
+    const events = entries
+      .slice(from)
+      .flatMap((entry, offset) =>
+        'message' in entry ? [{ id: eventId(streamId, from + offset), message: entry.message }] : [],
+      );
     return { streamId, meta: first.meta, events };
   };
   return {
@@ -118,12 +122,17 @@ export function createMemoryStreamLog(retentionMs: number): StreamLog {
 }
 
 /** Queue mode: a Redis list per stream, expiring `retentionMs` after its last entry. */
-export function createRedisStreamLog(redis: RedisClient, key: (streamId: string) => string, retentionMs: number, logger: Logger): StreamLog {
+export function createRedisStreamLog(
+  redis: RedisClient,
+  key: (streamId: string) => string,
+  retentionMs: number,
+  logger: Logger,
+): StreamLog {
   return createStreamLog({
     push(streamId, entry) {
       // Not awaited: the client's stream does not wait for Redis; one connection keeps the order.
-      Promise.all([redis.rpush(key(streamId), JSON.stringify(entry)), redis.pexpire(key(streamId), retentionMs)]).catch((error: unknown) =>
-        logger.debug({ err: error, streamId }, 'could not log a stream event'),
+      Promise.all([redis.rpush(key(streamId), JSON.stringify(entry)), redis.pexpire(key(streamId), retentionMs)]).catch(
+        (error: unknown) => logger.debug({ err: error, streamId }, 'could not log a stream event'),
       );
     },
     async entries(streamId) {

@@ -24,14 +24,20 @@ export interface StreamResumeDeps {
   readonly logger: Logger;
 }
 
-const isAnswerTo = (message: JSONRPCMessage, requestId: string | number) => 'id' in message && message.id === requestId && ('result' in message || 'error' in message);
+const isAnswerTo = (message: JSONRPCMessage, requestId: string | number) =>
+  'id' in message && message.id === requestId && ('result' in message || 'error' in message);
 
 /**
  * A GET with `Last-Event-ID` naming a POST stream of this session: sends what the client missed, then
  * follows the stream until the call's answer (which this gateway sends itself, from the worker's reply,
  * when the gateway that had the call died). Returns false when the id is not one of the kept streams.
  */
-export async function resumeStream(req: Request, res: Response, session: SessionState, deps: StreamResumeDeps): Promise<boolean> {
+export async function resumeStream(
+  req: Request,
+  res: Response,
+  session: SessionState,
+  deps: StreamResumeDeps,
+): Promise<boolean> {
   const lastEventId = req.get('last-event-id');
   const missed = lastEventId === undefined ? undefined : await deps.log.after(lastEventId);
   if (!missed) return false;
@@ -57,7 +63,7 @@ export async function resumeStream(req: Request, res: Response, session: Session
 
   let recoveredAt: number | undefined;
   let recovered: JSONRPCMessage | undefined;
-  for (const until = Date.now() + deps.retentionMs; !answered && !closed && Date.now() < until; ) {
+  for (const until = Date.now() + deps.retentionMs; !answered && !closed && Date.now() < until;) {
     await new Promise((resolve) => setTimeout(resolve, FOLLOW_EVERY_MS));
     const more = await deps.log.after(lastSent).catch(() => undefined);
     if (more) send(more.events);
@@ -69,7 +75,10 @@ export async function resumeStream(req: Request, res: Response, session: Session
         recoveredAt = Date.now();
       }
     } else if (Date.now() - (recoveredAt ?? 0) >= ANSWER_GRACE_MS) {
-      deps.logger.info({ streamId, jobId: meta.job.jobId, gateway: meta.job.replyTo }, 'answering a resumed call whose gateway did not');
+      deps.logger.info(
+        { streamId, jobId: meta.job.jobId, gateway: meta.job.replyTo },
+        'answering a resumed call whose gateway did not',
+      );
       deps.log.append(streamId, recovered);
       send([{ id: nextEventId(lastSent), message: recovered }]);
     }

@@ -32,13 +32,20 @@ function initializeIn(body: unknown): InitializeRequest | undefined {
  * the session may be served by any gateway (its state is the record). A GET's server is held while its
  * stream is open, for the notifications sent to the session.
  */
-async function serveWithSdk(deps: StreamableRoutesDeps, req: Request, res: Response, session: SessionState): Promise<void> {
+async function serveWithSdk(
+  deps: StreamableRoutesDeps,
+  req: Request,
+  res: Response,
+  session: SessionState,
+): Promise<void> {
   const transport = new StreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     // Responses are SSE streams: in JSON-response mode the SDK drops progress and log notifications.
     enableJsonResponse: false,
   });
-  const server = createSessionServer(deps.serverDeps, session, { onCancelled: (requestId) => transport.closeSSEStream(requestId) });
+  const server = createSessionServer(deps.serverDeps, session, {
+    onCancelled: (requestId) => transport.closeSSEStream(requestId),
+  });
   const release = req.method === 'GET' ? deps.sessions.holdStream(session.id, server) : undefined;
   res.on('close', () => {
     release?.();
@@ -54,16 +61,30 @@ async function serveWithSdk(deps: StreamableRoutesDeps, req: Request, res: Respo
  * GETs. `/mcp/{server}` and `/{server}/mcp` do the same for one upstream server's tools.
  */
 export function mountStreamableRoutes(router: Router, deps: StreamableRoutesDeps): void {
-  const fastPath = createFastToolCall({ invoker: deps.serverDeps.invoker, logger: deps.logger, sessions: deps.sessions, streamLog: deps.resume.log });
+  const fastPath = createFastToolCall({
+    invoker: deps.serverDeps.invoker,
+    logger: deps.logger,
+    sessions: deps.sessions,
+    streamLog: deps.resume.log,
+  });
   const handle = async (req: Request, res: Response) => {
     const sessionId = req.get('mcp-session-id');
     if (sessionId === undefined) {
       const initialize = req.method === 'POST' ? initializeIn(req.body) : undefined;
       if (req.method === 'GET') return deps.openLegacySse(req, res);
-      if (initialize === undefined) return sendJsonRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required (send initialize first)');
+      if (initialize === undefined)
+        return sendJsonRpcError(
+          res,
+          400,
+          -32000,
+          'Bad Request: Mcp-Session-Id header is required (send initialize first)',
+        );
       const view = { pathServer: req.params.server as string | undefined, serversHeader: req.get('x-mcp-servers') };
       const { protocolVersion, clientInfo, capabilities } = initialize.params;
-      const session = await deps.sessions.open({ view, protocolVersion, clientInfo, clientCapabilities: capabilities }, principalOf(res));
+      const session = await deps.sessions.open(
+        { view, protocolVersion, clientInfo, clientCapabilities: capabilities },
+        principalOf(res),
+      );
       return serveWithSdk(deps, req, res, session);
     }
     const session = await deps.sessions.find(sessionId, principalOf(res));
@@ -74,7 +95,12 @@ export function mountStreamableRoutes(router: Router, deps: StreamableRoutesDeps
       return;
     }
     if (req.method === 'POST' && fastPath.tryHandle(req, res, session)) return;
-    if (req.method === 'GET' && req.get('last-event-id') !== undefined && (await resumeStream(req, res, session, deps.resume))) return;
+    if (
+      req.method === 'GET' &&
+      req.get('last-event-id') !== undefined &&
+      (await resumeStream(req, res, session, deps.resume))
+    )
+      return;
     await serveWithSdk(deps, req, res, session);
   };
   const paths = ['/mcp', '/mcp/', '/mcp/:server', '/:server/mcp'];

@@ -52,7 +52,11 @@ interface LocalSession {
  */
 const RECORD_FRESH_MS = 1_000;
 
-export function createStreamableSessions(options: { records: SessionRecords; bus: SessionBus; resolveView: (view: SessionRecord['view']) => ToolView }): StreamableSessions {
+export function createStreamableSessions(options: {
+  records: SessionRecords;
+  bus: SessionBus;
+  resolveView: (view: SessionRecord['view']) => ToolView;
+}): StreamableSessions {
   const { records, bus } = options;
   const local = new Map<string, LocalSession>();
   const recent = createExpiringMap<SessionRecord>(RECORD_FRESH_MS);

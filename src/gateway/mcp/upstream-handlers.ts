@@ -48,10 +48,20 @@ export function featureCapabilities(capabilities: FeatureCapabilities): ServerCa
  * from their listings, the rest forwarded (through the queue in queue mode) to the server that owns what
  * the request names. Only for the capabilities the session declared.
  */
-export function registerUpstreamHandlers(server: Server, deps: UpstreamHandlerDeps, view: ToolView, declared: FeatureCapabilities): void {
+export function registerUpstreamHandlers(
+  server: Server,
+  deps: UpstreamHandlerDeps,
+  view: ToolView,
+  declared: FeatureCapabilities,
+): void {
   const { features } = deps;
 
-  const forward = async (upstream: string, method: ForwardedMethod, params: Record<string, unknown>, extra: { signal: AbortSignal; requestInfo?: { headers: IncomingHttpHeaders } }) => {
+  const forward = async (
+    upstream: string,
+    method: ForwardedMethod,
+    params: Record<string, unknown>,
+    extra: { signal: AbortSignal; requestInfo?: { headers: IncomingHttpHeaders } },
+  ) => {
     const config = deps.servers.get(upstream);
     const timeoutMs = config?.timeoutMs ?? deps.defaultTimeoutMs;
     const clientHeaders = extra.requestInfo?.headers;
@@ -60,20 +70,38 @@ export function registerUpstreamHandlers(server: Server, deps: UpstreamHandlerDe
     const started = Date.now();
     let outcome;
     try {
-      outcome = await deps.executor.forward({ server: upstream, method, params, requestId, deadline: started + timeoutMs, timeoutMs, ...(headers && { headers }) }, { signal: extra.signal });
+      outcome = await deps.executor.forward(
+        {
+          server: upstream,
+          method,
+          params,
+          requestId,
+          deadline: started + timeoutMs,
+          timeoutMs,
+          ...(headers && { headers }),
+        },
+        { signal: extra.signal },
+      );
     } catch (error) {
       const { code, message } = toolCallError(error, deps.logger, { tool: `${upstream} ${method}`, requestId });
       throw protocolError(code, message);
     }
-    deps.logger.info({ server: upstream, method, requestId, ok: outcome.ok, durationMs: Date.now() - started }, 'upstream request');
+    deps.logger.info(
+      { server: upstream, method, requestId, ok: outcome.ok, durationMs: Date.now() - started },
+      'upstream request',
+    );
     if (outcome.ok) return outcome.result as ForwardedResult & Record<string, unknown>;
     const { code, kind, message } = outcome.error;
     throw protocolError(code ?? (kind === 'timeout' ? ErrorCode.RequestTimeout : ErrorCode.InternalError), message);
   };
 
   if (declared.resources) {
-    server.setRequestHandler(ListResourcesRequestSchema, (request) => pageOf('resources', features.resources(view), request.params?.cursor));
-    server.setRequestHandler(ListResourceTemplatesRequestSchema, (request) => pageOf('resourceTemplates', features.resourceTemplates(view), request.params?.cursor));
+    server.setRequestHandler(ListResourcesRequestSchema, (request) =>
+      pageOf('resources', features.resources(view), request.params?.cursor),
+    );
+    server.setRequestHandler(ListResourceTemplatesRequestSchema, (request) =>
+      pageOf('resourceTemplates', features.resourceTemplates(view), request.params?.cursor),
+    );
     server.setRequestHandler(ReadResourceRequestSchema, (request, extra) => {
       const owner = features.resolveResource(view, request.params.uri);
       if (owner === undefined) throw protocolError(RESOURCE_NOT_FOUND, `Resource not found: ${request.params.uri}`);
@@ -81,7 +109,9 @@ export function registerUpstreamHandlers(server: Server, deps: UpstreamHandlerDe
     });
   }
   if (declared.prompts) {
-    server.setRequestHandler(ListPromptsRequestSchema, (request) => pageOf('prompts', features.prompts(view), request.params?.cursor));
+    server.setRequestHandler(ListPromptsRequestSchema, (request) =>
+      pageOf('prompts', features.prompts(view), request.params?.cursor),
+    );
     server.setRequestHandler(GetPromptRequestSchema, (request, extra) => {
       const prompt = features.resolvePrompt(view, request.params.name);
       if (prompt === undefined) throw protocolError(ErrorCode.InvalidParams, `Unknown prompt: ${request.params.name}`);
@@ -91,7 +121,8 @@ export function registerUpstreamHandlers(server: Server, deps: UpstreamHandlerDe
   if (declared.completions) {
     server.setRequestHandler(CompleteRequestSchema, (request, extra) => {
       const target = features.resolveCompletion(view, request.params.ref);
-      if (target === undefined) throw protocolError(ErrorCode.InvalidParams, `Nothing to complete for ${JSON.stringify(request.params.ref)}`);
+      if (target === undefined)
+        throw protocolError(ErrorCode.InvalidParams, `Nothing to complete for ${JSON.stringify(request.params.ref)}`);
       return forward(target.server, 'completion/complete', { ...request.params, ref: target.ref }, extra);
     });
   }

@@ -21,7 +21,10 @@ const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(
 /** The tokens an answer says it used: chat's `prompt_tokens`/`completion_tokens`, or Responses' `input_tokens`/`output_tokens`. */
 export function tokensOf(usage: unknown): TokenCount | undefined {
   if (!isJsonObject(usage)) return undefined;
-  return { prompt: count(usage.prompt_tokens ?? usage.input_tokens), completion: count(usage.completion_tokens ?? usage.output_tokens) };
+  return {
+    prompt: count(usage.prompt_tokens ?? usage.input_tokens),
+    completion: count(usage.completion_tokens ?? usage.output_tokens),
+  };
 }
 
 /** A completer that sums the tokens of every completion it asks for (the tool loop asks once a round). */
@@ -31,7 +34,11 @@ export function countingTokens(complete: (body: Record<string, unknown>) => Prom
     async complete(body: Record<string, unknown>): Promise<ChatCompletion> {
       const completion = await complete(body);
       const tokens = tokensOf(completion.usage);
-      if (tokens) total = { prompt: (total?.prompt ?? 0) + tokens.prompt, completion: (total?.completion ?? 0) + tokens.completion };
+      if (tokens)
+        total = {
+          prompt: (total?.prompt ?? 0) + tokens.prompt,
+          completion: (total?.completion ?? 0) + tokens.completion,
+        };
       return completion;
     },
     get tokens() {

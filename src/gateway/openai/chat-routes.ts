@@ -35,19 +35,30 @@ export interface ChatRoutesDeps {
 type ChatAnswer =
   | { readonly kind: 'json'; readonly body: unknown }
   | { readonly kind: 'chunks'; readonly chunks: readonly ChatCompletionChunk[] }
-  | { readonly kind: 'stream'; readonly first: IteratorResult<ChatCompletionChunk>; readonly rest: AsyncIterator<ChatCompletionChunk> };
+  | {
+      readonly kind: 'stream';
+      readonly first: IteratorResult<ChatCompletionChunk>;
+      readonly rest: AsyncIterator<ChatCompletionChunk>;
+    };
 
 function parseChatBody(body: unknown, router: ModelRouter): Record<string, unknown> & { model: string } {
   const request = modelRequestOf(body, router);
-  if (!Array.isArray(request.messages)) throw new AppError('invalid_request', "Missing required parameter: 'messages' (an array)");
+  if (!Array.isArray(request.messages))
+    throw new AppError('invalid_request', "Missing required parameter: 'messages' (an array)");
   request.messages.forEach((message: unknown, index) => {
-    if (!isJsonObject(message) || typeof message.role !== 'string') throw new AppError('invalid_request', `Invalid 'messages[${index}]': expected an object with a string 'role'`);
+    if (!isJsonObject(message) || typeof message.role !== 'string')
+      throw new AppError('invalid_request', `Invalid 'messages[${index}]': expected an object with a string 'role'`);
   });
   return request;
 }
 
 /** Sends the chunks; returns the tokens the usage chunk (`stream_options.include_usage`) reported. */
-async function sendStream(res: Response, answer: Exclude<ChatAnswer, { kind: 'json' }>, model: string, logger: Logger): Promise<TokenCount | undefined> {
+async function sendStream(
+  res: Response,
+  answer: Exclude<ChatAnswer, { kind: 'json' }>,
+  model: string,
+  logger: Logger,
+): Promise<TokenCount | undefined> {
   startEventStream(res);
   let tokens: TokenCount | undefined;
   const send = async (chunk: ChatCompletionChunk) => {
@@ -77,14 +88,33 @@ async function sendStream(res: Response, answer: Exclude<ChatAnswer, { kind: 'js
  * Asks a model group for one whole completion (no streaming), with routing, fallbacks and the
  * deployment's `mock_response`: what the tool loop and the Responses API build on.
  */
-export function chatCompleter(deps: Pick<ChatRoutesDeps, 'router' | 'logger' | 'metrics'>, model: string, signal: AbortSignal) {
-  return (body: Record<string, unknown>) => deps.router.route(model, (target) => completeOn(target, model, body, signal), deploymentFailureLogger(deps.logger, deps.metrics, model));
+export function chatCompleter(
+  deps: Pick<ChatRoutesDeps, 'router' | 'logger' | 'metrics'>,
+  model: string,
+  signal: AbortSignal,
+) {
+  return (body: Record<string, unknown>) =>
+    deps.router.route(
+      model,
+      (target) => completeOn(target, model, body, signal),
+      deploymentFailureLogger(deps.logger, deps.metrics, model),
+    );
 }
 
 /** One whole completion from one deployment (its `mock_response` if it has one). */
-export async function completeOn(target: DeploymentTarget, model: string, body: Record<string, unknown>, signal: AbortSignal): Promise<ChatCompletion> {
-  if (target.deployment.mockResponse !== undefined) return mockCompletion(model, body.messages, target.deployment.mockResponse);
-  const upstreamBody: Record<string, unknown> & { model: string } = { ...target.deployment.defaults, ...body, model: target.upstreamModel };
+export async function completeOn(
+  target: DeploymentTarget,
+  model: string,
+  body: Record<string, unknown>,
+  signal: AbortSignal,
+): Promise<ChatCompletion> {
+  if (target.deployment.mockResponse !== undefined)
+    return mockCompletion(model, body.messages, target.deployment.mockResponse);
+  const upstreamBody: Record<string, unknown> & { model: string } = {
+    ...target.deployment.defaults,
+    ...body,
+    model: target.upstreamModel,
+  };
   delete upstreamBody.stream;
   delete upstreamBody.stream_options;
   return target.provider().complete(upstreamBody, signal);
@@ -98,7 +128,14 @@ export async function completeOn(target: DeploymentTarget, model: string, body: 
 async function runLoopRequest(
   deps: ChatRoutesDeps,
   res: Response,
-  options: { request: Record<string, unknown> & { model: string; messages: unknown[] }; tools: ChatToolSelection; streaming: boolean; includeUsage: boolean; signal: AbortSignal; started: number },
+  options: {
+    request: Record<string, unknown> & { model: string; messages: unknown[] };
+    tools: ChatToolSelection;
+    streaming: boolean;
+    includeUsage: boolean;
+    signal: AbortSignal;
+    started: number;
+  },
 ): Promise<void> {
   const { request, streaming, signal } = options;
   const { metrics } = deps;
@@ -110,7 +147,11 @@ async function runLoopRequest(
   }
   let completion: ChatCompletion;
   try {
-    completion = await runToolLoop(request, options.tools, counted.complete, deps.toolLoop, { requestId: requestIdOf(res), signal, caller: callerOf(principalOf(res)) });
+    completion = await runToolLoop(request, options.tools, counted.complete, deps.toolLoop, {
+      requestId: requestIdOf(res),
+      signal,
+      caller: callerOf(principalOf(res)),
+    });
   } catch (error) {
     if (signal.aborted) return;
     const { status, body } = toOpenAiErrorResponse(error, model);
@@ -142,7 +183,10 @@ export function mountChatRoutes(router: Router, deps: ChatRoutesDeps): void {
   const { router: models, logger, metrics } = deps;
   router.get(['/v1/models', '/models'], (_req, res) => {
     const visible = models.modelNames.filter((id) => mayUseModel(principalOf(res), id));
-    res.json({ object: 'list', data: visible.map((id) => ({ id, object: 'model', created: 0, owned_by: 'toolgate' })) });
+    res.json({
+      object: 'list',
+      data: visible.map((id) => ({ id, object: 'model', created: 0, owned_by: 'toolgate' })),
+    });
   });
 
   router.post(['/v1/chat/completions', '/chat/completions'], async (req: Request, res: Response) => {
@@ -158,7 +202,14 @@ export function mountChatRoutes(router: Router, deps: ChatRoutesDeps): void {
     const started = performance.now();
     const tools = selectChatTools(request.tools, deps.catalog, deps.viewFor, (view) => keyView(principalOf(res), view));
     if (tools !== undefined && typeof requestMock !== 'string') {
-      await runLoopRequest(deps, res, { request: request as typeof request & { messages: unknown[] }, tools, streaming, includeUsage, signal: controller.signal, started });
+      await runLoopRequest(deps, res, {
+        request: request as typeof request & { messages: unknown[] },
+        tools,
+        streaming,
+        includeUsage,
+        signal: controller.signal,
+        started,
+      });
       return;
     }
 
@@ -169,7 +220,9 @@ export function mountChatRoutes(router: Router, deps: ChatRoutesDeps): void {
         async (target): Promise<ChatAnswer> => {
           const mock = typeof requestMock === 'string' ? requestMock : target.deployment.mockResponse;
           if (mock !== undefined) {
-            return streaming ? { kind: 'chunks', chunks: mockCompletionChunks(model, request.messages, mock, includeUsage) } : { kind: 'json', body: mockCompletion(model, request.messages, mock) };
+            return streaming
+              ? { kind: 'chunks', chunks: mockCompletionChunks(model, request.messages, mock, includeUsage) }
+              : { kind: 'json', body: mockCompletion(model, request.messages, mock) };
           }
           if (!streaming) return { kind: 'json', body: await completeOn(target, model, request, controller.signal) };
           // A deployment's own parameters (temperature, max_tokens, …) apply where the request sets none.

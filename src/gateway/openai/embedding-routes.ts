@@ -15,11 +15,15 @@ export interface EmbeddingRoutesDeps {
 }
 
 /** `POST /v1/embeddings` (and `/embeddings`): OpenAI's embeddings API, routed like chat. */
-export function mountEmbeddingRoutes(router: Router, { router: models, logger, metrics, recordChat }: EmbeddingRoutesDeps): void {
+export function mountEmbeddingRoutes(
+  router: Router,
+  { router: models, logger, metrics, recordChat }: EmbeddingRoutesDeps,
+): void {
   router.post(['/v1/embeddings', '/embeddings'], async (req: Request, res: Response) => {
     const request = modelRequestOf(req.body, models);
     const input = request.input;
-    if (typeof input !== 'string' && !Array.isArray(input)) throw new AppError('invalid_request', "Missing required parameter: 'input' (a string or an array)");
+    if (typeof input !== 'string' && !Array.isArray(input))
+      throw new AppError('invalid_request', "Missing required parameter: 'input' (a string or an array)");
     const model = request.model;
     const controller = new AbortController();
     res.on('close', () => {
@@ -29,7 +33,11 @@ export function mountEmbeddingRoutes(router: Router, { router: models, logger, m
       const body = await models.route(
         model,
         (target) => {
-          if (target.deployment.mockResponse !== undefined) throw new AppError('invalid_request', `Model ${model} is a mock_response deployment and serves no embeddings`);
+          if (target.deployment.mockResponse !== undefined)
+            throw new AppError(
+              'invalid_request',
+              `Model ${model} is a mock_response deployment and serves no embeddings`,
+            );
           return target.provider().embed({ ...request, model: target.upstreamModel }, controller.signal);
         },
         deploymentFailureLogger(logger, metrics, model),

@@ -29,16 +29,28 @@ export async function answerApprovals(
   tools: ChatToolSelection | undefined,
   invoke: LoopCall & { readonly invoker: ToolInvoker },
 ): Promise<{ messages: ChatCompletionMessageParam[]; ran: ApprovedCall[] }> {
-  const responses = Array.isArray(input) ? input.filter((item): item is Record<string, unknown> => isJsonObject(item) && item.type === 'mcp_approval_response') : [];
+  const responses = Array.isArray(input)
+    ? input.filter(
+        (item): item is Record<string, unknown> => isJsonObject(item) && item.type === 'mcp_approval_response',
+      )
+    : [];
   if (responses.length === 0) return { messages: [], ran: [] };
   const asked = history.flatMap((message) => (message.role === 'assistant' ? (message.tool_calls ?? []) : []));
   const messages: ChatCompletionMessageParam[] = [];
   const ran: ApprovedCall[] = [];
   for (const response of responses) {
     const toolCall = asked.find((call) => approvalRequestId(call.id) === response.approval_request_id);
-    if (!toolCall || toolCall.type !== 'function') throw new AppError('invalid_request', `mcp_approval_response: no approval request ${String(response.approval_request_id)} in the previous response`);
+    if (!toolCall || toolCall.type !== 'function')
+      throw new AppError(
+        'invalid_request',
+        `mcp_approval_response: no approval request ${String(response.approval_request_id)} in the previous response`,
+      );
     const mcp = tools?.mcp.get(toolCall.function.name);
-    if (!mcp) throw new AppError('invalid_request', `mcp_approval_response: ${toolCall.function.name} is not among this request's MCP tools`);
+    if (!mcp)
+      throw new AppError(
+        'invalid_request',
+        `mcp_approval_response: ${toolCall.function.name} is not among this request's MCP tools`,
+      );
     let result: CallToolResult;
     if (response.approve !== true) result = toolErrorResult('The user denied this tool call.');
     else {

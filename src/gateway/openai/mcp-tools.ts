@@ -19,20 +19,35 @@ export interface ChatToolSelection {
 }
 
 /** A `type: "mcp"` tool entry: which tools it offers, and whether their calls run here. */
-function mcpEntryTools(entry: Record<string, unknown>, index: number, catalog: ToolCatalog, viewFor: ViewResolver, narrow: (view: ToolView) => ToolView): { tools: readonly Tool[]; run: boolean } {
+function mcpEntryTools(
+  entry: Record<string, unknown>,
+  index: number,
+  catalog: ToolCatalog,
+  viewFor: ViewResolver,
+  narrow: (view: ToolView) => ToolView,
+): { tools: readonly Tool[]; run: boolean } {
   const where = `tools[${index}]`;
   const serverUrl = entry.server_url;
-  if (typeof serverUrl !== 'string') throw new AppError('invalid_request', `${where}.server_url must be "litellm_proxy", "toolgate" or "litellm_proxy/mcp/<server>"`);
+  if (typeof serverUrl !== 'string')
+    throw new AppError(
+      'invalid_request',
+      `${where}.server_url must be "litellm_proxy", "toolgate" or "litellm_proxy/mcp/<server>"`,
+    );
   let view: ToolView;
   if (GATEWAY_URLS.has(serverUrl)) view = EVERY_TOOL;
   else {
     const server = SERVER_URL.exec(serverUrl)?.[1];
-    if (server === undefined) throw new AppError('invalid_request', `${where}.server_url "${serverUrl}" is not served here: use "litellm_proxy" or "litellm_proxy/mcp/<server>"`);
+    if (server === undefined)
+      throw new AppError(
+        'invalid_request',
+        `${where}.server_url "${serverUrl}" is not served here: use "litellm_proxy" or "litellm_proxy/mcp/<server>"`,
+      );
     // The gateway's names: tools of several entries (or servers) never clash.
     view = viewFor({ serversHeader: server });
   }
   const allowed = entry.allowed_tools;
-  if (allowed !== undefined && !(Array.isArray(allowed) && allowed.every((name) => typeof name === 'string'))) throw new AppError('invalid_request', `${where}.allowed_tools must be an array of tool names`);
+  if (allowed !== undefined && !(Array.isArray(allowed) && allowed.every((name) => typeof name === 'string')))
+    throw new AppError('invalid_request', `${where}.allowed_tools must be an array of tool names`);
   const listed = narrow(view).list(catalog);
   const tools = allowed === undefined ? listed : listed.filter((tool) => (allowed as string[]).includes(tool.name));
   return { tools, run: entry.require_approval === 'never' };
@@ -44,7 +59,12 @@ function mcpEntryTools(entry: Record<string, unknown>, index: number, catalog: T
  * Undefined when the request has no MCP entry (the request then goes upstream untouched). `narrow` keeps
  * the tools to what the caller's key may use.
  */
-export function selectChatTools(rawTools: unknown, catalog: ToolCatalog, viewFor: ViewResolver, narrow: (view: ToolView) => ToolView): ChatToolSelection | undefined {
+export function selectChatTools(
+  rawTools: unknown,
+  catalog: ToolCatalog,
+  viewFor: ViewResolver,
+  narrow: (view: ToolView) => ToolView,
+): ChatToolSelection | undefined {
   if (!Array.isArray(rawTools) || !rawTools.some((tool) => isJsonObject(tool) && tool.type === 'mcp')) return undefined;
   const clientTools: unknown[] = [];
   const offered = new Map<string, { tool: Tool; run: boolean }>();
@@ -56,10 +76,18 @@ export function selectChatTools(rawTools: unknown, catalog: ToolCatalog, viewFor
     const { tools, run } = mcpEntryTools(entry, index, catalog, viewFor, narrow);
     for (const tool of tools) offered.set(tool.name, { tool, run: run || offered.get(tool.name)?.run === true });
   });
-  const clientNames = new Set(clientTools.map((tool) => (isJsonObject(tool) && isJsonObject(tool.function) ? tool.function.name : undefined)));
+  const clientNames = new Set(
+    clientTools.map((tool) => (isJsonObject(tool) && isJsonObject(tool.function) ? tool.function.name : undefined)),
+  );
   const { tools, mcpNameOf } = toOpenAITools([...offered.values()].map(({ tool }) => tool));
   const clash = tools.find((tool) => clientNames.has(tool.function.name));
-  if (clash) throw new AppError('invalid_request', `tools: the function "${clash.function.name}" has the name of an MCP tool; rename it`);
-  const mcp = new Map([...mcpNameOf].map(([openAiName, name]) => [openAiName, { name, run: offered.get(name)?.run === true }]));
+  if (clash)
+    throw new AppError(
+      'invalid_request',
+      `tools: the function "${clash.function.name}" has the name of an MCP tool; rename it`,
+    );
+  const mcp = new Map(
+    [...mcpNameOf].map(([openAiName, name]) => [openAiName, { name, run: offered.get(name)?.run === true }]),
+  );
   return { tools: [...clientTools, ...(tools satisfies ChatCompletionFunctionTool[])], mcp };
 }

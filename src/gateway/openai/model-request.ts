@@ -8,9 +8,13 @@ import type { GatewayMetrics } from '../metrics.js';
 /** A request body naming a model the router knows; throws a 400 saying what is wrong otherwise. */
 export function modelRequestOf(body: unknown, router: ModelRouter): Record<string, unknown> & { model: string } {
   if (!isJsonObject(body)) throw new AppError('invalid_request', 'Request body must be a JSON object');
-  if (typeof body.model !== 'string' || body.model === '') throw new AppError('invalid_request', "Missing required parameter: 'model'");
+  if (typeof body.model !== 'string' || body.model === '')
+    throw new AppError('invalid_request', "Missing required parameter: 'model'");
   if (!router.has(body.model)) {
-    throw new AppError('invalid_request', `Invalid model name passed in model=${body.model}. Known models: ${router.modelNames.join(', ') || '(none configured)'}`);
+    throw new AppError(
+      'invalid_request',
+      `Invalid model name passed in model=${body.model}. Known models: ${router.modelNames.join(', ') || '(none configured)'}`,
+    );
   }
   return body as Record<string, unknown> & { model: string };
 }
@@ -21,6 +25,16 @@ export function deploymentFailureLogger(logger: Logger, metrics: GatewayMetrics,
     const status = toOpenAiErrorResponse(error, model).status;
     metrics.recordUpstreamFailure(model, status);
     const cause = (error as { cause?: unknown }).cause;
-    logger.warn({ model, deployment: deployment.index, status, err: messageOf(error), cause: cause === undefined ? undefined : messageOf(cause), fallback: willRetry }, 'model deployment failed');
+    logger.warn(
+      {
+        model,
+        deployment: deployment.index,
+        status,
+        err: messageOf(error),
+        cause: cause === undefined ? undefined : messageOf(cause),
+        fallback: willRetry,
+      },
+      'model deployment failed',
+    );
   };
 }

@@ -22,7 +22,11 @@ export function createMemoryResponseStore(retentionMs: number): ResponseStore {
   };
 }
 
-export function createRedisResponseStore(redis: RedisClient, key: (id: string) => string, retentionMs: number): ResponseStore {
+export function createRedisResponseStore(
+  redis: RedisClient,
+  key: (id: string) => string,
+  retentionMs: number,
+): ResponseStore {
   return {
     save: async (id, messages) => void (await redis.set(key(id), JSON.stringify(messages), 'PX', retentionMs)),
     load: async (id) => {

@@ -26,7 +26,11 @@ export interface ResponsesRoutesDeps extends ChatRoutesDeps {
 type ResponsesAnswer =
   | { readonly kind: 'completion'; readonly completion: ChatCompletion }
   | { readonly kind: 'native'; readonly body: unknown }
-  | { readonly kind: 'events'; readonly first: IteratorResult<{ type: string }>; readonly rest: AsyncIterator<{ type: string }> };
+  | {
+      readonly kind: 'events';
+      readonly first: IteratorResult<{ type: string }>;
+      readonly rest: AsyncIterator<{ type: string }>;
+    };
 
 /** The label `mcp_list_tools` and `mcp_call` items carry: the first MCP entry's `server_label`. */
 function serverLabel(tools: unknown): string {
@@ -46,8 +50,10 @@ export function mountResponsesRoutes(router: Router, deps: ResponsesRoutesDeps):
     const body = modelRequestOf(req.body, deps.router);
     const model = body.model;
     // A previous response of ours continues here; any other id is left to an upstream that keeps its own.
-    const earlier = typeof body.previous_response_id === 'string' ? await deps.responses.load(body.previous_response_id) : undefined;
-    if (body.previous_response_id !== undefined && typeof body.previous_response_id !== 'string') throw new AppError('invalid_request', 'previous_response_id must be a string');
+    const earlier =
+      typeof body.previous_response_id === 'string' ? await deps.responses.load(body.previous_response_id) : undefined;
+    if (body.previous_response_id !== undefined && typeof body.previous_response_id !== 'string')
+      throw new AppError('invalid_request', 'previous_response_id must be a string');
     const request = chatRequestOf(body, earlier ?? []);
     const tools = selectChatTools(request.tools, deps.catalog, deps.viewFor, (view) => keyView(principalOf(res), view));
     const foreignPrevious = body.previous_response_id !== undefined && earlier === undefined;
@@ -59,7 +65,10 @@ export function mountResponsesRoutes(router: Router, deps: ResponsesRoutesDeps):
     const { signal } = controller;
     // Calls the previous response asked approval for, answered now: run (approved) or refused.
     const call = { requestId: requestIdOf(res), signal, caller: callerOf(principalOf(res)) };
-    const approvals = await answerApprovals(body.input, earlier ?? [], tools, { ...call, invoker: deps.toolLoop.invoker });
+    const approvals = await answerApprovals(body.input, earlier ?? [], tools, {
+      ...call,
+      invoker: deps.toolLoop.invoker,
+    });
     request.messages.push(...approvals.messages);
     const streaming = body.stream === true;
     if (streaming) {
@@ -71,13 +80,21 @@ export function mountResponsesRoutes(router: Router, deps: ResponsesRoutesDeps):
     const counted = countingTokens(chatCompleter(deps, model, signal));
     let answer: ResponsesAnswer;
     try {
-      if (typeof body.mock_response === 'string') answer = { kind: 'completion', completion: mockCompletion(model, request.messages, body.mock_response) };
-      else if (tools) answer = { kind: 'completion', completion: await runToolLoop(request, tools, counted.complete, deps.toolLoop, call) };
+      if (typeof body.mock_response === 'string')
+        answer = { kind: 'completion', completion: mockCompletion(model, request.messages, body.mock_response) };
+      else if (tools)
+        answer = {
+          kind: 'completion',
+          completion: await runToolLoop(request, tools, counted.complete, deps.toolLoop, call),
+        };
       else {
         answer = await deps.router.route(
           model,
           async (target): Promise<ResponsesAnswer> => {
-            const native = target.deployment.servesResponses && target.deployment.mockResponse === undefined ? target.provider().responses : undefined;
+            const native =
+              target.deployment.servesResponses && target.deployment.mockResponse === undefined
+                ? target.provider().responses
+                : undefined;
             if (mayPassThrough && native) {
               const { mock_response: _mock, ...passed } = body;
               const upstreamBody = { ...passed, model: target.upstreamModel };
@@ -85,7 +102,11 @@ export function mountResponsesRoutes(router: Router, deps: ResponsesRoutesDeps):
               const rest = (await native.stream(upstreamBody, signal))[Symbol.asyncIterator]();
               return { kind: 'events', first: await rest.next(), rest };
             }
-            if (foreignPrevious) throw new AppError('not_found', `Response ${String(body.previous_response_id)} not found (responses are kept for response_retention_ms)`);
+            if (foreignPrevious)
+              throw new AppError(
+                'not_found',
+                `Response ${String(body.previous_response_id)} not found (responses are kept for response_retention_ms)`,
+              );
             return { kind: 'completion', completion: await completeOn(target, model, request, signal) };
           },
           deploymentFailureLogger(deps.logger, deps.metrics, model),
@@ -100,7 +121,11 @@ export function mountResponsesRoutes(router: Router, deps: ResponsesRoutesDeps):
         return;
       }
       const { message, code } = errorBody.error as { message: string; code?: unknown };
-      await writeEvent(res, JSON.stringify({ type: 'error', message, code: code ?? null, param: null, sequence_number: 0 }), { event: 'error' });
+      await writeEvent(
+        res,
+        JSON.stringify({ type: 'error', message, code: code ?? null, param: null, sequence_number: 0 }),
+        { event: 'error' },
+      );
       res.end();
       return;
     }
@@ -112,7 +137,8 @@ export function mountResponsesRoutes(router: Router, deps: ResponsesRoutesDeps):
     if (answer.kind === 'events') {
       let tokens: TokenCount | undefined;
       for (let next = answer.first; !next.done && !res.destroyed; next = await answer.rest.next()) {
-        if (next.value.type === 'response.completed') tokens = tokensOf((next.value as { response?: { usage?: unknown } }).response?.usage);
+        if (next.value.type === 'response.completed')
+          tokens = tokensOf((next.value as { response?: { usage?: unknown } }).response?.usage);
         await writeEvent(res, JSON.stringify(next.value), { event: next.value.type });
       }
       deps.recordChat(res, model, 200, tokens);
@@ -122,13 +148,25 @@ export function mountResponsesRoutes(router: Router, deps: ResponsesRoutesDeps):
     const { completion } = answer;
     deps.recordChat(res, model, 200, counted.tokens ?? tokensOf(completion.usage));
 
-    const mcpTools = tools ? [...tools.mcp.values()].map(({ name }) => deps.catalog.get(name)).filter((tool) => tool !== undefined) : [];
-    const response = responseOf(completion, { request: body, tools, mcpTools, label: serverLabel(body.tools), approved: approvals.ran });
+    const mcpTools = tools
+      ? [...tools.mcp.values()].map(({ name }) => deps.catalog.get(name)).filter((tool) => tool !== undefined)
+      : [];
+    const response = responseOf(completion, {
+      request: body,
+      tools,
+      mcpTools,
+      label: serverLabel(body.tools),
+      approved: approvals.ran,
+    });
     // The conversation so far, for a request that continues it: without this request's instructions,
     // which (as in OpenAI's API) do not carry over.
     const reply = completion.choices[0]?.message;
     const withoutInstructions = typeof body.instructions === 'string' ? request.messages.slice(1) : request.messages;
-    if (reply) await deps.responses.save(response.id, [...withoutInstructions, { role: 'assistant', content: reply.content, ...(reply.tool_calls && { tool_calls: reply.tool_calls }) }]);
+    if (reply)
+      await deps.responses.save(response.id, [
+        ...withoutInstructions,
+        { role: 'assistant', content: reply.content, ...(reply.tool_calls && { tool_calls: reply.tool_calls }) },
+      ]);
 
     if (!streaming) {
       res.json(response);

@@ -1,4 +1,8 @@
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionMessageToolCall,
+} from 'openai/resources/chat/completions';
 import { parseToolArguments, toToolMessage } from '../../shared/llm/openai-tools.js';
 import { AppError } from '../../shared/errors.js';
 import { toolErrorResult, type CallToolResult } from '../../shared/tool-result.js';
@@ -15,14 +19,24 @@ export interface ToolLoopDeps {
 /** What the gateway ran, as LiteLLM reports it in `provider_specific_fields`. */
 interface ToolRecord {
   readonly mcp_tool_calls: ChatCompletionMessageToolCall[];
-  readonly mcp_call_results: { readonly tool_call_id: string; readonly name: string; readonly result: CallToolResult }[];
+  readonly mcp_call_results: {
+    readonly tool_call_id: string;
+    readonly name: string;
+    readonly result: CallToolResult;
+  }[];
 }
 
 function withRecord(completion: ChatCompletion, record: ToolRecord): ChatCompletion {
   if (record.mcp_tool_calls.length === 0) return completion;
   const [first, ...rest] = completion.choices;
   if (!first) return completion;
-  return { ...completion, choices: [{ ...first, message: { ...first.message, provider_specific_fields: record } as typeof first.message }, ...rest] };
+  return {
+    ...completion,
+    choices: [
+      { ...first, message: { ...first.message, provider_specific_fields: record } as typeof first.message },
+      ...rest,
+    ],
+  };
 }
 
 /** The request a model's tool calls belong to. */
@@ -34,9 +48,18 @@ export interface LoopCall {
 }
 
 /** Runs one MCP call a model asked for; a failure is its result, as an MCP client would see it. */
-export async function callMcpTool(invoker: ToolInvoker, name: string, rawArgs: string | undefined, call: LoopCall): Promise<CallToolResult> {
+export async function callMcpTool(
+  invoker: ToolInvoker,
+  name: string,
+  rawArgs: string | undefined,
+  call: LoopCall,
+): Promise<CallToolResult> {
   try {
-    return await invoker.invoke(name, parseToolArguments(rawArgs), { requestId: call.requestId, signal: call.signal, caller: call.caller });
+    return await invoker.invoke(name, parseToolArguments(rawArgs), {
+      requestId: call.requestId,
+      signal: call.signal,
+      caller: call.caller,
+    });
   } catch (error) {
     return toolErrorResult(error instanceof AppError ? error.message : 'Internal error');
   }
@@ -63,30 +86,61 @@ export async function runToolLoop(
     const completion = await complete({ ...request, messages, tools: selection.tools });
     const message = completion.choices[0]?.message;
     const toolCalls = message?.tool_calls ?? [];
-    const runsHere = (toolCall: ChatCompletionMessageToolCall) => toolCall.type === 'function' && selection.mcp.get(toolCall.function.name)?.run === true;
+    const runsHere = (toolCall: ChatCompletionMessageToolCall) =>
+      toolCall.type === 'function' && selection.mcp.get(toolCall.function.name)?.run === true;
     if (!message || toolCalls.length === 0 || !toolCalls.every(runsHere)) return withRecord(completion, record);
     if (round >= deps.maxRounds) {
-      throw new AppError('upstream_error', `The model was still calling tools after ${deps.maxRounds} rounds (max_tool_rounds); the gateway stopped the loop`);
+      throw new AppError(
+        'upstream_error',
+        `The model was still calling tools after ${deps.maxRounds} rounds (max_tool_rounds); the gateway stopped the loop`,
+      );
     }
     const answered = await Promise.all(
       toolCalls.map(async (toolCall) => {
-        const { name, arguments: rawArgs } = (toolCall as Extract<ChatCompletionMessageToolCall, { type: 'function' }>).function;
-        return { toolCall, name, result: await callMcpTool(deps.invoker, selection.mcp.get(name)!.name, rawArgs, call) };
+        const { name, arguments: rawArgs } = (toolCall as Extract<ChatCompletionMessageToolCall, { type: 'function' }>)
+          .function;
+        return {
+          toolCall,
+          name,
+          result: await callMcpTool(deps.invoker, selection.mcp.get(name)!.name, rawArgs, call),
+        };
       }),
     );
     messages = [...messages, message, ...answered.map(({ toolCall, result }) => toToolMessage(toolCall, result))];
     record.mcp_tool_calls.push(...toolCalls);
-    record.mcp_call_results.push(...answered.map(({ toolCall, name, result }) => ({ tool_call_id: toolCall.id, name, result })));
+    record.mcp_call_results.push(
+      ...answered.map(({ toolCall, name, result }) => ({ tool_call_id: toolCall.id, name, result })),
+    );
   }
 }
 
 /** A finished completion as stream chunks: its message in one delta, then the finish (and usage when asked). */
 export function completionChunks(completion: ChatCompletion, includeUsage: boolean): ChatCompletionChunk[] {
-  const base = { id: completion.id, object: 'chat.completion.chunk' as const, created: completion.created, model: completion.model };
+  const base = {
+    id: completion.id,
+    object: 'chat.completion.chunk' as const,
+    created: completion.created,
+    model: completion.model,
+  };
   const chunks: ChatCompletionChunk[] = completion.choices.map((choice) => {
     const { role, content, tool_calls: toolCalls, ...rest } = choice.message;
-    const delta = { role, content, ...(toolCalls && { tool_calls: toolCalls.map((toolCall, index) => ({ index, ...toolCall })) }), ...rest };
-    return { ...base, choices: [{ index: choice.index, delta: delta as ChatCompletionChunk.Choice.Delta, finish_reason: choice.finish_reason, logprobs: null }] };
+    const delta = {
+      role,
+      content,
+      ...(toolCalls && { tool_calls: toolCalls.map((toolCall, index) => ({ index, ...toolCall })) }),
+      ...rest,
+    };
+    return {
+      ...base,
+      choices: [
+        {
+          index: choice.index,
+          delta: delta as ChatCompletionChunk.Choice.Delta,
+          finish_reason: choice.finish_reason,
+          logprobs: null,
+        },
+      ],
+    };
   });
   if (includeUsage && completion.usage) chunks.push({ ...base, choices: [], usage: completion.usage });
   return chunks;

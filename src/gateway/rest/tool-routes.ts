@@ -41,13 +41,23 @@ export function mountToolRoutes(router: Router, { catalog, invoker, upstreamHeal
     const receivedAt = Date.now();
     const body: unknown = req.body;
     if (!isJsonObject(body)) {
-      throw new AppError('invalid_request', 'Request body must be a JSON object: { "name": "<tool>", "arguments": { … } }');
+      throw new AppError(
+        'invalid_request',
+        'Request body must be a JSON object: { "name": "<tool>", "arguments": { … } }',
+      );
     }
     const { name, arguments: args, server_id: serverId } = body;
-    if (typeof name !== 'string' || name === '') throw new AppError('invalid_request', 'Missing required field "name" (string)');
+    if (typeof name !== 'string' || name === '')
+      throw new AppError('invalid_request', 'Missing required field "name" (string)');
     const view = viewFor(typeof serverId === 'string' ? serverId : undefined);
     // A client that disconnects does not cancel the call: like MCP calls, it ends at its deadline.
-    const result = await invoker.invoke(name, args, { requestId: requestIdOf(res), receivedAt, view: keyView(principalOf(res), view), caller: callerOf(principalOf(res)), clientHeaders: req.headers });
+    const result = await invoker.invoke(name, args, {
+      requestId: requestIdOf(res),
+      receivedAt,
+      view: keyView(principalOf(res), view),
+      caller: callerOf(principalOf(res)),
+      clientHeaders: req.headers,
+    });
     res.json(result);
   });
 }

@@ -97,15 +97,20 @@ export function createRedisCallLog(redis: RedisClient, prefix: string, logger: L
   const flush = () => {
     const { latest, totals } = tally.take();
     if (latest.length === 0) return;
-    const pipeline = redis.pipeline().lpush(recentKey, ...latest.map((seen) => JSON.stringify(recentCallOf(seen)))).ltrim(recentKey, 0, RECENT_CALLS - 1);
-    for (const [tool, { calls, errors }] of Object.entries(totals)) pipeline.hincrby(totalsKey, `${tool}\ncalls`, calls).hincrby(totalsKey, `${tool}\nerrors`, errors);
+    const pipeline = redis
+      .pipeline()
+      .lpush(recentKey, ...latest.map((seen) => JSON.stringify(recentCallOf(seen))))
+      .ltrim(recentKey, 0, RECENT_CALLS - 1);
+    for (const [tool, { calls, errors }] of Object.entries(totals))
+      pipeline.hincrby(totalsKey, `${tool}\ncalls`, calls).hincrby(totalsKey, `${tool}\nerrors`, errors);
     pipeline.exec().catch((error: unknown) => logger.debug({ err: error }, 'could not record calls for the dashboard'));
   };
   const timer = setInterval(flush, FLUSH_MS);
   timer.unref();
   return {
     record: tally.record,
-    recent: async () => (await redis.lrange(recentKey, 0, RECENT_CALLS - 1)).map((line) => JSON.parse(line) as RecentCall),
+    recent: async () =>
+      (await redis.lrange(recentKey, 0, RECENT_CALLS - 1)).map((line) => JSON.parse(line) as RecentCall),
     async totals() {
       const totals: MutableTotals = {};
       for (const [field, count] of Object.entries(await redis.hgetall(totalsKey))) {

@@ -28,13 +28,31 @@ export function createLocalGatewayBeats(gatewayId: string, counts: () => Counts)
 }
 
 /** Gateways in queue mode announce themselves as workers do, so that each one's dashboard shows them all. */
-export function startGatewayBeats(redis: RedisClient, prefix: string, gatewayId: string, counts: () => Counts, logger: Logger): GatewayBeats {
+export function startGatewayBeats(
+  redis: RedisClient,
+  prefix: string,
+  gatewayId: string,
+  counts: () => Counts,
+  logger: Logger,
+): GatewayBeats {
   const keys = queueKeys(prefix).gatewayPresence;
-  const presence = startPresence({ redis, keys, id: gatewayId, payload: () => ({ gatewayId, ...counts() }), everyMs: WORKER_HEARTBEAT_MS, ttlMs: WORKER_HEARTBEAT_TTL_MS, logger });
+  const presence = startPresence({
+    redis,
+    keys,
+    id: gatewayId,
+    payload: () => ({ gatewayId, ...counts() }),
+    everyMs: WORKER_HEARTBEAT_MS,
+    ttlMs: WORKER_HEARTBEAT_TTL_MS,
+    logger,
+  });
   return {
     async all() {
       const { payloads } = await readPresence<GatewayBeat>(redis, keys);
-      return payloads.sort((a, b) => Number(b.gatewayId === gatewayId) - Number(a.gatewayId === gatewayId) || a.gatewayId.localeCompare(b.gatewayId));
+      return payloads.sort(
+        (a, b) =>
+          Number(b.gatewayId === gatewayId) - Number(a.gatewayId === gatewayId) ||
+          a.gatewayId.localeCompare(b.gatewayId),
+      );
     },
     stop: () => presence.stop(),
   };

@@ -14,7 +14,11 @@ export interface StatusReport {
   /** Queue mode: the live workers, from their heartbeats. */
   readonly workers: readonly WorkerBeat[];
   /** Queue mode: jobs waiting, and how long the latest calls waited for a worker. */
-  readonly queue: { readonly depth: number; readonly redisReachable: boolean; readonly waitMs: { readonly average: number | null; readonly max: number | null } } | null;
+  readonly queue: {
+    readonly depth: number;
+    readonly redisReachable: boolean;
+    readonly waitMs: { readonly average: number | null; readonly max: number | null };
+  } | null;
   /** Calls since the log began, by tool (across gateways in queue mode). */
   readonly tools: ToolTotals;
   readonly recentCalls: readonly RecentCall[];
@@ -38,7 +42,11 @@ function waitOf(calls: readonly RecentCall[]) {
 }
 
 export async function statusReport(sources: StatusSources): Promise<StatusReport> {
-  const [gateways, tools, recentCalls] = await Promise.all([sources.gateways.all(), sources.calls.totals(), sources.calls.recent()]);
+  const [gateways, tools, recentCalls] = await Promise.all([
+    sources.gateways.all(),
+    sources.calls.totals(),
+    sources.calls.recent(),
+  ]);
   const state = sources.queueState?.();
   return {
     generatedAt: new Date().toISOString(),

@@ -9,13 +9,15 @@ const asset = (name: string) => readFileSync(new URL(`./ui/${name}`, import.meta
 const PAGE = { html: asset('dashboard.html'), js: asset('dashboard.js'), css: asset('dashboard.css') };
 
 /** The dashboard only loads its own script and style, and only talks to this gateway. */
-const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** The paths a browser visits for the dashboard, which ask it for the master key (HTTP Basic) when refused. */
 export const DASHBOARD_PATHS = ['/ui', '/ui/', '/ui/dashboard.js', '/ui/dashboard.css', '/v1/status'];
 
 function masterOnly(res: Response): void {
-  if (principalOf(res).kind !== 'master') throw new AppError('forbidden', 'The dashboard and its status route need the master key');
+  if (principalOf(res).kind !== 'master')
+    throw new AppError('forbidden', 'The dashboard and its status route need the master key');
 }
 
 /** `GET /v1/status` (JSON) and the dashboard at `/ui` that reads it, both for the master key only. */
@@ -25,7 +27,9 @@ export function mountStatusRoutes(router: Router, deps: { status: () => Promise<
     res.setHeader('Cache-Control', 'no-store');
     // In queue mode the report is read from Redis: while Redis is away, say so rather than a bare 500.
     const report = await deps.status().catch((error: unknown) => {
-      throw new AppError('unavailable', `The status cannot be gathered right now: ${messageOf(error)}`, { retryAfterSeconds: 1 });
+      throw new AppError('unavailable', `The status cannot be gathered right now: ${messageOf(error)}`, {
+        retryAfterSeconds: 1,
+      });
     });
     res.json(report);
   });

@@ -55,13 +55,17 @@ function toMcpTool(tool: CatalogTool): Tool {
  * local schema that does not compile stops startup, naming the tool; an upstream one is served without
  * validation (the upstream validates its own arguments) and reported.
  */
-export function createToolCatalog(registered: readonly RegisteredTool[], options: { onProblem?: (message: string) => void } = {}): ToolCatalog {
+export function createToolCatalog(
+  registered: readonly RegisteredTool[],
+  options: { onProblem?: (message: string) => void } = {},
+): ToolCatalog {
   const validatorFor = createValidators();
   const compile = (tool: RegisteredTool): CatalogTool | string => {
     try {
       const ajv = validatorFor(tool.inputSchema);
       const compiled: ValidateFunction = ajv.compile(tool.inputSchema);
-      const validate = (args: Record<string, unknown>) => (compiled(args) ? undefined : ajv.errorsText(compiled.errors, { dataVar: 'arguments', separator: '; ' }));
+      const validate = (args: Record<string, unknown>) =>
+        compiled(args) ? undefined : ajv.errorsText(compiled.errors, { dataVar: 'arguments', separator: '; ' });
       return Object.freeze({ ...tool, validate });
     } catch (error) {
       return `${tool.origin}: input_schema does not compile: ${(error as Error).message}`;

@@ -40,7 +40,6 @@ export interface FinishedCall {
   readonly traceId: string | undefined;
 }
 
-
 export interface ToolInvoker {
   /**
    * Validates and runs a call. Throws `AppError('unknown_tool')` for an unknown tool and
@@ -80,7 +79,13 @@ export function resultOf(outcome: CallOutcome): CallToolResult {
 }
 
 /** The one path every tool call takes, whatever route it came in on. */
-export function createToolInvoker({ catalog, executor, logger, upstreamServers = [], onCallFinished }: ToolInvokerDeps): ToolInvoker {
+export function createToolInvoker({
+  catalog,
+  executor,
+  logger,
+  upstreamServers = [],
+  onCallFinished,
+}: ToolInvokerDeps): ToolInvoker {
   const serversByName = new Map(upstreamServers.map((server) => [server.name, server]));
   let running = 0;
   let draining = false;
@@ -118,27 +123,52 @@ export function createToolInvoker({ catalog, executor, logger, upstreamServers =
       if (!tool || name === undefined) throw new AppError('unknown_tool', `Unknown tool: ${requestedName}`);
       if (draining) throw new AppError('unavailable', 'The gateway is shutting down', { retryAfterSeconds: 1 });
       const server = tool.target.kind === 'upstream' ? tool.target.server : undefined;
-      const describe = () => ({ name: `tools/call ${name}`, attributes: { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': name, ...(server !== undefined && { 'toolgate.upstream.server': server }) } });
+      const describe = () => ({
+        name: `tools/call ${name}`,
+        attributes: {
+          'mcp.method.name': 'tools/call',
+          'gen_ai.tool.name': name,
+          ...(server !== undefined && { 'toolgate.upstream.server': server }),
+        },
+      });
       return inSpan(describe, async (span) => {
         const receivedAt = options.receivedAt ?? Date.now();
         let started: { workerId: string; queuedMs: number } | undefined;
         const finished = (outcome: CallOutcomeLabel, result: CallToolResult) => {
           const seconds = (Date.now() - receivedAt) / 1000;
-          logger.info({ tool: name, requestId: options.requestId, outcome, durationMs: Math.round(seconds * 1000) }, 'tool call');
+          logger.info(
+            { tool: name, requestId: options.requestId, outcome, durationMs: Math.round(seconds * 1000) },
+            'tool call',
+          );
           span?.setAttribute('toolgate.tool.outcome', outcome);
-          onCallFinished?.({ tool: name, outcome, seconds, server, caller: options.caller, workerId: started?.workerId, queuedMs: started?.queuedMs, traceId: span?.spanContext().traceId });
+          onCallFinished?.({
+            tool: name,
+            outcome,
+            seconds,
+            server,
+            caller: options.caller,
+            workerId: started?.workerId,
+            queuedMs: started?.queuedMs,
+            traceId: span?.spanContext().traceId,
+          });
           return result;
         };
 
         const args = rawArgs ?? {};
-        if (!isJsonObject(args)) return finished('invalid_arguments', toolErrorResult(`Invalid arguments for tool ${name}: arguments must be an object`));
+        if (!isJsonObject(args))
+          return finished(
+            'invalid_arguments',
+            toolErrorResult(`Invalid arguments for tool ${name}: arguments must be an object`),
+          );
         const problem = tool.validate(args);
-        if (problem !== undefined) return finished('invalid_arguments', toolErrorResult(`Invalid arguments for tool ${name}: ${problem}`));
+        if (problem !== undefined)
+          return finished('invalid_arguments', toolErrorResult(`Invalid arguments for tool ${name}: ${problem}`));
 
         // A tool's ctx.log lines go to our log whatever route the call came in on; the route may also
         // forward them to its client.
         const onEvent = (event: ThreadEvent) => {
-          if (event.type === 'log') logger[LOG_METHOD[event.level]]({ tool: name, requestId: options.requestId, data: event.data }, 'tool log');
+          if (event.type === 'log')
+            logger[LOG_METHOD[event.level]]({ tool: name, requestId: options.requestId, data: event.data }, 'tool log');
           options.onEvent?.(event);
         };
         const serverConfig = server === undefined ? undefined : serversByName.get(server);
@@ -146,7 +176,10 @@ export function createToolInvoker({ catalog, executor, logger, upstreamServers =
         const onStarted = (start: { workerId: string; queuedMs: number }) => {
           started = start;
         };
-        const outcome = await run({ tool, args, requestId: options.requestId, deadline: receivedAt + tool.timeoutMs, headers }, { signal: options.signal, onEvent, onQueued: options.onQueued, onStarted });
+        const outcome = await run(
+          { tool, args, requestId: options.requestId, deadline: receivedAt + tool.timeoutMs, headers },
+          { signal: options.signal, onEvent, onQueued: options.onQueued, onStarted },
+        );
         return finished(outcomeLabel(outcome), resultOf(outcome));
       });
     },

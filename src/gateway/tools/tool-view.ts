@@ -28,7 +28,9 @@ export const EVERY_TOOL: ToolView = {
 /** A tool of `servers`' by the catalog's name, or undefined: one lookup, whatever the catalog's size. */
 function upstreamTool(catalog: ToolCatalog, servers: ReadonlySet<string>, name: string) {
   const tool = catalog.get(name);
-  return tool?.target.kind === 'upstream' && servers.has(tool.target.server) ? { tool, upstreamName: tool.target.tool } : undefined;
+  return tool?.target.kind === 'upstream' && servers.has(tool.target.server)
+    ? { tool, upstreamName: tool.target.tool }
+    : undefined;
 }
 
 /** One server's tools, under the names the server itself gives them. */
@@ -96,7 +98,11 @@ export function createViewResolver(servers: readonly UpstreamServerConfig[]) {
       const server = find(request.pathServer);
       return once(`path:${server}`, () => oneServer(server));
     }
-    const listed = request.serversHeader?.split(',').map((name) => name.trim()).filter(Boolean) ?? [];
+    const listed =
+      request.serversHeader
+        ?.split(',')
+        .map((name) => name.trim())
+        .filter(Boolean) ?? [];
     if (listed.length === 0) return EVERY_TOOL;
     // Only configured servers get this far: the keys are bounded by the config.
     const names = [...new Set(listed.map(find))].sort();

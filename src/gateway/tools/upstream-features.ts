@@ -29,7 +29,8 @@ interface ServerFeatures {
 export type FeatureKind = 'resources' | 'prompts';
 
 /** What a completion's `ref` names, once resolved: the server, and the ref in its own names. */
-export type CompletionRef = { readonly type: 'ref/prompt'; readonly name: string } | { readonly type: 'ref/resource'; readonly uri: string };
+export type CompletionRef =
+  { readonly type: 'ref/prompt'; readonly name: string } | { readonly type: 'ref/resource'; readonly uri: string };
 
 /**
  * The upstream servers' prompts, resources and resource templates, from their listings, and which server
@@ -54,14 +55,20 @@ export interface UpstreamFeatures {
   onChange(listener: (kind: FeatureKind) => void): () => void;
 }
 
-export function createUpstreamFeatures(servers: readonly UpstreamServerConfig[], options: { separator: string }): UpstreamFeatures {
+export function createUpstreamFeatures(
+  servers: readonly UpstreamServerConfig[],
+  options: { separator: string },
+): UpstreamFeatures {
   const order = servers.map((server) => server.name);
   const byName = new Map(servers.map((server) => [server.name, server]));
   const features = new Map<string, ServerFeatures>();
   const listeners = new Set<(kind: FeatureKind) => void>();
 
   /** Servers with features, in `mcp_servers` order: the first owner of a name or URI wins. */
-  const inOrder = (view: ToolView) => order.filter((server) => view.shows(server) && features.has(server)).map((server) => [server, features.get(server)!] as const);
+  const inOrder = (view: ToolView) =>
+    order
+      .filter((server) => view.shows(server) && features.has(server))
+      .map((server) => [server, features.get(server)!] as const);
   const promptName = (view: ToolView, prompt: ServedPrompt) => (view.upstreamNames ? prompt.prompt.name : prompt.name);
   const firstByKey = <Item>(items: Item[], key: (item: Item) => string) => {
     const seen = new Set<string>();
@@ -81,22 +88,32 @@ export function createUpstreamFeatures(servers: readonly UpstreamServerConfig[],
       if (inventory === undefined) features.delete(server);
       else {
         features.set(server, {
-          prompts: inventory.prompts.map((prompt) => ({ server, name: gatewayToolName(config.prefix, options.separator, prompt.name), prompt })),
+          prompts: inventory.prompts.map((prompt) => ({
+            server,
+            name: gatewayToolName(config.prefix, options.separator, prompt.name),
+            prompt,
+          })),
           resources: inventory.resources,
-          templates: inventory.resourceTemplates.map((template) => ({ template, matcher: new UriTemplate(template.uriTemplate) })),
+          templates: inventory.resourceTemplates.map((template) => ({
+            template,
+            matcher: new UriTemplate(template.uriTemplate),
+          })),
           completions: inventory.completions,
         });
       }
       const after = features.get(server);
-      const same = (pick: (entry: ServerFeatures | undefined) => unknown) => JSON.stringify(pick(before)) === JSON.stringify(pick(after));
+      const same = (pick: (entry: ServerFeatures | undefined) => unknown) =>
+        JSON.stringify(pick(before)) === JSON.stringify(pick(after));
       if (!same((entry) => entry?.prompts)) for (const listener of listeners) listener('prompts');
-      if (!same((entry) => [entry?.resources, entry?.templates.map(({ template }) => template)])) for (const listener of listeners) listener('resources');
+      if (!same((entry) => [entry?.resources, entry?.templates.map(({ template }) => template)]))
+        for (const listener of listeners) listener('resources');
     },
     capabilities() {
       // A session declares its capabilities once, as it opens: while a server has not been listed yet
       // (it may be starting, or down for now), what it may offer is declared too, with empty lists
       // until it comes.
-      if (servers.some((server) => server.unavailable === undefined && !features.has(server.name))) return { resources: true, prompts: true, completions: true };
+      if (servers.some((server) => server.unavailable === undefined && !features.has(server.name)))
+        return { resources: true, prompts: true, completions: true };
       const all = [...features.values()];
       return {
         resources: all.some((entry) => entry.resources.length > 0 || entry.templates.length > 0),
@@ -122,16 +139,23 @@ export function createUpstreamFeatures(servers: readonly UpstreamServerConfig[],
     resolveResource(view, uri) {
       const shown = inOrder(view);
       const listed = shown.find(([, served]) => served.resources.some((resource) => resource.uri === uri));
-      const templated = listed ?? shown.find(([, served]) => served.templates.some(({ matcher }) => matcher.match(uri) !== null));
+      const templated =
+        listed ?? shown.find(([, served]) => served.templates.some(({ matcher }) => matcher.match(uri) !== null));
       return templated?.[0];
     },
     resolveCompletion(view, ref) {
       const completes = (server: string) => features.get(server)?.completions === true;
       if (ref.type === 'ref/prompt') {
         const prompt = this.resolvePrompt(view, ref.name);
-        return prompt && completes(prompt.server) ? { server: prompt.server, ref: { type: 'ref/prompt', name: prompt.name } } : undefined;
+        return prompt && completes(prompt.server)
+          ? { server: prompt.server, ref: { type: 'ref/prompt', name: prompt.name } }
+          : undefined;
       }
-      const owner = inOrder(view).find(([, served]) => served.templates.some(({ template }) => template.uriTemplate === ref.uri) || served.resources.some((resource) => resource.uri === ref.uri));
+      const owner = inOrder(view).find(
+        ([, served]) =>
+          served.templates.some(({ template }) => template.uriTemplate === ref.uri) ||
+          served.resources.some((resource) => resource.uri === ref.uri),
+      );
       return owner && completes(owner[0]) ? { server: owner[0], ref } : undefined;
     },
     onChange(listener) {

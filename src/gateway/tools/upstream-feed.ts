@@ -23,16 +23,37 @@ export interface UpstreamFeed {
 }
 
 /** Keeps the catalog's upstream tools, their other features and the servers' health in step with their listings. */
-export function createUpstreamFeed(options: { catalog: ToolCatalog; features: UpstreamFeatures; servers: readonly UpstreamServerConfig[]; separator: string; defaultTimeoutMs: number; logger: Logger }): UpstreamFeed {
+export function createUpstreamFeed(options: {
+  catalog: ToolCatalog;
+  features: UpstreamFeatures;
+  servers: readonly UpstreamServerConfig[];
+  separator: string;
+  defaultTimeoutMs: number;
+  logger: Logger;
+}): UpstreamFeed {
   const byName = new Map(options.servers.map((server) => [server.name, server]));
   const health = new Map<string, UpstreamHealth>(
-    options.servers.map((server) => [server.name, { server: server.name, status: 'unknown', error: server.unavailable ?? null, tools: 0, excludedTools: [], latencyMs: null, checkedAt: null }]),
+    options.servers.map((server) => [
+      server.name,
+      {
+        server: server.name,
+        status: 'unknown',
+        error: server.unavailable ?? null,
+        tools: 0,
+        excludedTools: [],
+        latencyMs: null,
+        checkedAt: null,
+      },
+    ]),
   );
   return {
     apply(listing) {
       const server = byName.get(listing.server);
       if (!server) return;
-      const tools = registeredUpstreamTools(server, listing.inventory?.tools ?? [], { separator: options.separator, defaultTimeoutMs: options.defaultTimeoutMs });
+      const tools = registeredUpstreamTools(server, listing.inventory?.tools ?? [], {
+        separator: options.separator,
+        defaultTimeoutMs: options.defaultTimeoutMs,
+      });
       const excluded = options.catalog.setUpstreamTools(server.name, tools);
       options.features.set(server.name, listing.inventory);
       health.set(server.name, {

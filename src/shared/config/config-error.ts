@@ -12,7 +12,10 @@ export class ConfigError extends Error {
 /** Formats a key path the way YAML readers think of it: `mcp_tools[2].handler`. */
 export function formatKeyPath(path: readonly PropertyKey[]): string {
   return (
-    path.map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : `${index === 0 ? '' : '.'}${String(segment)}`)).join('') ||
-    '(root)'
+    path
+      .map((segment, index) =>
+        typeof segment === 'number' ? `[${segment}]` : `${index === 0 ? '' : '.'}${String(segment)}`,
+      )
+      .join('') || '(root)'
   );
 }

@@ -6,7 +6,13 @@ import { ConfigError, formatKeyPath } from './config-error.js';
 import { readRuntimeEnv, type RuntimeEnv } from './runtime-env.js';
 import { parseMcpServers, type UpstreamServerConfig } from './mcp-servers.js';
 import { parseRoutingSettings, type RoutingSettings } from './routing-settings.js';
-import { configFileSchema, DEPLOYMENT_DEFAULT_PARAMS, knownKeys, type ConfigFile, type McpToolEntry } from './schema.js';
+import {
+  configFileSchema,
+  DEPLOYMENT_DEFAULT_PARAMS,
+  knownKeys,
+  type ConfigFile,
+  type McpToolEntry,
+} from './schema.js';
 import { parseConfigValue, resolveConfigValue, type ConfigValue, type EnvSnapshot } from './secret.js';
 import type { ToolgateSettings } from './settings.js';
 import { withProviderPrefix } from '../llm/provider-route.js';
@@ -113,7 +119,9 @@ function normaliseDeployments(data: ConfigFile): ModelDeployment[] {
     const params = entry.litellm_params ?? entry.params;
     if (!params) throw new Error('unreachable: schema requires params');
     const apiKey = params.api_key === undefined ? undefined : parseConfigValue(params.api_key);
-    const defaults = Object.fromEntries(DEPLOYMENT_DEFAULT_PARAMS.filter((name) => params[name] !== undefined).map((name) => [name, params[name]]));
+    const defaults = Object.fromEntries(
+      DEPLOYMENT_DEFAULT_PARAMS.filter((name) => params[name] !== undefined).map((name) => [name, params[name]]),
+    );
     return Object.freeze({
       modelName: entry.model_name,
       model: withProviderPrefix(params.model),
@@ -122,7 +130,9 @@ function normaliseDeployments(data: ConfigFile): ModelDeployment[] {
       apiBase: params.api_base === undefined ? undefined : parseConfigValue(params.api_base),
       apiVersion: params.api_version,
       mockResponse: params.mock_response,
-      servesResponses: params.responses_api ?? (params.api_base === undefined && withProviderPrefix(params.model).startsWith('openai/')),
+      servesResponses:
+        params.responses_api ??
+        (params.api_base === undefined && withProviderPrefix(params.model).startsWith('openai/')),
       timeoutMs: params.timeout === undefined ? undefined : params.timeout * 1000,
       weight: params.weight,
       rpm: params.rpm,

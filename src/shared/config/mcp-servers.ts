@@ -21,12 +21,20 @@ export interface UpstreamServerConfig {
 }
 
 /** The server a client names by its `mcp_servers` key or its alias. */
-export function findServer(servers: readonly UpstreamServerConfig[], nameOrAlias: unknown): UpstreamServerConfig | undefined {
+export function findServer(
+  servers: readonly UpstreamServerConfig[],
+  nameOrAlias: unknown,
+): UpstreamServerConfig | undefined {
   return servers.find((candidate) => candidate.name === nameOrAlias || candidate.prefix === nameOrAlias);
 }
 
 export type UpstreamTransport =
-  | { readonly kind: 'stdio'; readonly command: string; readonly args: readonly string[]; readonly env: Readonly<Record<string, string>> }
+  | {
+      readonly kind: 'stdio';
+      readonly command: string;
+      readonly args: readonly string[];
+      readonly env: Readonly<Record<string, string>>;
+    }
   | {
       readonly kind: 'http' | 'sse';
       readonly url: string;
@@ -91,23 +99,31 @@ export interface ParsedMcpServers {
  * Reads `mcp_servers`: problems (naming the key path) stop startup; an auth type toolgate does not serve,
  * or an `auth_value` naming an unset variable, leaves only that server unavailable, with a warning.
  */
-export function parseMcpServers(file: string, raw: Record<string, unknown> | undefined, env: EnvSnapshot): ParsedMcpServers {
+export function parseMcpServers(
+  file: string,
+  raw: Record<string, unknown> | undefined,
+  env: EnvSnapshot,
+): ParsedMcpServers {
   const servers: UpstreamServerConfig[] = [];
   const warnings: string[] = [];
   const problems: string[] = [];
   for (const [name, entry] of Object.entries(raw ?? {})) {
     const where = `${file}: mcp_servers.${name}`;
     if (!SERVER_NAME.test(name)) {
-      problems.push(`${where}: server names must match ^[A-Za-z0-9_]{1,32}$ (no "-": it separates the prefix from tool names)`);
+      problems.push(
+        `${where}: server names must match ^[A-Za-z0-9_]{1,32}$ (no "-": it separates the prefix from tool names)`,
+      );
       continue;
     }
     const parsed = serverSchema.safeParse(entry ?? {});
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push(`${where}${issue.path.length ? `.${formatKeyPath(issue.path)}` : ''}: ${issue.message}`);
+      for (const issue of parsed.error.issues)
+        problems.push(`${where}${issue.path.length ? `.${formatKeyPath(issue.path)}` : ''}: ${issue.message}`);
       continue;
     }
     const server = parsed.data;
-    for (const key of Object.keys(server)) if (!KNOWN_KEYS.has(key)) warnings.push(`${where}.${key}: unknown key, ignored`);
+    for (const key of Object.keys(server))
+      if (!KNOWN_KEYS.has(key)) warnings.push(`${where}.${key}: unknown key, ignored`);
     const kind = server.transport ?? (server.command !== undefined ? 'stdio' : 'http');
     if (kind === 'stdio' && server.command === undefined) {
       problems.push(`${where}.command: a stdio server needs a command`);
@@ -124,13 +140,18 @@ export function parseMcpServers(file: string, raw: Record<string, unknown> | und
       unavailable = `auth_type "${authType}" is not served yet (served: ${SERVED_AUTH.join(', ')})`;
     } else if (authType !== 'none') {
       try {
-        const value = resolveConfigValue(parseConfigValue(server.auth_value ?? ''), env, `mcp_servers.${name}.auth_value`);
+        const value = resolveConfigValue(
+          parseConfigValue(server.auth_value ?? ''),
+          env,
+          `mcp_servers.${name}.auth_value`,
+        );
         headers = { ...headers, ...authHeaders(authType as (typeof SERVED_AUTH)[number], value) };
       } catch (error) {
         unavailable = (error as Error).message;
       }
     }
-    if (kind === 'stdio' && server.extra_headers !== undefined) warnings.push(`${where}.extra_headers: a stdio server gets no HTTP headers; ignored`);
+    if (kind === 'stdio' && server.extra_headers !== undefined)
+      warnings.push(`${where}.extra_headers: a stdio server gets no HTTP headers; ignored`);
     if (unavailable !== undefined) warnings.push(`${where}: unavailable: ${unavailable}`);
     servers.push(
       Object.freeze({
@@ -139,7 +160,12 @@ export function parseMcpServers(file: string, raw: Record<string, unknown> | und
         description: server.description,
         transport:
           kind === 'stdio'
-            ? { kind, command: server.command ?? '', args: server.args, env: Object.fromEntries(Object.entries(server.env).map(([key, value]) => [key, String(value)])) }
+            ? {
+                kind,
+                command: server.command ?? '',
+                args: server.args,
+                env: Object.fromEntries(Object.entries(server.env).map(([key, value]) => [key, String(value)])),
+              }
             : {
                 kind,
                 url: server.url ?? '',

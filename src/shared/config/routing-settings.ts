@@ -53,8 +53,26 @@ type ServedKey = keyof typeof servedKeys;
 
 /** Keys served in each section (LiteLLM reads most in both). */
 const SECTION_KEYS: Record<'litellm_settings' | 'router_settings', readonly ServedKey[]> = {
-  litellm_settings: ['num_retries', 'request_timeout', 'fallbacks', 'context_window_fallbacks', 'drop_params', 'allowed_fails', 'cooldown_time', 'model_group_alias'],
-  router_settings: ['num_retries', 'timeout', 'fallbacks', 'context_window_fallbacks', 'allowed_fails', 'cooldown_time', 'model_group_alias', 'routing_strategy'],
+  litellm_settings: [
+    'num_retries',
+    'request_timeout',
+    'fallbacks',
+    'context_window_fallbacks',
+    'drop_params',
+    'allowed_fails',
+    'cooldown_time',
+    'model_group_alias',
+  ],
+  router_settings: [
+    'num_retries',
+    'timeout',
+    'fallbacks',
+    'context_window_fallbacks',
+    'allowed_fails',
+    'cooldown_time',
+    'model_group_alias',
+    'routing_strategy',
+  ],
 };
 
 /** What a user loses for LiteLLM keys often seen in configs that toolgate does not serve. */
@@ -79,7 +97,14 @@ const NOT_SERVED: Record<string, string> = {
 };
 
 /** Routing strategies LiteLLM has; toolgate weighs by `weight`, `rpm` or `tpm` (simple-shuffle) for all. */
-const STRATEGIES = ['simple-shuffle', 'least-busy', 'usage-based-routing', 'usage-based-routing-v2', 'latency-based-routing', 'cost-based-routing'];
+const STRATEGIES = [
+  'simple-shuffle',
+  'least-busy',
+  'usage-based-routing',
+  'usage-based-routing-v2',
+  'latency-based-routing',
+  'cost-based-routing',
+];
 
 export interface ParsedRoutingSettings {
   readonly routing: RoutingSettings;
@@ -98,7 +123,10 @@ function toMap(list: z.infer<typeof fallbackList> | undefined): Map<string, read
  * Every other key is warned about once, by name, saying what the user loses; a served key of the wrong
  * type is a problem naming its path.
  */
-export function parseRoutingSettings(file: string, sections: { litellm_settings?: Record<string, unknown>; router_settings?: Record<string, unknown> }): ParsedRoutingSettings {
+export function parseRoutingSettings(
+  file: string,
+  sections: { litellm_settings?: Record<string, unknown>; router_settings?: Record<string, unknown> },
+): ParsedRoutingSettings {
   const warnings: string[] = [];
   const problems: string[] = [];
   const values: Partial<{ [K in ServedKey]: z.infer<(typeof servedKeys)[K]> }> = {};
@@ -112,7 +140,10 @@ export function parseRoutingSettings(file: string, sections: { litellm_settings?
       }
       const parsed = servedKeys[key as ServedKey].safeParse(raw);
       if (!parsed.success) {
-        for (const issue of parsed.error.issues) problems.push(`${file}: ${section}.${key}${issue.path.length ? `.${formatKeyPath(issue.path)}` : ''}: ${issue.message}`);
+        for (const issue of parsed.error.issues)
+          problems.push(
+            `${file}: ${section}.${key}${issue.path.length ? `.${formatKeyPath(issue.path)}` : ''}: ${issue.message}`,
+          );
         continue;
       }
       (values as Record<string, unknown>)[key] = parsed.data;
@@ -121,10 +152,17 @@ export function parseRoutingSettings(file: string, sections: { litellm_settings?
 
   if (values.routing_strategy !== undefined && values.routing_strategy !== 'simple-shuffle') {
     const known = STRATEGIES.includes(values.routing_strategy);
-    warnings.push(`${file}: router_settings.routing_strategy: ${known ? `"${values.routing_strategy}" is not served` : `unknown strategy "${values.routing_strategy}"`}; toolgate uses simple-shuffle (weighted by weight, rpm or tpm)`);
+    warnings.push(
+      `${file}: router_settings.routing_strategy: ${known ? `"${values.routing_strategy}" is not served` : `unknown strategy "${values.routing_strategy}"`}; toolgate uses simple-shuffle (weighted by weight, rpm or tpm)`,
+    );
   }
   const timeoutSeconds = values.timeout ?? values.request_timeout;
-  const alias = new Map(Object.entries(values.model_group_alias ?? {}).map(([name, target]) => [name, typeof target === 'string' ? target : target.model]));
+  const alias = new Map(
+    Object.entries(values.model_group_alias ?? {}).map(([name, target]) => [
+      name,
+      typeof target === 'string' ? target : target.model,
+    ]),
+  );
   return {
     routing: {
       numRetries: values.num_retries ?? DEFAULT_ROUTING.numRetries,

@@ -42,7 +42,8 @@ export function readRuntimeEnv(env: EnvSnapshot, flags: Partial<RuntimeEnv> = {}
   const logLevel = (flags.logLevel ?? (env.LOG_LEVEL || 'info')) as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const port = flags.port ?? (env.PORT ? Number(env.PORT) : 4000);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`PORT must be a port number, got "${env.PORT}"`);
   const workerThreads = positiveInt(env.WORKER_THREADS, 'WORKER_THREADS', Math.max(2, availableParallelism()));
   return {
     port,
@@ -53,7 +54,11 @@ export function readRuntimeEnv(env: EnvSnapshot, flags: Partial<RuntimeEnv> = {}
     queuePrefix: keyPrefixFor(env.QUEUE_PREFIX || 'toolgate', env.REDIS_URL || undefined),
     logLevel,
     workerThreads,
-    workerConcurrency: env.WORKER_CONCURRENCY ? positiveInt(env.WORKER_CONCURRENCY, 'WORKER_CONCURRENCY', 1) : undefined,
-    workerMetricsPort: env.WORKER_METRICS_PORT ? positiveInt(env.WORKER_METRICS_PORT, 'WORKER_METRICS_PORT', 1) : undefined,
+    workerConcurrency: env.WORKER_CONCURRENCY
+      ? positiveInt(env.WORKER_CONCURRENCY, 'WORKER_CONCURRENCY', 1)
+      : undefined,
+    workerMetricsPort: env.WORKER_METRICS_PORT
+      ? positiveInt(env.WORKER_METRICS_PORT, 'WORKER_METRICS_PORT', 1)
+      : undefined,
   };
 }

@@ -49,7 +49,16 @@ const deploymentParamsSchema = z.looseObject({
 });
 
 /** Request parameters a deployment may set, applied when a request does not set them (as LiteLLM does). */
-export const DEPLOYMENT_DEFAULT_PARAMS = ['temperature', 'max_tokens', 'max_completion_tokens', 'top_p', 'frequency_penalty', 'presence_penalty', 'seed', 'stop'] as const;
+export const DEPLOYMENT_DEFAULT_PARAMS = [
+  'temperature',
+  'max_tokens',
+  'max_completion_tokens',
+  'top_p',
+  'frequency_penalty',
+  'presence_penalty',
+  'seed',
+  'stop',
+] as const;
 
 export const modelDeploymentSchema = z
   .looseObject({
@@ -80,8 +89,29 @@ export type ToolAnnotations = z.infer<typeof toolAnnotationsSchema>;
 
 /** Keys toolgate reads; others in these places are warned about (so LiteLLM configs load), never fatal. */
 export const knownKeys = {
-  top: ['model_list', 'mcp_tools', 'mcp_servers', 'environment_variables', 'general_settings', 'litellm_settings', 'router_settings', 'toolgate_settings'],
+  top: [
+    'model_list',
+    'mcp_tools',
+    'mcp_servers',
+    'environment_variables',
+    'general_settings',
+    'litellm_settings',
+    'router_settings',
+    'toolgate_settings',
+  ],
   deployment: ['model_name', 'litellm_params', 'params', 'model_info'],
-  litellmParams: ['model', 'api_key', 'api_base', 'api_version', 'mock_response', 'timeout', 'rpm', 'tpm', 'weight', 'responses_api', ...DEPLOYMENT_DEFAULT_PARAMS],
+  litellmParams: [
+    'model',
+    'api_key',
+    'api_base',
+    'api_version',
+    'mock_response',
+    'timeout',
+    'rpm',
+    'tpm',
+    'weight',
+    'responses_api',
+    ...DEPLOYMENT_DEFAULT_PARAMS,
+  ],
   generalSettings: ['master_key'],
 } as const;

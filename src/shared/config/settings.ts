@@ -10,27 +10,53 @@ export const toolgateSettingsSchema = z
     cancel_grace_ms: z.number().int().nonnegative().max(MAX_TIMER_MS).default(2_000),
     /** Shared calls a pool thread runs at once (SPEC §3a); see the README for how the default was chosen. */
     thread_concurrency: z.number().int().positive().max(10_000).default(64),
-    max_result_bytes: z.number().int().positive().default(10 * 1024 * 1024),
-    max_request_bytes: z.number().int().positive().default(4 * 1024 * 1024),
+    max_result_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(10 * 1024 * 1024),
+    max_request_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(4 * 1024 * 1024),
     /** How long a client may take to send a request, headers and body: past it, 408 and the connection closes. */
     request_body_timeout_ms: z.number().int().positive().max(MAX_TIMER_MS).default(30_000),
     max_queue_depth: z.number().int().positive().default(10_000),
     plugin_heap_mb: z.number().int().min(16).default(512),
-    session_idle_ms: z.number().int().positive().max(MAX_TIMER_MS).default(30 * 60 * 1000),
+    session_idle_ms: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_TIMER_MS)
+      .default(30 * 60 * 1000),
     /**
      * Queue mode: MCP sessions in Redis, so that any gateway serves any session. `false` keeps them in
      * the gateway's memory (one Redis round trip less per request), for deployments of one gateway.
      */
     shared_sessions: z.boolean().default(true),
     /** How long a call's SSE events are kept for a client that reconnects with `Last-Event-ID`. */
-    stream_retention_ms: z.number().int().positive().max(MAX_TIMER_MS).default(5 * 60 * 1000),
+    stream_retention_ms: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_TIMER_MS)
+      .default(5 * 60 * 1000),
     allowed_origins: z.array(z.string()).default([]),
     /** How long a Responses API response is kept for `previous_response_id`. */
-    response_retention_ms: z.number().int().positive().max(MAX_TIMER_MS).default(60 * 60 * 1000),
+    response_retention_ms: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_TIMER_MS)
+      .default(60 * 60 * 1000),
     /** Rounds of tool calls the chat gateway runs for `type: "mcp"` tools before it stops the loop. */
     max_tool_rounds: z.number().int().positive().max(100).default(10),
     /** Between an upstream server's prefix and its tool names (LiteLLM's `-`). */
-    tool_prefix_separator: z.string().regex(/^[A-Za-z0-9_-]{0,4}$/, 'expected up to four of A-Za-z0-9_-').default('-'),
+    tool_prefix_separator: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{0,4}$/, 'expected up to four of A-Za-z0-9_-')
+      .default('-'),
   })
   .strict();
 

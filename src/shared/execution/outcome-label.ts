@@ -1,7 +1,16 @@
 import type { CallOutcome } from './thread-protocol.js';
 
 /** How a finished call went, for logs, metrics and traces, on the gateway and the workers alike. */
-export type CallOutcomeLabel = 'success' | 'tool_error' | 'invalid_arguments' | 'timeout' | 'crashed' | 'cancelled' | 'worker_lost' | 'load_error' | 'upstream_error';
+export type CallOutcomeLabel =
+  | 'success'
+  | 'tool_error'
+  | 'invalid_arguments'
+  | 'timeout'
+  | 'crashed'
+  | 'cancelled'
+  | 'worker_lost'
+  | 'load_error'
+  | 'upstream_error';
 
 /** The label of an outcome: a result flagged `isError` and a handler's throw are both `tool_error`. */
 export function outcomeLabel(outcome: CallOutcome): CallOutcomeLabel {

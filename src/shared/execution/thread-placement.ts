@@ -79,13 +79,20 @@ function runsExclusive(thread: PoolThread): boolean {
  * that it empties (a steady shared load would starve it otherwise). The queue is kept here rather than in
  * Piscina, whose queue stops at the first task that does not fit and holds the ones behind it.
  */
-export function createThreadPlacement(threadConcurrency: number, isResponsive: (thread: PoolThread) => boolean): ThreadPlacement {
+export function createThreadPlacement(
+  threadConcurrency: number,
+  isResponsive: (thread: PoolThread) => boolean,
+): ThreadPlacement {
   const waiting: PlacedCall[] = [];
   const threads = new Map<number, PoolThread>();
 
   // A thread whose loop is busy cannot start anything now: calls wait for one that can.
-  const open = () => [...threads.values()].filter((thread) => !thread.draining && thread.terminatedBecause === undefined && isResponsive(thread));
-  const takesShared = (thread: PoolThread) => !thread.reservedForExclusive && !runsExclusive(thread) && thread.calls.size < threadConcurrency;
+  const open = () =>
+    [...threads.values()].filter(
+      (thread) => !thread.draining && thread.terminatedBecause === undefined && isResponsive(thread),
+    );
+  const takesShared = (thread: PoolThread) =>
+    !thread.reservedForExclusive && !runsExclusive(thread) && thread.calls.size < threadConcurrency;
 
   const pick = (call: PlacedCall, candidates: readonly PoolThread[]): PoolThread | undefined => {
     if (call.exclusive) {
@@ -108,7 +115,7 @@ export function createThreadPlacement(threadConcurrency: number, isResponsive: (
 
   const dispatch = () => {
     const candidates = open();
-    for (let index = 0; index < waiting.length; ) {
+    for (let index = 0; index < waiting.length;) {
       const call = waiting[index]!;
       const thread = pick(call, candidates);
       if (thread) {
@@ -117,14 +124,17 @@ export function createThreadPlacement(threadConcurrency: number, isResponsive: (
         continue;
       }
       if (call.exclusive && !candidates.some((other) => other.reservedForExclusive)) {
-        const drainable = candidates.filter((other) => !runsExclusive(other)).sort((a, b) => a.calls.size - b.calls.size)[0];
+        const drainable = candidates
+          .filter((other) => !runsExclusive(other))
+          .sort((a, b) => a.calls.size - b.calls.size)[0];
         if (drainable) drainable.reservedForExclusive = true;
       }
       // Nothing behind can start either once no thread takes shared calls and none is empty.
       if (!candidates.some((other) => takesShared(other) || other.calls.size === 0)) break;
       index += 1;
     }
-    if (!waiting.some((call) => call.exclusive)) for (const thread of threads.values()) thread.reservedForExclusive = false;
+    if (!waiting.some((call) => call.exclusive))
+      for (const thread of threads.values()) thread.reservedForExclusive = false;
   };
 
   const balancer: PiscinaLoadBalancer = (task, workers) => {
@@ -138,7 +148,15 @@ export function createThreadPlacement(threadConcurrency: number, isResponsive: (
   return {
     balancer,
     threadReady(threadId, at) {
-      threads.set(threadId, { threadId, calls: new Map(), draining: false, reservedForExclusive: false, lastBeatAt: at, blockedLoggedAt: undefined, terminatedBecause: undefined });
+      threads.set(threadId, {
+        threadId,
+        calls: new Map(),
+        draining: false,
+        reservedForExclusive: false,
+        lastBeatAt: at,
+        blockedLoggedAt: undefined,
+        terminatedBecause: undefined,
+      });
       dispatch();
     },
     threadGone: (threadId) => void threads.delete(threadId),

@@ -7,10 +7,29 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { pathToFileURL } from 'node:url';
 import { BroadcastChannel, threadId, workerData } from 'node:worker_threads';
 import { modulePathInside, type HandlerTarget } from '../plugins/handler-target.js';
-import { TOOL_LOG_LEVELS, type ToolContext, type ToolDefinition, type ToolHandler, type ToolLogLevel } from '../plugins/plugin-contract.js';
+import {
+  TOOL_LOG_LEVELS,
+  type ToolContext,
+  type ToolDefinition,
+  type ToolHandler,
+  type ToolLogLevel,
+} from '../plugins/plugin-contract.js';
 import { limitResultSize, toCallToolResult } from '../tool-result.js';
 import { messageOf } from '../errors.js';
-import { CALL_FLAG, callFailure, CULPRIT, type CallOutcome, type CallTask, type ChannelMessage, type DeclaredToolInfo, type DescribeTask, type ModuleDescription, type PoolThreadData, type ThreadEvent, type ThreadTask } from './thread-protocol.js';
+import {
+  CALL_FLAG,
+  callFailure,
+  CULPRIT,
+  type CallOutcome,
+  type CallTask,
+  type ChannelMessage,
+  type DeclaredToolInfo,
+  type DescribeTask,
+  type ModuleDescription,
+  type PoolThreadData,
+  type ThreadEvent,
+  type ThreadTask,
+} from './thread-protocol.js';
 
 type PluginModule = Record<string, unknown>;
 
@@ -38,11 +57,14 @@ function declaredToolsOf(plugin: PluginModule): unknown[] | undefined {
 function findHandler(plugin: PluginModule, target: HandlerTarget): ToolHandler {
   if ('exportName' in target) {
     const handler = Object.hasOwn(plugin, target.exportName) ? plugin[target.exportName] : undefined;
-    if (typeof handler !== 'function') throw new Error(`${target.module} has no exported function "${target.exportName}"`);
+    if (typeof handler !== 'function')
+      throw new Error(`${target.module} has no exported function "${target.exportName}"`);
     return handler as ToolHandler;
   }
-  const declared = declaredToolsOf(plugin)?.find((tool) => (tool as ToolDefinition).name === target.declaredTool) as ToolDefinition | undefined;
-  if (typeof declared?.handler !== 'function') throw new Error(`${target.module} declares no tool "${target.declaredTool}"`);
+  const declared = declaredToolsOf(plugin)?.find((tool) => (tool as ToolDefinition).name === target.declaredTool) as
+    ToolDefinition | undefined;
+  if (typeof declared?.handler !== 'function')
+    throw new Error(`${target.module} declares no tool "${target.declaredTool}"`);
   return declared.handler;
 }
 
@@ -93,10 +115,12 @@ async function runCall(task: CallTask): Promise<CallOutcome> {
     signal: controller.signal,
     requestId: task.requestId,
     progress: (progress, total, message) => {
-      if (typeof progress === 'number' && Number.isFinite(progress)) send({ type: 'progress', progress, total, message });
+      if (typeof progress === 'number' && Number.isFinite(progress))
+        send({ type: 'progress', progress, total, message });
     },
     // Plugins are not type-checked against us: an unknown level is logged as info rather than lost.
-    log: (level: ToolLogLevel, data: unknown) => send({ type: 'log', level: TOOL_LOG_LEVELS.includes(level) ? level : 'info', data }),
+    log: (level: ToolLogLevel, data: unknown) =>
+      send({ type: 'log', level: TOOL_LOG_LEVELS.includes(level) ? level : 'info', data }),
   };
   try {
     let handler: ToolHandler;
@@ -117,7 +141,9 @@ async function runCall(task: CallTask): Promise<CallOutcome> {
 }
 
 function describeDeclaredTool(tool: unknown): DeclaredToolInfo {
-  const definition = (typeof tool === 'object' && tool !== null ? tool : {}) as Partial<Record<keyof ToolDefinition, unknown>>;
+  const definition = (typeof tool === 'object' && tool !== null ? tool : {}) as Partial<
+    Record<keyof ToolDefinition, unknown>
+  >;
   // Only clonable data crosses back: the schema is round-tripped through JSON.
   const clone = (value: unknown) => (value === undefined ? undefined : (JSON.parse(JSON.stringify(value)) as unknown));
   return {

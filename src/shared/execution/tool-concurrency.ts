@@ -9,7 +9,12 @@ export interface ToolConcurrency {
    * Waits, first come first served, until fewer than `max` calls of `tool` hold a slot; gives up at
    * `deadline` or when `signal` aborts. With no `max`, resolves at once.
    */
-  acquire(tool: string, max: number | undefined, deadline: number, signal?: AbortSignal): Promise<ReleaseSlot | SlotRefusal>;
+  acquire(
+    tool: string,
+    max: number | undefined,
+    deadline: number,
+    signal?: AbortSignal,
+  ): Promise<ReleaseSlot | SlotRefusal>;
   /** Calls waiting for a slot, across tools. */
   readonly waiting: number;
 }

@@ -20,7 +20,14 @@ import {
   type PoolThreadData,
   type ThreadEvent,
 } from './thread-protocol.js';
-import { createThreadPlacement, PLACEMENT_TAG, type PlacedCall, type PlacementTag, type PoolThread, type ToolIsolation } from './thread-placement.js';
+import {
+  createThreadPlacement,
+  PLACEMENT_TAG,
+  type PlacedCall,
+  type PlacementTag,
+  type PoolThread,
+  type ToolIsolation,
+} from './thread-placement.js';
 import { createToolConcurrency } from './tool-concurrency.js';
 
 export interface ToolPoolOptions {
@@ -40,7 +47,11 @@ export interface ToolPoolOptions {
 }
 
 /** The pool a process runs from its config: `WORKER_THREADS`, `thread_concurrency`, `plugin_heap_mb`, … */
-export function toolPoolOptions({ runtime, settings }: ToolgateConfig, logger: Logger, onAbandoned?: (tool: string) => void): ToolPoolOptions {
+export function toolPoolOptions(
+  { runtime, settings }: ToolgateConfig,
+  logger: Logger,
+  onAbandoned?: (tool: string) => void,
+): ToolPoolOptions {
   return {
     threads: runtime.workerThreads,
     threadConcurrency: settings.thread_concurrency,
@@ -119,7 +130,10 @@ function threadLossMessage(call: PlacedCall, error: unknown): string {
   const culprit = calls.find((other) => Atomics.load(other.flags, CALL_FLAG.culprit) !== 0);
   if (culprit === call || calls.length <= 1) return `tool crashed: ${reason}`;
   if (culprit) {
-    const how = Atomics.load(culprit.flags, CALL_FLAG.culprit) === CULPRIT.exit ? 'called process.exit()' : 'threw an uncaught error';
+    const how =
+      Atomics.load(culprit.flags, CALL_FLAG.culprit) === CULPRIT.exit
+        ? 'called process.exit()'
+        : 'threw an uncaught error';
     return `tool crashed: its thread ended because tool "${culprit.tool}" ${how} (${reason})`;
   }
   const tools = [...new Set(calls.map((other) => other.tool))].join(', ');
@@ -188,7 +202,8 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
   // Node reads a BroadcastChannel here as well as a MessagePort; @types/node 20 declares only the latter.
   const channelPort = channel as unknown as MessagePort;
   const drainChannel = () => {
-    for (let next = receiveMessageOnPort(channelPort); next; next = receiveMessageOnPort(channelPort)) route(next.message as ChannelMessage);
+    for (let next = receiveMessageOnPort(channelPort); next; next = receiveMessageOnPort(channelPort))
+      route(next.message as ChannelMessage);
   };
 
   const sharesLoop = (thread: PoolThread) => [...thread.calls.values()].every((call) => !call.exclusive);
@@ -208,7 +223,10 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
       });
     }
     if (thread.blockedLoggedAt === undefined) return;
-    logger.info({ threadId: thread.threadId, blockedMs: Date.now() - thread.blockedLoggedAt + BLOCKED_LOG_MS }, 'tool thread event loop free again');
+    logger.info(
+      { threadId: thread.threadId, blockedMs: Date.now() - thread.blockedLoggedAt + BLOCKED_LOG_MS },
+      'tool thread event loop free again',
+    );
     thread.blockedLoggedAt = undefined;
   }
 
@@ -220,7 +238,10 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
       if (thread.blockedLoggedAt !== undefined || thread.calls.size === 0 || !sharesLoop(thread)) continue;
       if (now - thread.lastBeatAt < BLOCKED_LOG_MS) continue;
       thread.blockedLoggedAt = now;
-      logger.warn({ threadId: thread.threadId, tools: toolsOn(thread), blockedMs: now - thread.lastBeatAt }, 'a tool call is blocking a shared thread event loop; mark CPU-bound tools isolation: exclusive');
+      logger.warn(
+        { threadId: thread.threadId, tools: toolsOn(thread), blockedMs: now - thread.lastBeatAt },
+        'a tool call is blocking a shared thread event loop; mark CPU-bound tools isolation: exclusive',
+      );
     }
   }, BLOCKED_LOG_MS / 4);
   blockedWatch.unref();
@@ -243,7 +264,10 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
     drainChannel();
     const blockedForMs = Date.now() - thread.lastBeatAt;
     if (blockedForMs >= Math.max(options.cancelGraceMs, BUSY_LOOP_MS)) {
-      logger.warn({ tool: call.tool, threadId: thread.threadId, blockedForMs, others: thread.calls.size - 1 }, 'terminating a tool thread: its event loop is blocked');
+      logger.warn(
+        { tool: call.tool, threadId: thread.threadId, blockedForMs, others: thread.calls.size - 1 },
+        'terminating a tool thread: its event loop is blocked',
+      );
       terminate(thread, `tool stopped: its thread was terminated because tool "${call.tool}" blocked its event loop`);
       return;
     }
@@ -251,7 +275,10 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
     call.releaseSlot();
     options.onAbandoned?.(call.tool);
     const abandoned = [...thread.calls.values()].filter((other) => other.abandoned).length;
-    logger.warn({ tool: call.tool, threadId: thread.threadId, abandonedOnThread: abandoned }, 'abandoned a tool call that ignored its abort; its late result will be discarded');
+    logger.warn(
+      { tool: call.tool, threadId: thread.threadId, abandonedOnThread: abandoned },
+      'abandoned a tool call that ignored its abort; its late result will be discarded',
+    );
     if (call.exclusive || abandoned >= Math.min(ABANDONED_DRAIN_THRESHOLD, options.threadConcurrency)) {
       thread.draining = true;
       retireIfDrained(thread);
@@ -302,7 +329,16 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
           )
           .finally(settledOnThread);
       };
-      const placed: PlacedCall = { callId, tool: call.tool, exclusive: call.isolation === 'exclusive', flags, start, releaseSlot, thread: undefined, abandoned: false };
+      const placed: PlacedCall = {
+        callId,
+        tool: call.tool,
+        exclusive: call.isolation === 'exclusive',
+        flags,
+        start,
+        releaseSlot,
+        thread: undefined,
+        abandoned: false,
+      };
 
       const abort = (reason: string, outcome: CallOutcome) => {
         finish(outcome);
@@ -343,7 +379,12 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
 
   return {
     run,
-    describe: async (modules) => (await piscina.run({ op: 'describe', pluginsDir: options.pluginsDir, modules } satisfies DescribeTask)) as ModuleDescription[],
+    describe: async (modules) =>
+      (await piscina.run({
+        op: 'describe',
+        pluginsDir: options.pluginsDir,
+        modules,
+      } satisfies DescribeTask)) as ModuleDescription[],
     // Calls waiting for a tool's max_concurrency slot hold no thread; a bounded number of them must not
     // stop the calls of other tools from being taken.
     canStartNow: () => limits.waiting < options.threads * options.threadConcurrency && placement.canStartNow(),
@@ -354,7 +395,12 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
         if (thread.calls.size > 0) busyThreads += 1;
         runningCalls += thread.calls.size;
       }
-      return { threads: placement.threads.size, busyThreads, runningCalls, waitingCalls: limits.waiting + placement.waiting };
+      return {
+        threads: placement.threads.size,
+        busyThreads,
+        runningCalls,
+        waitingCalls: limits.waiting + placement.waiting,
+      };
     },
     onRoom(listener) {
       roomListeners.add(listener);

@@ -42,7 +42,11 @@ export function createToolRunner({ pool, upstreams }: { pool: ToolPool; upstream
     run(run, hooks) {
       const { target } = run;
       if (target.kind === 'plugin') return pool.run({ ...run, target: target.handler }, hooks);
-      return upstreams.call(target.server, { tool: target.tool, args: run.args, deadline: run.deadline, timeoutMs: run.timeoutMs, headers: run.headers }, hooks);
+      return upstreams.call(
+        target.server,
+        { tool: target.tool, args: run.args, deadline: run.deadline, timeoutMs: run.timeoutMs, headers: run.headers },
+        hooks,
+      );
     },
     forward: (request, signal) => upstreams.request(request, signal),
   };

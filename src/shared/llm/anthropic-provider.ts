@@ -50,7 +50,15 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Chat
     logLevel: 'off',
   });
   return {
-    complete: (request, signal) => translatingErrors(async () => fromAnthropicMessage(await client.messages.create({ ...toAnthropicRequest(request, options.dropParams), stream: false }, { signal }))),
+    complete: (request, signal) =>
+      translatingErrors(async () =>
+        fromAnthropicMessage(
+          await client.messages.create(
+            { ...toAnthropicRequest(request, options.dropParams), stream: false },
+            { signal },
+          ),
+        ),
+      ),
     async stream(request, signal) {
       const params = toAnthropicRequest(request, options.dropParams);
       const includeUsage = isJsonObject(request.stream_options) && request.stream_options.include_usage === true;

@@ -2,7 +2,15 @@
  * Pure translation between OpenAI's chat completion shapes and Anthropic's Messages API, so that an
  * `anthropic/` deployment answers like any other: text, tool calls, streaming and usage.
  */
-import type { ContentBlockParam, Message, MessageCreateParamsNonStreaming, MessageParam, RawMessageStreamEvent, Tool, ToolChoice } from '@anthropic-ai/sdk/resources/messages';
+import type {
+  ContentBlockParam,
+  Message,
+  MessageCreateParamsNonStreaming,
+  MessageParam,
+  RawMessageStreamEvent,
+  Tool,
+  ToolChoice,
+} from '@anthropic-ai/sdk/resources/messages';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { AppError } from '../errors.js';
 import { isJsonObject } from '../json-object.js';
@@ -12,7 +20,22 @@ import type { ChatRequest } from './chat-provider.js';
 export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
 
 /** Request keys the translation carries over (or that need nothing on Anthropic's side). */
-const TRANSLATED = new Set(['model', 'messages', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'stop', 'stream', 'stream_options', 'tools', 'tool_choice', 'parallel_tool_calls', 'user', 'n']);
+const TRANSLATED = new Set([
+  'model',
+  'messages',
+  'max_tokens',
+  'max_completion_tokens',
+  'temperature',
+  'top_p',
+  'stop',
+  'stream',
+  'stream_options',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'user',
+  'n',
+]);
 
 type AnthropicParams = Omit<MessageCreateParamsNonStreaming, 'stream'>;
 
@@ -24,7 +47,8 @@ function textOf(content: unknown): string {
 
 function imageBlock(url: string): ContentBlockParam {
   const data = /^data:(image\/(?:png|jpeg|gif|webp));base64,(.*)$/s.exec(url);
-  if (data) return { type: 'image', source: { type: 'base64', media_type: data[1] as 'image/png', data: data[2] ?? '' } };
+  if (data)
+    return { type: 'image', source: { type: 'base64', media_type: data[1] as 'image/png', data: data[2] ?? '' } };
   return { type: 'image', source: { type: 'url', url } };
 }
 
@@ -35,7 +59,8 @@ function userBlocks(content: unknown): ContentBlockParam[] {
     if (!isJsonObject(part)) return [];
     if (part.type === 'text' && typeof part.text === 'string') return [{ type: 'text', text: part.text }];
     const image = part.image_url;
-    if (part.type === 'image_url' && isJsonObject(image) && typeof image.url === 'string') return [imageBlock(image.url)];
+    if (part.type === 'image_url' && isJsonObject(image) && typeof image.url === 'string')
+      return [imageBlock(image.url)];
     throw new AppError('invalid_request', `anthropic: message content of type "${String(part.type)}" is not supported`);
   });
 }
@@ -46,7 +71,7 @@ function parseArguments(raw: unknown): Record<string, unknown> {
     const parsed: unknown = JSON.parse(raw);
     return isJsonObject(parsed) ? parsed : { value: parsed };
   } catch {
-    throw new AppError('invalid_request', 'anthropic: a tool call\'s arguments are not valid JSON');
+    throw new AppError('invalid_request', "anthropic: a tool call's arguments are not valid JSON");
   }
 }
 
@@ -56,7 +81,12 @@ function assistantBlocks(message: Record<string, unknown>): ContentBlockParam[] 
   if (text !== '') blocks.push({ type: 'text', text });
   for (const call of Array.isArray(message.tool_calls) ? message.tool_calls : []) {
     if (!isJsonObject(call) || !isJsonObject(call.function)) continue;
-    blocks.push({ type: 'tool_use', id: String(call.id), name: String(call.function.name), input: parseArguments(call.function.arguments) });
+    blocks.push({
+      type: 'tool_use',
+      id: String(call.id),
+      name: String(call.function.name),
+      input: parseArguments(call.function.arguments),
+    });
   }
   return blocks;
 }
@@ -75,7 +105,8 @@ function toolChoice(choice: unknown, parallel: unknown): ToolChoice | undefined 
   if (choice === 'auto') return { type: 'auto', ...disable };
   if (choice === 'required') return { type: 'any', ...disable };
   if (choice === 'none') return { type: 'none' };
-  if (isJsonObject(choice) && isJsonObject(choice.function) && typeof choice.function.name === 'string') return { type: 'tool', name: choice.function.name, ...disable };
+  if (isJsonObject(choice) && isJsonObject(choice.function) && typeof choice.function.name === 'string')
+    return { type: 'tool', name: choice.function.name, ...disable };
   throw new AppError('invalid_request', 'anthropic: tool_choice must be "auto", "required", "none" or a function');
 }
 
@@ -83,9 +114,14 @@ function tools(raw: unknown): Tool[] | undefined {
   if (!Array.isArray(raw)) return undefined;
   return raw.map((tool) => {
     const fn = isJsonObject(tool) && isJsonObject(tool.function) ? tool.function : undefined;
-    if (!fn || typeof fn.name !== 'string') throw new AppError('invalid_request', 'anthropic: only function tools are supported');
+    if (!fn || typeof fn.name !== 'string')
+      throw new AppError('invalid_request', 'anthropic: only function tools are supported');
     const schema = isJsonObject(fn.parameters) ? fn.parameters : { type: 'object' };
-    return { name: fn.name, ...(typeof fn.description === 'string' && { description: fn.description }), input_schema: schema as Tool['input_schema'] };
+    return {
+      name: fn.name,
+      ...(typeof fn.description === 'string' && { description: fn.description }),
+      input_schema: schema as Tool['input_schema'],
+    };
   });
 }
 
@@ -94,10 +130,15 @@ function tools(raw: unknown): Tool[] | undefined {
  * are refused, naming them, unless `dropParams` (LiteLLM's `drop_params`) says to drop them.
  */
 export function toAnthropicRequest(request: ChatRequest, dropParams: boolean): AnthropicParams {
-  const unsupported = Object.keys(request).filter((key) => !TRANSLATED.has(key) && request[key] !== undefined && request[key] !== null);
+  const unsupported = Object.keys(request).filter(
+    (key) => !TRANSLATED.has(key) && request[key] !== undefined && request[key] !== null,
+  );
   if (request.n !== undefined && request.n !== 1) unsupported.push('n');
   if (unsupported.length > 0 && !dropParams) {
-    throw new AppError('invalid_request', `anthropic does not support ${unsupported.join(', ')}; remove them, or set litellm_settings.drop_params: true to drop them`);
+    throw new AppError(
+      'invalid_request',
+      `anthropic does not support ${unsupported.join(', ')}; remove them, or set litellm_settings.drop_params: true to drop them`,
+    );
   }
   const system: string[] = [];
   const messages: MessageParam[] = [];
@@ -106,11 +147,23 @@ export function toAnthropicRequest(request: ChatRequest, dropParams: boolean): A
     if (message.role === 'system' || message.role === 'developer') system.push(textOf(message.content));
     else if (message.role === 'user') pushMerged(messages, 'user', userBlocks(message.content));
     else if (message.role === 'assistant') pushMerged(messages, 'assistant', assistantBlocks(message));
-    else if (message.role === 'tool') pushMerged(messages, 'user', [{ type: 'tool_result', tool_use_id: String(message.tool_call_id), content: textOf(message.content) }]);
-    else throw new AppError('invalid_request', `anthropic: messages with role "${String(message.role)}" are not supported`);
+    else if (message.role === 'tool')
+      pushMerged(messages, 'user', [
+        { type: 'tool_result', tool_use_id: String(message.tool_call_id), content: textOf(message.content) },
+      ]);
+    else
+      throw new AppError(
+        'invalid_request',
+        `anthropic: messages with role "${String(message.role)}" are not supported`,
+      );
   }
   const maxTokens = request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS;
-  const stop = typeof request.stop === 'string' ? [request.stop] : Array.isArray(request.stop) ? request.stop.map(String) : undefined;
+  const stop =
+    typeof request.stop === 'string'
+      ? [request.stop]
+      : Array.isArray(request.stop)
+        ? request.stop.map(String)
+        : undefined;
   const choice = toolChoice(request.tool_choice, request.parallel_tool_calls);
   const declared = tools(request.tools);
   return {
@@ -140,7 +193,12 @@ function finishReason(stop: string | null | undefined): ChatCompletion.Choice['f
   return FINISH_REASONS[stop ?? ''] ?? 'stop';
 }
 
-function usageOf(usage: { input_tokens: number; output_tokens: number; cache_read_input_tokens?: number | null; cache_creation_input_tokens?: number | null }) {
+function usageOf(usage: {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+}) {
   const prompt = usage.input_tokens + (usage.cache_read_input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0);
   return { prompt_tokens: prompt, completion_tokens: usage.output_tokens, total_tokens: prompt + usage.output_tokens };
 }
@@ -149,7 +207,15 @@ function usageOf(usage: { input_tokens: number; output_tokens: number; cache_rea
 export function fromAnthropicMessage(message: Message): ChatCompletion {
   const text = message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
   const toolCalls = message.content.flatMap((block) =>
-    block.type === 'tool_use' ? [{ id: block.id, type: 'function' as const, function: { name: block.name, arguments: JSON.stringify(block.input) } }] : [],
+    block.type === 'tool_use'
+      ? [
+          {
+            id: block.id,
+            type: 'function' as const,
+            function: { name: block.name, arguments: JSON.stringify(block.input) },
+          },
+        ]
+      : [],
   );
   return {
     id: message.id,
@@ -159,7 +225,12 @@ export function fromAnthropicMessage(message: Message): ChatCompletion {
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: text === '' && toolCalls.length > 0 ? null : text, refusal: null, ...(toolCalls.length > 0 && { tool_calls: toolCalls }) },
+        message: {
+          role: 'assistant',
+          content: text === '' && toolCalls.length > 0 ? null : text,
+          refusal: null,
+          ...(toolCalls.length > 0 && { tool_calls: toolCalls }),
+        },
         finish_reason: finishReason(message.stop_reason),
         logprobs: null,
       },
@@ -179,7 +250,10 @@ export function createChunkTranslator(includeUsage: boolean): (event: RawMessage
   let inputUsage = { input_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
   // Anthropic numbers content blocks; OpenAI numbers tool calls.
   const toolIndexOfBlock = new Map<number, number>();
-  const chunk = (delta: ChatCompletionChunk.Choice.Delta, finish: ChatCompletionChunk.Choice['finish_reason'] = null): ChatCompletionChunk => ({
+  const chunk = (
+    delta: ChatCompletionChunk.Choice.Delta,
+    finish: ChatCompletionChunk.Choice['finish_reason'] = null,
+  ): ChatCompletionChunk => ({
     id,
     object: 'chat.completion.chunk',
     created,
@@ -199,11 +273,23 @@ export function createChunkTranslator(includeUsage: boolean): (event: RawMessage
         };
         return [chunk({ role: 'assistant', content: '' })];
       case 'content_block_start': {
-        if (event.content_block.type === 'text' && event.content_block.text !== '') return [chunk({ content: event.content_block.text })];
+        if (event.content_block.type === 'text' && event.content_block.text !== '')
+          return [chunk({ content: event.content_block.text })];
         if (event.content_block.type !== 'tool_use') return [];
         const index = toolIndexOfBlock.size;
         toolIndexOfBlock.set(event.index, index);
-        return [chunk({ tool_calls: [{ index, id: event.content_block.id, type: 'function', function: { name: event.content_block.name, arguments: '' } }] })];
+        return [
+          chunk({
+            tool_calls: [
+              {
+                index,
+                id: event.content_block.id,
+                type: 'function',
+                function: { name: event.content_block.name, arguments: '' },
+              },
+            ],
+          }),
+        ];
       }
       case 'content_block_delta':
         if (event.delta.type === 'text_delta') return [chunk({ content: event.delta.text })];

@@ -5,7 +5,13 @@ import { resolveConfigValue, type ConfigValue, type EnvSnapshot } from '../confi
 import { AppError, messageOf } from '../errors.js';
 import { createAnthropicProvider } from './anthropic-provider.js';
 import { createOpenAiProvider, type ChatProvider } from './chat-provider.js';
-import { DEFAULT_AZURE_API_VERSION, keyMismatchReason, normaliseApiBase, routeModel, unsupportedReason } from './provider-route.js';
+import {
+  DEFAULT_AZURE_API_VERSION,
+  keyMismatchReason,
+  normaliseApiBase,
+  routeModel,
+  unsupportedReason,
+} from './provider-route.js';
 
 /** Used when an OpenAI-compatible server needs no key (Ollama, LM Studio, most vLLM setups). */
 const NO_KEY = 'none';
@@ -31,7 +37,12 @@ export function deploymentProblem(deployment: ModelDeployment, model = deploymen
  * toolgate cannot serve or whose key belongs to another provider (never guessing an endpoint, which
  * would send the prompt and the key elsewhere), and `deployment_misconfigured` for an unset variable.
  */
-export function createDeploymentProvider(deployment: ModelDeployment, model: string, env: EnvSnapshot, routing: RoutingSettings): ChatProvider {
+export function createDeploymentProvider(
+  deployment: ModelDeployment,
+  model: string,
+  env: EnvSnapshot,
+  routing: RoutingSettings,
+): ChatProvider {
   const problem = deploymentProblem(deployment, model);
   if (problem) throw new DeploymentUnusableError('invalid_request', problem);
   const route = routeModel(model);
@@ -40,19 +51,27 @@ export function createDeploymentProvider(deployment: ModelDeployment, model: str
     try {
       return resolveConfigValue(value, env, `${where}.${key}`);
     } catch (error) {
-      throw new DeploymentUnusableError('deployment_misconfigured', `Model ${deployment.modelName} is misconfigured: ${messageOf(error)}`);
+      throw new DeploymentUnusableError(
+        'deployment_misconfigured',
+        `Model ${deployment.modelName} is misconfigured: ${messageOf(error)}`,
+      );
     }
   };
   const envKey = route.keyEnvNames.map((name) => env[name]).find((value) => value !== undefined && value !== '');
   const apiKey = deployment.apiKey ? resolve(deployment.apiKey, 'api_key') : (envKey ?? NO_KEY);
-  const apiBase = deployment.apiBase ? normaliseApiBase(route.provider, resolve(deployment.apiBase, 'api_base')) : route.defaultBaseUrl;
+  const apiBase = deployment.apiBase
+    ? normaliseApiBase(route.provider, resolve(deployment.apiBase, 'api_base'))
+    : route.defaultBaseUrl;
   const timeout = deployment.timeoutMs ?? routing.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (route.kind === 'anthropic') return createAnthropicProvider({ apiKey, baseURL: apiBase, timeout, dropParams: routing.dropParams });
+  if (route.kind === 'anthropic')
+    return createAnthropicProvider({ apiKey, baseURL: apiBase, timeout, dropParams: routing.dropParams });
   // logLevel off: the client formats request details for its logger on every call otherwise.
   const common = { apiKey, timeout, maxRetries: 0, logLevel: 'off' as const };
   if (route.kind === 'azure') {
     const apiVersion = deployment.apiVersion ?? env.AZURE_API_VERSION ?? DEFAULT_AZURE_API_VERSION;
-    return createOpenAiProvider(new AzureOpenAI({ ...common, endpoint: apiBase, apiVersion, deployment: route.upstreamModel }));
+    return createOpenAiProvider(
+      new AzureOpenAI({ ...common, endpoint: apiBase, apiVersion, deployment: route.upstreamModel }),
+    );
   }
   // deploymentProblem() has ensured there is a base URL; OpenAI's constructor would otherwise fall back
   // to api.openai.com.

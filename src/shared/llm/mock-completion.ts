@@ -7,7 +7,9 @@ function estimateTokens(text: string): number {
 }
 
 function promptText(messages: unknown): string {
-  return Array.isArray(messages) ? messages.map((message) => JSON.stringify((message as { content?: unknown }).content ?? '')).join(' ') : '';
+  return Array.isArray(messages)
+    ? messages.map((message) => JSON.stringify((message as { content?: unknown }).content ?? '')).join(' ')
+    : '';
 }
 
 function usageFor(messages: unknown, text: string) {
@@ -23,18 +25,33 @@ export function mockCompletion(model: string, messages: unknown, text: string): 
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model,
-    choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, finish_reason: 'stop', logprobs: null }],
+    choices: [
+      { index: 0, message: { role: 'assistant', content: text, refusal: null }, finish_reason: 'stop', logprobs: null },
+    ],
     usage: usageFor(messages, text),
   };
 }
 
 /** The same answer as stream chunks: role, the text word by word, the finish, and usage when asked. */
-export function mockCompletionChunks(model: string, messages: unknown, text: string, includeUsage: boolean): ChatCompletionChunk[] {
-  const base = { id: `chatcmpl-mock-${randomUUID()}`, object: 'chat.completion.chunk' as const, created: Math.floor(Date.now() / 1000), model };
+export function mockCompletionChunks(
+  model: string,
+  messages: unknown,
+  text: string,
+  includeUsage: boolean,
+): ChatCompletionChunk[] {
+  const base = {
+    id: `chatcmpl-mock-${randomUUID()}`,
+    object: 'chat.completion.chunk' as const,
+    created: Math.floor(Date.now() / 1000),
+    model,
+  };
   const pieces = text.match(/\S+\s*|\s+/g) ?? [];
   const chunks: ChatCompletionChunk[] = [
     { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] },
-    ...pieces.map((piece): ChatCompletionChunk => ({ ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] })),
+    ...pieces.map((piece): ChatCompletionChunk => ({
+      ...base,
+      choices: [{ index: 0, delta: { content: piece }, finish_reason: null }],
+    })),
     { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
   ];
   if (includeUsage) chunks.push({ ...base, choices: [], usage: usageFor(messages, text) });

@@ -33,7 +33,11 @@ export interface ModelRouter {
    * after a connection error, timeout, 5xx or 429; tries the group `num_retries` more times; then its
    * `fallbacks` (or `context_window_fallbacks` after a context-length error). Throws the last error.
    */
-  route<T>(modelName: string, attempt: (target: DeploymentTarget) => Promise<T>, onFailure?: (failure: DeploymentFailure) => void): Promise<T>;
+  route<T>(
+    modelName: string,
+    attempt: (target: DeploymentTarget) => Promise<T>,
+    onFailure?: (failure: DeploymentFailure) => void,
+  ): Promise<T>;
   /** Deployments that cannot be served as configured, for startup warnings. */
   readonly warnings: readonly string[];
 }
@@ -54,18 +58,26 @@ interface Group {
 }
 
 function wildcardPattern(name: string): RegExp {
-  return new RegExp(`^${name.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('(.*)')}$`);
+  return new RegExp(
+    `^${name
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('(.*)')}$`,
+  );
 }
 
 /** LiteLLM's simple-shuffle: weighted by `weight`, else `rpm`, else `tpm`, else uniform; without replacement. */
 function weightedOrder(deployments: readonly Deployment[]): Deployment[] {
-  const key = (['weight', 'rpm', 'tpm'] as const).find((name) => deployments.some((each) => each.config[name] !== undefined));
+  const key = (['weight', 'rpm', 'tpm'] as const).find((name) =>
+    deployments.some((each) => each.config[name] !== undefined),
+  );
   const pool = deployments.map((each) => ({ each, weight: key ? (each.config[key] ?? 0) : 1 }));
   const order: Deployment[] = [];
   while (pool.length > 0) {
     const total = pool.reduce((sum, entry) => sum + entry.weight, 0);
     let pick = total > 0 ? Math.random() * total : 0;
-    let index = total > 0 ? pool.findIndex((entry) => (pick -= entry.weight) < 0) : Math.floor(Math.random() * pool.length);
+    let index =
+      total > 0 ? pool.findIndex((entry) => (pick -= entry.weight) < 0) : Math.floor(Math.random() * pool.length);
     if (index === -1) index = pool.length - 1;
     order.push(...pool.splice(index, 1).map((entry) => entry.each));
   }
@@ -73,7 +85,11 @@ function weightedOrder(deployments: readonly Deployment[]): Deployment[] {
 }
 
 /** Groups `model_list` by `model_name` and routes requests as `litellm_settings` and `router_settings` say. */
-export function createModelRouter(configs: readonly ModelDeployment[], env: EnvSnapshot, routing: RoutingSettings): ModelRouter {
+export function createModelRouter(
+  configs: readonly ModelDeployment[],
+  env: EnvSnapshot,
+  routing: RoutingSettings,
+): ModelRouter {
   const groups = new Map<string, Deployment[]>();
   const warnings: string[] = [];
   const servable = new Set<string>();
@@ -81,10 +97,20 @@ export function createModelRouter(configs: readonly ModelDeployment[], env: EnvS
     const problem = config.mockResponse === undefined ? deploymentProblem(config) : undefined;
     if (problem) warnings.push(`model_list[${config.index}]: ${problem}; left out of /v1/models`);
     else servable.add(config.modelName);
-    if (!problem && routeModel(config.model).kind === 'azure' && config.apiVersion === undefined && !env.AZURE_API_VERSION) {
-      warnings.push(`model_list[${config.index}]: azure deployment without api_version; using ${DEFAULT_AZURE_API_VERSION}`);
+    if (
+      !problem &&
+      routeModel(config.model).kind === 'azure' &&
+      config.apiVersion === undefined &&
+      !env.AZURE_API_VERSION
+    ) {
+      warnings.push(
+        `model_list[${config.index}]: azure deployment without api_version; using ${DEFAULT_AZURE_API_VERSION}`,
+      );
     }
-    groups.set(config.modelName, [...(groups.get(config.modelName) ?? []), { config, providers: new Map(), failures: 0, restingUntil: 0 }]);
+    groups.set(config.modelName, [
+      ...(groups.get(config.modelName) ?? []),
+      { config, providers: new Map(), failures: 0, restingUntil: 0 },
+    ]);
   }
   const wildcards = [...groups.keys()]
     .filter((name) => name.includes('*'))
@@ -98,13 +124,17 @@ export function createModelRouter(configs: readonly ModelDeployment[], env: EnvS
     if (exact) return { name, deployments: exact, wildcardPart: undefined };
     for (const wildcard of wildcards) {
       const match = wildcard.pattern.exec(name);
-      if (match) return { name: wildcard.name, deployments: groups.get(wildcard.name) ?? [], wildcardPart: match[1] ?? '' };
+      if (match)
+        return { name: wildcard.name, deployments: groups.get(wildcard.name) ?? [], wildcardPart: match[1] ?? '' };
     }
     return undefined;
   };
 
   const targetFor = (deployment: Deployment, group: Group): DeploymentTarget => {
-    const model = group.wildcardPart === undefined ? deployment.config.model : deployment.config.model.replace('*', group.wildcardPart);
+    const model =
+      group.wildcardPart === undefined
+        ? deployment.config.model
+        : deployment.config.model.replace('*', group.wildcardPart);
     return {
       deployment: deployment.config,
       upstreamModel: routeModel(model).upstreamModel,
@@ -127,7 +157,12 @@ export function createModelRouter(configs: readonly ModelDeployment[], env: EnvS
     }
   };
 
-  async function tryGroup<T>(group: Group, attempt: (target: DeploymentTarget) => Promise<T>, onFailure: ((failure: DeploymentFailure) => void) | undefined, more: boolean): Promise<T> {
+  async function tryGroup<T>(
+    group: Group,
+    attempt: (target: DeploymentTarget) => Promise<T>,
+    onFailure: ((failure: DeploymentFailure) => void) | undefined,
+    more: boolean,
+  ): Promise<T> {
     const now = Date.now();
     const order = weightedOrder(group.deployments);
     // Deployments resting after repeated failures go last rather than nowhere.
@@ -143,14 +178,23 @@ export function createModelRouter(configs: readonly ModelDeployment[], env: EnvS
         const retryable = isRetryableUpstreamError(error) && !isContextWindowError(error);
         if (retryable) failed(deployment);
         const nextHere = retryable && position < order.length - 1;
-        onFailure?.({ deployment: deployment.config, error, willRetry: nextHere || (more && !(error instanceof APIUserAbortError)) });
+        onFailure?.({
+          deployment: deployment.config,
+          error,
+          willRetry: nextHere || (more && !(error instanceof APIUserAbortError)),
+        });
         if (!nextHere) break;
       }
     }
     throw lastError;
   }
 
-  async function withRetries<T>(group: Group, attempt: (target: DeploymentTarget) => Promise<T>, onFailure: ((failure: DeploymentFailure) => void) | undefined, fallbacksLeft: boolean): Promise<T> {
+  async function withRetries<T>(
+    group: Group,
+    attempt: (target: DeploymentTarget) => Promise<T>,
+    onFailure: ((failure: DeploymentFailure) => void) | undefined,
+    fallbacksLeft: boolean,
+  ): Promise<T> {
     let lastError: unknown;
     for (let round = 0; round <= routing.numRetries; round += 1) {
       const retriesLeft = round < routing.numRetries;
@@ -165,15 +209,24 @@ export function createModelRouter(configs: readonly ModelDeployment[], env: EnvS
   }
 
   return {
-    modelNames: [...[...groups.keys()].filter((name) => servable.has(name) && !name.includes('*')), ...routing.modelGroupAlias.keys()],
+    modelNames: [
+      ...[...groups.keys()].filter((name) => servable.has(name) && !name.includes('*')),
+      ...routing.modelGroupAlias.keys(),
+    ],
     has: (name) => resolve(name) !== undefined,
     warnings,
     async route(modelName, attempt, onFailure) {
       const group = resolve(modelName);
       if (!group) throw new Error(`unknown model ${modelName}`);
-      const fallbacksOf = (error: unknown) => (isContextWindowError(error) ? routing.contextWindowFallbacks : routing.fallbacks).get(group.name) ?? [];
+      const fallbacksOf = (error: unknown) =>
+        (isContextWindowError(error) ? routing.contextWindowFallbacks : routing.fallbacks).get(group.name) ?? [];
       try {
-        return await withRetries(group, attempt, onFailure, routing.fallbacks.has(group.name) || routing.contextWindowFallbacks.has(group.name));
+        return await withRetries(
+          group,
+          attempt,
+          onFailure,
+          routing.fallbacks.has(group.name) || routing.contextWindowFallbacks.has(group.name),
+        );
       } catch (error) {
         if (error instanceof APIUserAbortError) throw error;
         let lastError = error;

@@ -1,6 +1,10 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { isJsonObject } from '../json-object.js';
-import type { ChatCompletionFunctionTool, ChatCompletionMessageFunctionToolCall, ChatCompletionToolMessageParam } from 'openai/resources/chat/completions';
+import type {
+  ChatCompletionFunctionTool,
+  ChatCompletionMessageFunctionToolCall,
+  ChatCompletionToolMessageParam,
+} from 'openai/resources/chat/completions';
 
 const OPENAI_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const MAX_NAME = 64;
@@ -29,7 +33,8 @@ function openAiName(mcpName: string, taken: Set<string>): string {
  * a missing or empty schema turned into an object that takes nothing.
  */
 export function toOpenAIParameters(inputSchema: Tool['inputSchema'] | undefined): Record<string, unknown> {
-  if (inputSchema === undefined || Object.keys(inputSchema).length === 0) return { type: 'object', properties: {}, additionalProperties: false };
+  if (inputSchema === undefined || Object.keys(inputSchema).length === 0)
+    return { type: 'object', properties: {}, additionalProperties: false };
   return { ...inputSchema, type: 'object', properties: inputSchema.properties ?? {} };
 }
 
@@ -41,7 +46,15 @@ export function toOpenAITools(mcpTools: readonly Tool[]): OpenAIToolSet {
     const name = openAiName(tool.name, taken);
     taken.add(name);
     mcpNameOf.set(name, tool.name);
-    return { type: 'function', function: { name, description: tool.description ?? '', parameters: toOpenAIParameters(tool.inputSchema), strict: false } };
+    return {
+      type: 'function',
+      function: {
+        name,
+        description: tool.description ?? '',
+        parameters: toOpenAIParameters(tool.inputSchema),
+        strict: false,
+      },
+    };
   });
   return { tools, mcpNameOf };
 }
@@ -62,6 +75,9 @@ export function toolResultText(result: CallToolResult): string {
 }
 
 /** The `role: 'tool'` message answering a tool call, its content the result's text. */
-export function toToolMessage(toolCall: Pick<ChatCompletionMessageFunctionToolCall, 'id'>, result: CallToolResult): ChatCompletionToolMessageParam {
+export function toToolMessage(
+  toolCall: Pick<ChatCompletionMessageFunctionToolCall, 'id'>,
+  result: CallToolResult,
+): ChatCompletionToolMessageParam {
   return { role: 'tool', tool_call_id: toolCall.id, content: toolResultText(result) };
 }

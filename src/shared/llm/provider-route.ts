@@ -26,16 +26,36 @@ const KNOWN_PROVIDERS: Record<string, KnownProvider> = {
   anthropic: { kind: 'anthropic', baseUrl: 'https://api.anthropic.com', keyEnv: ['ANTHROPIC_API_KEY'] },
   // OpenAI-compatible APIs at known addresses.
   groq: { kind: 'openai', baseUrl: 'https://api.groq.com/openai/v1', keyEnv: ['GROQ_API_KEY'] },
-  gemini: { kind: 'openai', baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai', keyEnv: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'] },
+  gemini: {
+    kind: 'openai',
+    baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai',
+    keyEnv: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
+  },
   mistral: { kind: 'openai', baseUrl: 'https://api.mistral.ai/v1', keyEnv: ['MISTRAL_API_KEY'] },
   deepseek: { kind: 'openai', baseUrl: 'https://api.deepseek.com/v1', keyEnv: ['DEEPSEEK_API_KEY'] },
   openrouter: { kind: 'openai', baseUrl: 'https://openrouter.ai/api/v1', keyEnv: ['OPENROUTER_API_KEY', 'OR_API_KEY'] },
-  together_ai: { kind: 'openai', baseUrl: 'https://api.together.xyz/v1', keyEnv: ['TOGETHERAI_API_KEY', 'TOGETHER_API_KEY', 'TOGETHER_AI_TOKEN'] },
-  fireworks_ai: { kind: 'openai', baseUrl: 'https://api.fireworks.ai/inference/v1', keyEnv: ['FIREWORKS_AI_API_KEY', 'FIREWORKS_API_KEY', 'FIREWORKSAI_API_KEY'] },
+  together_ai: {
+    kind: 'openai',
+    baseUrl: 'https://api.together.xyz/v1',
+    keyEnv: ['TOGETHERAI_API_KEY', 'TOGETHER_API_KEY', 'TOGETHER_AI_TOKEN'],
+  },
+  fireworks_ai: {
+    kind: 'openai',
+    baseUrl: 'https://api.fireworks.ai/inference/v1',
+    keyEnv: ['FIREWORKS_AI_API_KEY', 'FIREWORKS_API_KEY', 'FIREWORKSAI_API_KEY'],
+  },
   xai: { kind: 'openai', baseUrl: 'https://api.x.ai/v1', keyEnv: ['XAI_API_KEY'] },
   cerebras: { kind: 'openai', baseUrl: 'https://api.cerebras.ai/v1', keyEnv: ['CEREBRAS_API_KEY'] },
-  perplexity: { kind: 'openai', baseUrl: 'https://api.perplexity.ai', keyEnv: ['PERPLEXITYAI_API_KEY', 'PERPLEXITY_API_KEY'] },
-  cohere: { kind: 'openai', baseUrl: 'https://api.cohere.ai/compatibility/v1', keyEnv: ['COHERE_API_KEY', 'CO_API_KEY'] },
+  perplexity: {
+    kind: 'openai',
+    baseUrl: 'https://api.perplexity.ai',
+    keyEnv: ['PERPLEXITYAI_API_KEY', 'PERPLEXITY_API_KEY'],
+  },
+  cohere: {
+    kind: 'openai',
+    baseUrl: 'https://api.cohere.ai/compatibility/v1',
+    keyEnv: ['COHERE_API_KEY', 'CO_API_KEY'],
+  },
   hosted_vllm: { kind: 'openai', keyEnv: ['HOSTED_VLLM_API_KEY'] },
   ollama: { kind: 'openai', baseUrl: 'http://localhost:11434/v1' },
   ollama_chat: { kind: 'openai', baseUrl: 'http://localhost:11434/v1' },
@@ -59,8 +79,9 @@ const NAME_PATTERNS: readonly (readonly [RegExp, string])[] = [
 ];
 
 export const SUPPORTED_MODEL_FORMS =
-  `openai/, anthropic/, azure/ (with api_base), ${Object.keys(KNOWN_PROVIDERS).filter((name) => !['openai', 'anthropic', 'azure'].includes(name)).join('/, ')}/, ` +
-  'or any <provider>/<model> with api_base pointing at an OpenAI-compatible server';
+  `openai/, anthropic/, azure/ (with api_base), ${Object.keys(KNOWN_PROVIDERS)
+    .filter((name) => !['openai', 'anthropic', 'azure'].includes(name))
+    .join('/, ')}/, ` + 'or any <provider>/<model> with api_base pointing at an OpenAI-compatible server';
 
 /** `provider/model` as given; a name without a prefix gets the provider it belongs to, else `openai/`. */
 export function withProviderPrefix(model: string): string {
@@ -75,7 +96,13 @@ export function routeModel(model: string): ProviderRoute {
   const slash = prefixed.indexOf('/');
   const provider = prefixed.slice(0, slash);
   const known = KNOWN_PROVIDERS[provider];
-  return { provider, upstreamModel: prefixed.slice(slash + 1), kind: known?.kind ?? 'openai', defaultBaseUrl: known?.baseUrl, keyEnvNames: known?.keyEnv ?? [] };
+  return {
+    provider,
+    upstreamModel: prefixed.slice(slash + 1),
+    kind: known?.kind ?? 'openai',
+    defaultBaseUrl: known?.baseUrl,
+    keyEnvNames: known?.keyEnv ?? [],
+  };
 }
 
 /** The provider a key variable is named for (`ANTHROPIC_API_KEY` → anthropic), if it is one of theirs. */
@@ -110,7 +137,11 @@ export function unsupportedReason(model: string, hasApiBase: boolean): string | 
  * Why a deployment would send its key to a provider it was not given for (a `claude-…` model routed to
  * OpenAI with `ANTHROPIC_API_KEY`, say), or undefined when the key fits.
  */
-export function keyMismatchReason(model: string, apiKeyEnvName: string | undefined, hasApiBase: boolean): string | undefined {
+export function keyMismatchReason(
+  model: string,
+  apiKeyEnvName: string | undefined,
+  hasApiBase: boolean,
+): string | undefined {
   if (apiKeyEnvName === undefined || hasApiBase) return undefined;
   const owner = providerOfKeyVariable(apiKeyEnvName);
   const route = routeModel(model);

@@ -22,11 +22,31 @@ export function isRetryableUpstreamError(error: unknown): boolean {
 /** Keeps an upstream's status and error body; names connection failures and timeouts plainly. */
 export function toOpenAiErrorResponse(error: unknown, model: string): OpenAiErrorResponse {
   if (error instanceof APIConnectionTimeoutError) {
-    return { status: 504, body: { error: { message: `Upstream for model ${model} timed out`, type: 'timeout', param: null, code: 'upstream_timeout' } } };
+    return {
+      status: 504,
+      body: {
+        error: {
+          message: `Upstream for model ${model} timed out`,
+          type: 'timeout',
+          param: null,
+          code: 'upstream_timeout',
+        },
+      },
+    };
   }
   if (error instanceof APIConnectionError) {
     // The cause (an internal host and port) goes to our log, not to the client.
-    return { status: 502, body: { error: { message: `Upstream for model ${model} is unreachable`, type: 'api_error', param: null, code: 'upstream_unreachable' } } };
+    return {
+      status: 502,
+      body: {
+        error: {
+          message: `Upstream for model ${model} is unreachable`,
+          type: 'api_error',
+          param: null,
+          code: 'upstream_unreachable',
+        },
+      },
+    };
   }
   if (error instanceof APIError && error.status !== undefined) {
     const upstream = (error.error ?? {}) as { message?: unknown; type?: unknown; param?: unknown; code?: unknown };
@@ -37,15 +57,30 @@ export function toOpenAiErrorResponse(error: unknown, model: string): OpenAiErro
           message: typeof upstream.message === 'string' ? upstream.message : error.message,
           type: typeof upstream.type === 'string' ? upstream.type : 'api_error',
           param: typeof upstream.param === 'string' ? upstream.param : null,
-          code: typeof upstream.code === 'string' ? upstream.code : upstream.code === undefined || upstream.code === null ? null : String(upstream.code),
+          code:
+            typeof upstream.code === 'string'
+              ? upstream.code
+              : upstream.code === undefined || upstream.code === null
+                ? null
+                : String(upstream.code),
         },
       },
     };
   }
   if (error instanceof AppError) {
-    return { status: error.status, body: { error: { message: error.message, type: errorRegistry[error.code].openAiType, param: null, code: error.code } } };
+    return {
+      status: error.status,
+      body: {
+        error: { message: error.message, type: errorRegistry[error.code].openAiType, param: null, code: error.code },
+      },
+    };
   }
-  return { status: 500, body: { error: { message: `Model ${model} could not be called`, type: 'api_error', param: null, code: 'internal' } } };
+  return {
+    status: 500,
+    body: {
+      error: { message: `Model ${model} could not be called`, type: 'api_error', param: null, code: 'internal' },
+    },
+  };
 }
 
 /** An upstream saying the prompt is over the model's context window (what `context_window_fallbacks` is for). */

@@ -4,7 +4,9 @@ import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprot
 type RequestOptions = { signal?: AbortSignal; timeout?: number };
 
 /** Every item of a paged MCP list, following `nextCursor`; a server that repeats a cursor is not followed round. */
-async function listAllPages<Item>(fetchPage: (cursor: string | undefined) => Promise<{ items: Item[]; nextCursor?: string }>): Promise<Item[]> {
+async function listAllPages<Item>(
+  fetchPage: (cursor: string | undefined) => Promise<{ items: Item[]; nextCursor?: string }>,
+): Promise<Item[]> {
   const items: Item[] = [];
   const seen = new Set<string>();
   let cursor: string | undefined;

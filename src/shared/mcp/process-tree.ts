@@ -15,7 +15,9 @@ function parentOf(pid: number): number | undefined {
 export function processTree(pid: number): number[] {
   let pids: number[];
   try {
-    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+    pids = readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number);
   } catch {
     return [pid];
   }

@@ -11,21 +11,34 @@ import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/tran
 const requestHeaders = new AsyncLocalStorage<Record<string, string>>();
 
 /** Runs `send` with `headers` added to every HTTP request it makes on an MCP transport (none: as it is). */
-export function withRequestHeaders<Result>(headers: Record<string, string> | undefined, send: () => Promise<Result>): Promise<Result> {
+export function withRequestHeaders<Result>(
+  headers: Record<string, string> | undefined,
+  send: () => Promise<Result>,
+): Promise<Result> {
   return headers === undefined ? send() : requestHeaders.run(headers, send);
 }
 
 /** `fetch` with the static headers, and the current request's own on top when it has some. */
 function fetchWith(staticHeaders: Record<string, string>): FetchLike {
   return (input, init) => {
-    const headers = { ...Object.fromEntries(new Headers(init?.headers).entries()), ...staticHeaders, ...requestHeaders.getStore() };
+    const headers = {
+      ...Object.fromEntries(new Headers(init?.headers).entries()),
+      ...staticHeaders,
+      ...requestHeaders.getStore(),
+    };
     return fetch(input, { ...init, headers });
   };
 }
 
 /** How to reach an MCP server; `createMcpClient` opens it. */
 export type McpTransportSpec =
-  | { readonly kind: 'stdio'; readonly command: string; readonly args: readonly string[]; readonly env?: Record<string, string>; readonly cwd?: string }
+  | {
+      readonly kind: 'stdio';
+      readonly command: string;
+      readonly args: readonly string[];
+      readonly env?: Record<string, string>;
+      readonly cwd?: string;
+    }
   | { readonly kind: 'sse' | 'http'; readonly url: URL; readonly headers: Record<string, string> };
 
 export interface StdioOptions {
@@ -55,7 +68,13 @@ export function httpTransport(url: string | URL, options: { headers?: Record<str
 export function openTransport(spec: McpTransportSpec): Transport {
   switch (spec.kind) {
     case 'stdio':
-      return new StdioClientTransport({ command: spec.command, args: [...spec.args], env: spec.env, cwd: spec.cwd, stderr: 'inherit' });
+      return new StdioClientTransport({
+        command: spec.command,
+        args: [...spec.args],
+        env: spec.env,
+        cwd: spec.cwd,
+        stderr: 'inherit',
+      });
     case 'http':
       return new StreamableHTTPClientTransport(spec.url, { fetch: fetchWith(spec.headers) });
     case 'sse':

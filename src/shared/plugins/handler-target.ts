@@ -6,13 +6,26 @@ export const PLUGIN_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'] as const;
 
 /** Where a tool's code is: a module (path relative to the plugins folder) and an export or declared tool. */
 export type HandlerTarget =
-  | { readonly module: string; readonly exportName: string }
-  | { readonly module: string; readonly declaredTool: string };
+  { readonly module: string; readonly exportName: string } | { readonly module: string; readonly declaredTool: string };
 
 // Segments become path parts and property names: only plain identifiers, never names that reach
 // Object.prototype.
 const SEGMENT = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
-const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toString', 'valueOf', 'toLocaleString']);
+const FORBIDDEN_NAMES = new Set([
+  '__proto__',
+  'constructor',
+  'prototype',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toString',
+  'valueOf',
+  'toLocaleString',
+]);
 
 export class HandlerResolutionError extends Error {
   constructor(message: string) {
@@ -52,10 +65,13 @@ export function resolveHandler(spec: string, pluginsDir: string): { target: Hand
     const candidate = base + extension;
     if (!existsSync(candidate)) continue;
     const real = realpathSync(candidate);
-    if (!isInside(root, real)) throw new HandlerResolutionError(`handler "${spec}": module resolves outside ${pluginsDir}/`);
+    if (!isInside(root, real))
+      throw new HandlerResolutionError(`handler "${spec}": module resolves outside ${pluginsDir}/`);
     return { target: { module: relative(root, real).split(sep).join('/'), exportName }, file: real };
   }
-  throw new HandlerResolutionError(`module "${moduleSegments.join('/')}" not found in ${pluginsDir}/ (tried ${PLUGIN_EXTENSIONS.join(', ')})`);
+  throw new HandlerResolutionError(
+    `module "${moduleSegments.join('/')}" not found in ${pluginsDir}/ (tried ${PLUGIN_EXTENSIONS.join(', ')})`,
+  );
 }
 
 /**

@@ -1,5 +1,14 @@
 /** MCP logging levels, lowest first (RFC 5424 order, as `logging/setLevel` uses them). */
-export const TOOL_LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
+export const TOOL_LOG_LEVELS = [
+  'debug',
+  'info',
+  'notice',
+  'warning',
+  'error',
+  'critical',
+  'alert',
+  'emergency',
+] as const;
 export type ToolLogLevel = (typeof TOOL_LOG_LEVELS)[number];
 
 /** What a handler gets besides its arguments. */
@@ -52,6 +61,8 @@ export interface ToolDefinition<Args extends ToolArguments = ToolArguments> {
 }
 
 /** Declares a tool in a plugin module; the identity function, there for the types. */
-export function defineTool<Args extends ToolArguments = ToolArguments>(definition: ToolDefinition<Args>): ToolDefinition<Args> {
+export function defineTool<Args extends ToolArguments = ToolArguments>(
+  definition: ToolDefinition<Args>,
+): ToolDefinition<Args> {
   return definition;
 }

@@ -15,7 +15,8 @@ export function listPluginModules(pluginsDir: string): string[] {
       if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.isFile() && isPluginModule(entry.name)) modules.push(relative(pluginsDir, path).split(sep).join('/'));
+      else if (entry.isFile() && isPluginModule(entry.name))
+        modules.push(relative(pluginsDir, path).split(sep).join('/'));
     }
   };
   walk(pluginsDir);

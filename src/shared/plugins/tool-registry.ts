@@ -2,7 +2,12 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, formatKeyPath } from '../config/config-error.js';
 import type { ToolgateConfig } from '../config/load-config.js';
-import { TOOL_NAME_PATTERN, toolAnnotationsSchema, toolIsolationSchema, type ToolAnnotations } from '../config/schema.js';
+import {
+  TOOL_NAME_PATTERN,
+  toolAnnotationsSchema,
+  toolIsolationSchema,
+  type ToolAnnotations,
+} from '../config/schema.js';
 import type { ToolIsolation } from '../execution/thread-placement.js';
 import type { ToolTarget } from '../execution/tool-runner.js';
 import { MAX_TIMER_MS } from '../config/settings.js';
@@ -52,7 +57,8 @@ export async function loadToolRegistry({ config, describe }: LoadToolRegistryOpt
   const modules = existsSync(pluginsDir) ? listPluginModules(pluginsDir) : [];
   const descriptions = new Map((await describe(modules)).map((description) => [description.module, description]));
   for (const description of descriptions.values()) {
-    if (description.loadError) problems.push(`${pluginsDir}/${description.module}: failed to load: ${description.loadError}`);
+    if (description.loadError)
+      problems.push(`${pluginsDir}/${description.module}: failed to load: ${description.loadError}`);
   }
 
   const tools: RegisteredTool[] = [];
@@ -62,8 +68,15 @@ export async function loadToolRegistry({ config, describe }: LoadToolRegistryOpt
       if (!existsSync(pluginsDir)) throw new HandlerResolutionError(`plugins folder ${pluginsDir}/ not found`);
       const { target } = resolveHandler(entry.handler, pluginsDir);
       const description = descriptions.get(target.module);
-      if (description && !description.loadError && 'exportName' in target && !description.functionExports.includes(target.exportName)) {
-        throw new HandlerResolutionError(`${pluginsDir}/${target.module} has no exported function "${target.exportName}"`);
+      if (
+        description &&
+        !description.loadError &&
+        'exportName' in target &&
+        !description.functionExports.includes(target.exportName)
+      ) {
+        throw new HandlerResolutionError(
+          `${pluginsDir}/${target.module} has no exported function "${target.exportName}"`,
+        );
       }
       tools.push({
         name: entry.name,
@@ -87,7 +100,8 @@ export async function loadToolRegistry({ config, describe }: LoadToolRegistryOpt
       const origin = `${pluginsDir}/${description.module} tools[${index}]`;
       const parsed = declaredToolSchema.safeParse(raw);
       if (!parsed.success) {
-        for (const issue of parsed.error.issues) problems.push(`${origin}${issue.path.length ? `.${formatKeyPath(issue.path)}` : ''}: ${issue.message}`);
+        for (const issue of parsed.error.issues)
+          problems.push(`${origin}${issue.path.length ? `.${formatKeyPath(issue.path)}` : ''}: ${issue.message}`);
         return;
       }
       const tool = parsed.data;

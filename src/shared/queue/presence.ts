@@ -34,12 +34,22 @@ export function processBeats(): () => ProcessBeat {
  * while the key is there. The key holds, as JSON, the process (`ProcessBeat`) and what `payload()` adds.
  * Re-adding the id each time also survives a Redis restart that lost the set.
  */
-export function startPresence(options: { redis: RedisClient; keys: PresenceKeys; id: string; payload: () => object; everyMs: number; ttlMs: number; logger: Logger }): Presence {
+export function startPresence(options: {
+  redis: RedisClient;
+  keys: PresenceKeys;
+  id: string;
+  payload: () => object;
+  everyMs: number;
+  ttlMs: number;
+  logger: Logger;
+}): Presence {
   const { redis, keys, id, logger } = options;
   const stamp = processBeats();
   const beatOf = () => JSON.stringify({ ...options.payload(), ...stamp() });
   const beat = () =>
-    Promise.all([redis.sadd(keys.set, id), redis.set(keys.beat(id), beatOf(), 'PX', options.ttlMs)]).catch((error: unknown) => logger.debug({ err: error, id }, 'heartbeat failed'));
+    Promise.all([redis.sadd(keys.set, id), redis.set(keys.beat(id), beatOf(), 'PX', options.ttlMs)]).catch(
+      (error: unknown) => logger.debug({ err: error, id }, 'heartbeat failed'),
+    );
   const announced = beat();
   const timer = setInterval(() => void beat(), options.everyMs);
   timer.unref();
@@ -53,7 +63,10 @@ export function startPresence(options: { redis: RedisClient; keys: PresenceKeys;
 }
 
 /** The processes alive now (ids and their payloads), dropping from the set those whose key expired. */
-export async function readPresence<Payload>(redis: RedisClient, keys: PresenceKeys): Promise<{ ids: string[]; payloads: Payload[] }> {
+export async function readPresence<Payload>(
+  redis: RedisClient,
+  keys: PresenceKeys,
+): Promise<{ ids: string[]; payloads: Payload[] }> {
   const members = await redis.smembers(keys.set);
   const beats = members.length > 0 ? await redis.mget(...members.map(keys.beat)) : [];
   const gone = members.filter((_id, index) => beats[index] === null);

@@ -30,7 +30,12 @@ export function isClusterUrl(url: string): boolean {
  * The seed nodes of a cluster URL, and the credentials and TLS its scheme and user part give, as ioredis
  * takes them: `redis+cluster://[user:password@]host:port[,host:port…]`.
  */
-export function parseClusterUrl(url: string): { nodes: { host: string; port: number }[]; username?: string; password?: string; tls: boolean } {
+export function parseClusterUrl(url: string): {
+  nodes: { host: string; port: number }[];
+  username?: string;
+  password?: string;
+  tls: boolean;
+} {
   const scheme = CLUSTER_SCHEME.exec(url)?.[1];
   if (scheme === undefined) throw new Error(`not a cluster URL: ${url}`);
   const rest = url.slice(url.indexOf('://') + 3).replace(/\/.*$/, '');
@@ -41,11 +46,22 @@ export function parseClusterUrl(url: string): { nodes: { host: string; port: num
     const separator = hostPort.lastIndexOf(':');
     const host = separator > 0 ? hostPort.slice(0, separator) : hostPort;
     const port = separator > 0 ? Number(hostPort.slice(separator + 1)) : 6379;
-    if (host === '' || !Number.isInteger(port) || port <= 0 || port > 65_535) throw new Error(`REDIS_URL: "${hostPort}" is not host:port`);
+    if (host === '' || !Number.isInteger(port) || port <= 0 || port > 65_535)
+      throw new Error(`REDIS_URL: "${hostPort}" is not host:port`);
     return { host, port };
   });
-  const [username, password] = auth === undefined ? [] : auth.includes(':') ? [auth.slice(0, auth.indexOf(':')), auth.slice(auth.indexOf(':') + 1)] : [undefined, auth];
-  return { nodes, username: username ? decodeURIComponent(username) : undefined, password: password ? decodeURIComponent(password) : undefined, tls: scheme === 'rediss' };
+  const [username, password] =
+    auth === undefined
+      ? []
+      : auth.includes(':')
+        ? [auth.slice(0, auth.indexOf(':')), auth.slice(auth.indexOf(':') + 1)]
+        : [undefined, auth];
+  return {
+    nodes,
+    username: username ? decodeURIComponent(username) : undefined,
+    password: password ? decodeURIComponent(password) : undefined,
+    tls: scheme === 'rediss',
+  };
 }
 
 /**
@@ -71,7 +87,13 @@ export function createRedisConnection(url: string, role: RedisRole, logger: Logg
       enableAutoPipelining: options.enableAutoPipelining,
       clusterRetryStrategy: reconnectDelay,
       lazyConnect: false,
-      redisOptions: { connectionName: options.connectionName, maxRetriesPerRequest: options.maxRetriesPerRequest, username, password, ...(tls && { tls: {} }) },
+      redisOptions: {
+        connectionName: options.connectionName,
+        maxRetriesPerRequest: options.maxRetriesPerRequest,
+        username,
+        password,
+        ...(tls && { tls: {} }),
+      },
     });
   } else {
     redis = new Redis(url, { ...options, retryStrategy: reconnectDelay });
@@ -92,13 +114,24 @@ export function createRedisConnection(url: string, role: RedisRole, logger: Logg
   return redis;
 }
 
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+]);
 
 /** Whether an error only says that Redis is unreachable. */
 function isConnectionError(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return true;
-  return typeof message === 'string' && /Connection is closed|Stream isn't writeable|connect ECONNREFUSED|read ECONNRESET/.test(message);
+  return (
+    typeof message === 'string' &&
+    /Connection is closed|Stream isn't writeable|connect ECONNREFUSED|read ECONNRESET/.test(message)
+  );
 }
 
 /**

@@ -20,7 +20,13 @@ export async function publishListing(redis: RedisClient, prefix: string, listing
 }
 
 /** A gateway's side: reads the workers' listings every two seconds and passes on those that changed. */
-export function startListingReader(options: { redis: RedisClient; prefix: string; servers: readonly string[]; onListing: (listing: UpstreamListing) => void; logger: Logger }): { stop(): void } {
+export function startListingReader(options: {
+  redis: RedisClient;
+  prefix: string;
+  servers: readonly string[];
+  onListing: (listing: UpstreamListing) => void;
+  logger: Logger;
+}): { stop(): void } {
   const { redis, servers } = options;
   const keys = servers.map((server) => queueKeys(options.prefix).upstreamListing(server));
   const last = new Map<string, string | null>();
@@ -37,7 +43,13 @@ export function startListingReader(options: { redis: RedisClient; prefix: string
       if (last.get(server) === value) return;
       last.set(server, value);
       if (value === null) {
-        options.onListing({ server, inventory: undefined, error: 'no live worker has listed it', at: Date.now(), latencyMs: undefined });
+        options.onListing({
+          server,
+          inventory: undefined,
+          error: 'no live worker has listed it',
+          at: Date.now(),
+          latencyMs: undefined,
+        });
         return;
       }
       try {

@@ -1,4 +1,15 @@
-import { context, isSpanContextValid, propagation, ROOT_CONTEXT, SpanStatusCode, trace, type Attributes, type Context, type Span, type SpanKind } from '@opentelemetry/api';
+import {
+  context,
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type SpanKind,
+} from '@opentelemetry/api';
 import { packageVersion } from '../package-version.js';
 
 /**
@@ -27,17 +38,30 @@ export interface Tracing {
  */
 export async function startTracing(service: { name: string; instanceId: string }): Promise<Tracing | undefined> {
   if (!otlpConfigured()) return undefined;
-  const [{ AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }, { detectResources, envDetector, resourceFromAttributes }, { BatchSpanProcessor, TracerProvider }, { OTLPTraceExporter }] = await Promise.all([
+  const [
+    { AsyncLocalStorageContextManager },
+    { W3CTraceContextPropagator },
+    { detectResources, envDetector, resourceFromAttributes },
+    { BatchSpanProcessor, TracerProvider },
+    { OTLPTraceExporter },
+  ] = await Promise.all([
     import('@opentelemetry/context-async-hooks'),
     import('@opentelemetry/core'),
     import('@opentelemetry/resources'),
     import('@opentelemetry/sdk-trace'),
     import('@opentelemetry/exporter-trace-otlp-http'),
   ]);
-  const resource = resourceFromAttributes({ 'service.name': service.name, 'service.version': packageVersion, 'service.instance.id': service.instanceId }).merge(detectResources({ detectors: [envDetector] }));
+  const resource = resourceFromAttributes({
+    'service.name': service.name,
+    'service.version': packageVersion,
+    'service.instance.id': service.instanceId,
+  }).merge(detectResources({ detectors: [envDetector] }));
   // The standard batch delay variable, which this SDK no longer reads itself (5 s by default).
   const delay = Number(process.env.OTEL_BSP_SCHEDULE_DELAY);
-  const processor = new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), ...(delay > 0 && { scheduledDelayMillis: delay }) });
+  const processor = new BatchSpanProcessor({
+    exporter: new OTLPTraceExporter(),
+    ...(delay > 0 && { scheduledDelayMillis: delay }),
+  });
   const provider = new TracerProvider({ resource, spanProcessors: [processor] });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());

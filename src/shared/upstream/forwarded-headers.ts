@@ -28,7 +28,10 @@ const valueOf = (value: string | string[] | undefined) => (Array.isArray(value) 
  * `x-mcp-{alias}-{header}` as `{header}` (which wins when both give one). Undefined when there are none,
  * or for a stdio server.
  */
-export function forwardedHeaders(server: UpstreamServerConfig, client: IncomingHttpHeaders | undefined): Record<string, string> | undefined {
+export function forwardedHeaders(
+  server: UpstreamServerConfig,
+  client: IncomingHttpHeaders | undefined,
+): Record<string, string> | undefined {
   const { transport } = server;
   if (client === undefined || transport.kind === 'stdio') return undefined;
   const headers: Record<string, string> = {};
@@ -40,7 +43,8 @@ export function forwardedHeaders(server: UpstreamServerConfig, client: IncomingH
   for (const [name, raw] of Object.entries(client)) {
     const value = valueOf(raw);
     const header = name.slice(prefix.length);
-    if (name.startsWith(prefix) && header.length > 0 && value !== undefined && !NEVER_FORWARDED.has(header)) headers[header] = value;
+    if (name.startsWith(prefix) && header.length > 0 && value !== undefined && !NEVER_FORWARDED.has(header))
+      headers[header] = value;
   }
   return Object.keys(headers).length > 0 ? headers : undefined;
 }

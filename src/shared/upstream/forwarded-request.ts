@@ -1,4 +1,11 @@
-import { CompleteResultSchema, GetPromptResultSchema, ReadResourceResultSchema, type CompleteResult, type GetPromptResult, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CompleteResultSchema,
+  GetPromptResultSchema,
+  ReadResourceResultSchema,
+  type CompleteResult,
+  type GetPromptResult,
+  type ReadResourceResult,
+} from '@modelcontextprotocol/sdk/types.js';
 
 /**
  * The MCP requests the gateway passes to the upstream server that owns what they name, as they are (the

@@ -50,13 +50,30 @@ export function startUpstreamDiscovery(options: {
     let next: number;
     try {
       const inventory = await options.list(server.name, LIST_TIMEOUT_MS);
-      options.onListing({ server: server.name, inventory, error: undefined, at: Date.now(), latencyMs: Date.now() - started });
-      if (failures > 0) options.logger.info({ server: server.name, tools: inventory.tools.length }, 'upstream server listed again');
+      options.onListing({
+        server: server.name,
+        inventory,
+        error: undefined,
+        at: Date.now(),
+        latencyMs: Date.now() - started,
+      });
+      if (failures > 0)
+        options.logger.info({ server: server.name, tools: inventory.tools.length }, 'upstream server listed again');
       failures = 0;
       next = UPSTREAM_REFRESH_MS;
     } catch (error) {
-      if (failures === 0) options.logger.warn({ server: server.name, err: messageOf(error) }, 'upstream server could not be listed; retrying with backoff');
-      options.onListing({ server: server.name, inventory: undefined, error: messageOf(error), at: Date.now(), latencyMs: undefined });
+      if (failures === 0)
+        options.logger.warn(
+          { server: server.name, err: messageOf(error) },
+          'upstream server could not be listed; retrying with backoff',
+        );
+      options.onListing({
+        server: server.name,
+        inventory: undefined,
+        error: messageOf(error),
+        at: Date.now(),
+        latencyMs: undefined,
+      });
       failures += 1;
       next = Math.min(RETRY_BASE_MS * 2 ** (failures - 1), UPSTREAM_REFRESH_MS);
     }
@@ -73,7 +90,13 @@ export function startUpstreamDiscovery(options: {
   const firstLook = Promise.all(
     options.servers.map((server) => {
       if (server.unavailable === undefined) return look(server, 0);
-      options.onListing({ server: server.name, inventory: undefined, error: server.unavailable, at: Date.now(), latencyMs: undefined });
+      options.onListing({
+        server: server.name,
+        inventory: undefined,
+        error: server.unavailable,
+        at: Date.now(),
+        latencyMs: undefined,
+      });
       return Promise.resolve();
     }),
   ).then(() => undefined);

@@ -24,7 +24,12 @@ import { packageVersion } from '../package-version.js';
 import { callFailure, CANCELLED, timedOut, type CallOutcome, type ThreadEvent } from '../execution/thread-protocol.js';
 import type { PoolCallHooks } from '../execution/tool-pool.js';
 import { limitResultSize } from '../tool-result.js';
-import { FORWARDED_RESULT_SCHEMAS, isForwardedMethod, type ForwardedResult, type UpstreamRequest } from './forwarded-request.js';
+import {
+  FORWARDED_RESULT_SCHEMAS,
+  isForwardedMethod,
+  type ForwardedResult,
+  type UpstreamRequest,
+} from './forwarded-request.js';
 
 /** A connection unused this long is closed (a stdio child is ended); the next call opens another. */
 const IDLE_CLOSE_MS = 60_000;
@@ -90,7 +95,13 @@ interface Connection {
 function transportSpec(server: UpstreamServerConfig): McpTransportSpec {
   const { transport } = server;
   // A stdio server gets the SDK's safe subset of this process's environment plus its own `env`.
-  if (transport.kind === 'stdio') return { kind: 'stdio', command: transport.command, args: transport.args, env: { ...getDefaultEnvironment(), ...transport.env } };
+  if (transport.kind === 'stdio')
+    return {
+      kind: 'stdio',
+      command: transport.command,
+      args: transport.args,
+      env: { ...getDefaultEnvironment(), ...transport.env },
+    };
   return { kind: transport.kind, url: new URL(transport.url), headers: { ...transport.headers } };
 }
 
@@ -100,7 +111,11 @@ function transportSpec(server: UpstreamServerConfig): McpTransportSpec {
  * reopened with backoff after failures. A connection that dies fails its calls in flight, naming the
  * server; a stdio child is always ended with its whole process tree.
  */
-export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger, options: { maxResultBytes: number; onListChanged?: () => void }): UpstreamPool {
+export function createUpstreamPool(
+  server: UpstreamServerConfig,
+  logger: Logger,
+  options: { maxResultBytes: number; onListChanged?: () => void },
+): UpstreamPool {
   const { maxResultBytes } = options;
   const connections = new Set<Connection>();
   let opening: Promise<Connection> | undefined;
@@ -129,7 +144,10 @@ export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger,
 
   const open = async (): Promise<Connection> => {
     const wait = retryAt - Date.now();
-    if (wait > 0) throw new Error(named(`unavailable after ${failures} failed connection attempts; retrying in ${Math.ceil(wait / 1000)} s`));
+    if (wait > 0)
+      throw new Error(
+        named(`unavailable after ${failures} failed connection attempts; retrying in ${Math.ceil(wait / 1000)} s`),
+      );
     const client = new Client({ name: 'toolgate', version: packageVersion });
     const transport = openTransport(transportSpec(server));
     try {
@@ -143,18 +161,30 @@ export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger,
     failures = 0;
     const pid = server.transport.kind === 'stdio' ? ((transport as StdioClientTransport).pid ?? undefined) : undefined;
     const connection: Connection = { client, pid, inFlight: 0, closed: false, idleTimer: undefined };
-    for (const schema of [ToolListChangedNotificationSchema, ResourceListChangedNotificationSchema, PromptListChangedNotificationSchema]) {
+    for (const schema of [
+      ToolListChangedNotificationSchema,
+      ResourceListChangedNotificationSchema,
+      PromptListChangedNotificationSchema,
+    ]) {
       client.setNotificationHandler(schema, () => options.onListChanged?.());
     }
     client.setNotificationHandler(ProgressNotificationSchema, ({ params }) => {
-      progressRoutes.get(String(params.progressToken))?.({ type: 'progress', progress: params.progress, total: params.total, message: params.message });
+      progressRoutes.get(String(params.progressToken))?.({
+        type: 'progress',
+        progress: params.progress,
+        total: params.total,
+        message: params.message,
+      });
     });
     client.onclose = () => {
       if (!connection.closed && !closing) logger.warn({ server: server.name, pid }, 'upstream connection closed');
       void closeConnection(connection);
     };
     connections.add(connection);
-    logger.info({ server: server.name, transport: server.transport.kind, pid, open: connections.size }, 'upstream connection opened');
+    logger.info(
+      { server: server.name, transport: server.transport.kind, pid, open: connections.size },
+      'upstream connection opened',
+    );
     return connection;
   };
 
@@ -162,21 +192,30 @@ export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger,
     if (closing) throw new Error(named('shutting down'));
     const live = [...connections].filter((connection) => !connection.closed);
     const leastBusy = live.sort((a, b) => a.inFlight - b.inFlight)[0];
-    if (leastBusy && (leastBusy.inFlight === 0 || live.length + (opening ? 1 : 0) >= server.maxConnections || retryAt > Date.now())) return leastBusy;
+    if (
+      leastBusy &&
+      (leastBusy.inFlight === 0 || live.length + (opening ? 1 : 0) >= server.maxConnections || retryAt > Date.now())
+    )
+      return leastBusy;
     // One connection opens at a time, so a burst does not start a crowd of children at once.
     opening ??= open().finally(() => (opening = undefined));
     try {
       return await opening;
     } catch (error) {
       // A live connection, busy as it is, can still carry the call (MCP multiplexes requests).
-      const fallback = [...connections].filter((connection) => !connection.closed).sort((a, b) => a.inFlight - b.inFlight)[0];
+      const fallback = [...connections]
+        .filter((connection) => !connection.closed)
+        .sort((a, b) => a.inFlight - b.inFlight)[0];
       if (fallback) return fallback;
       throw error;
     }
   };
 
   /** A connection, or why there is none, by the call's deadline and before its cancellation. */
-  const acquireFor = (request: { deadline: number; timeoutMs: number }, signal: AbortSignal | undefined): Promise<Connection | CallOutcome<never>> =>
+  const acquireFor = (
+    request: { deadline: number; timeoutMs: number },
+    signal: AbortSignal | undefined,
+  ): Promise<Connection | CallOutcome<never>> =>
     new Promise((resolve) => {
       const timer = setTimeout(() => resolve(timedOut(request.timeoutMs)), Math.max(request.deadline - Date.now(), 0));
       const onAbort = () => resolve(CANCELLED);
@@ -202,7 +241,11 @@ export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger,
    * connection whose transport failed (an HTTP session the upstream lost, a dropped stream) is retired,
    * so that the next request opens a fresh one.
    */
-  async function onConnection<Result>(request: { deadline: number; timeoutMs: number }, signal: AbortSignal | undefined, use: (connection: Connection) => Promise<Result>): Promise<CallOutcome<Result>> {
+  async function onConnection<Result>(
+    request: { deadline: number; timeoutMs: number },
+    signal: AbortSignal | undefined,
+    use: (connection: Connection) => Promise<Result>,
+  ): Promise<CallOutcome<Result>> {
     if (request.deadline - Date.now() <= 0) return timedOut(request.timeoutMs);
     if (signal?.aborted) return CANCELLED;
     const acquired = await acquireFor(request, signal);
@@ -215,7 +258,8 @@ export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger,
     } catch (error) {
       if (signal?.aborted) return CANCELLED;
       if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return timedOut(request.timeoutMs);
-      if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) return callFailure('upstream_error', named('the connection closed during the call'));
+      if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed)
+        return callFailure('upstream_error', named('the connection closed during the call'));
       if (error instanceof McpError) return callFailure('upstream_error', named(error.message), error.code);
       void closeConnection(connection);
       return callFailure('upstream_error', named(messageOf(error)));
@@ -224,7 +268,10 @@ export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger,
     }
   }
 
-  const requestOptions = (request: { deadline: number }, signal: AbortSignal | undefined) => ({ signal, timeout: Math.max(request.deadline - Date.now(), 1) });
+  const requestOptions = (request: { deadline: number }, signal: AbortSignal | undefined) => ({
+    signal,
+    timeout: Math.max(request.deadline - Date.now(), 1),
+  });
 
   return {
     call: (request, hooks = {}) =>
@@ -232,8 +279,14 @@ export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger,
         const progressToken = `${server.name}-${nextToken++}`;
         if (hooks.onEvent) progressRoutes.set(progressToken, hooks.onEvent);
         try {
-          const params = { name: request.tool, arguments: request.args, ...(hooks.onEvent && { _meta: { progressToken } }) };
-          const result = await withRequestHeaders(request.headers, () => connection.client.callTool(params, CallToolResultSchema, requestOptions(request, hooks.signal)));
+          const params = {
+            name: request.tool,
+            arguments: request.args,
+            ...(hooks.onEvent && { _meta: { progressToken } }),
+          };
+          const result = await withRequestHeaders(request.headers, () =>
+            connection.client.callTool(params, CallToolResultSchema, requestOptions(request, hooks.signal)),
+          );
           // Notifications that arrived with the result are dispatched by now.
           await new Promise((resolve) => setImmediate(resolve));
           return limitResultSize(result as CallToolResult, maxResultBytes);
@@ -242,10 +295,17 @@ export function createUpstreamPool(server: UpstreamServerConfig, logger: Logger,
         }
       }),
     request: (request, signal) => {
-      if (!isForwardedMethod(request.method)) return Promise.resolve(callFailure('upstream_error', named(`${String(request.method)} is not forwarded`)));
+      if (!isForwardedMethod(request.method))
+        return Promise.resolve(callFailure('upstream_error', named(`${String(request.method)} is not forwarded`)));
       const schema = FORWARDED_RESULT_SCHEMAS[request.method];
       return onConnection(request, signal, (connection) =>
-        withRequestHeaders(request.headers, () => connection.client.request({ method: request.method, params: request.params }, schema, requestOptions(request, signal))),
+        withRequestHeaders(request.headers, () =>
+          connection.client.request(
+            { method: request.method, params: request.params },
+            schema,
+            requestOptions(request, signal),
+          ),
+        ),
       );
     },
     async list(timeoutMs) {

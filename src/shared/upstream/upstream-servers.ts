@@ -2,7 +2,13 @@ import type { UpstreamServerConfig } from '../config/mcp-servers.js';
 import { callFailure, type CallOutcome } from '../execution/thread-protocol.js';
 import type { Logger } from '../logger.js';
 import type { ForwardedResult, UpstreamRequest } from './forwarded-request.js';
-import { createUpstreamPool, type UpstreamCall, type UpstreamCallHooks, type UpstreamInventory, type UpstreamPool } from './upstream-pool.js';
+import {
+  createUpstreamPool,
+  type UpstreamCall,
+  type UpstreamCallHooks,
+  type UpstreamInventory,
+  type UpstreamPool,
+} from './upstream-pool.js';
 
 /** Every `mcp_servers` entry this process may connect to, each with its own pool. */
 export interface UpstreamServers {
@@ -33,10 +39,19 @@ export function createUpstreamServers(
   const pools = new Map<string, UpstreamPool>();
   for (const server of configs) {
     if (server.unavailable !== undefined) continue;
-    pools.set(server.name, createUpstreamPool(server, logger, { maxResultBytes: options.maxResultBytes, onListChanged: () => options.onListChanged?.(server.name) }));
+    pools.set(
+      server.name,
+      createUpstreamPool(server, logger, {
+        maxResultBytes: options.maxResultBytes,
+        onListChanged: () => options.onListChanged?.(server.name),
+      }),
+    );
   }
   // MCP multiplexes requests on a connection; past this many per allowed connection, calls wait queued.
-  const capacity = configs.reduce((sum, server) => sum + (server.unavailable === undefined ? server.maxConnections * CALLS_PER_CONNECTION : 0), 0);
+  const capacity = configs.reduce(
+    (sum, server) => sum + (server.unavailable === undefined ? server.maxConnections * CALLS_PER_CONNECTION : 0),
+    0,
+  );
   let inFlight = 0;
   const roomListeners = new Set<() => void>();
   const poolOf = (server: string) => {
@@ -45,7 +60,10 @@ export function createUpstreamServers(
     return pool;
   };
   /** Runs on the server's pool, counted against what the connections carry. */
-  const counted = async <Result>(server: string, use: (pool: UpstreamPool) => Promise<CallOutcome<Result>>): Promise<CallOutcome<Result>> => {
+  const counted = async <Result>(
+    server: string,
+    use: (pool: UpstreamPool) => Promise<CallOutcome<Result>>,
+  ): Promise<CallOutcome<Result>> => {
     const pool = pools.get(server);
     if (!pool) return callFailure('upstream_error', `upstream server "${server}" is not available here`);
     inFlight += 1;

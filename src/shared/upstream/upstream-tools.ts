@@ -24,7 +24,11 @@ export function isToolExposed(server: UpstreamServerConfig, tool: string): boole
 }
 
 /** An upstream server's listed tools as the gateway serves them: filtered, renamed, with their deadlines. */
-export function registeredUpstreamTools(server: UpstreamServerConfig, listed: readonly Tool[], options: { separator: string; defaultTimeoutMs: number }): RegisteredTool[] {
+export function registeredUpstreamTools(
+  server: UpstreamServerConfig,
+  listed: readonly Tool[],
+  options: { separator: string; defaultTimeoutMs: number },
+): RegisteredTool[] {
   return listed
     .filter((tool) => isToolExposed(server, tool.name))
     .map((tool) => ({

@@ -52,7 +52,10 @@ function ratesOf(status) {
   const seconds = previous ? (Date.parse(status.generatedAt) - Date.parse(previous.generatedAt)) / 1000 : 0;
   for (const [tool, totals] of Object.entries(status.tools)) {
     const before = previous?.tools[tool] ?? { calls: 0, errors: 0 };
-    rates[tool] = seconds > 0 ? { calls: (totals.calls - before.calls) / seconds, errors: (totals.errors - before.errors) / seconds } : { calls: 0, errors: 0 };
+    rates[tool] =
+      seconds > 0
+        ? { calls: (totals.calls - before.calls) / seconds, errors: (totals.errors - before.errors) / seconds }
+        : { calls: 0, errors: 0 };
   }
   return rates;
 }
@@ -64,7 +67,9 @@ function render(status) {
   $('gateway-count').textContent = String(status.gateways.length);
   $('worker-count').textContent = status.mode === 'queue' ? String(status.workers.length) : 'in-process';
   $('queue-depth').textContent = status.queue ? String(status.queue.depth) : '–';
-  $('queue-wait').textContent = status.queue ? `${ms(status.queue.waitMs.average)} / ${ms(status.queue.waitMs.max)}` : '–';
+  $('queue-wait').textContent = status.queue
+    ? `${ms(status.queue.waitMs.average)} / ${ms(status.queue.waitMs.max)}`
+    : '–';
 
   const rates = ratesOf(status);
   const sum = (key) => Object.values(rates).reduce((total, rate) => total + rate[key], 0);
@@ -97,13 +102,21 @@ function render(status) {
       cell(worker.failedCalls, worker.failedCalls > 0 ? 'failed' : ''),
       cell(ago(worker.beatAt)),
     ]),
-    status.mode === 'queue' ? 'no live workers: start one with `toolgate worker`' : 'embedded mode: tools run in the gateway',
+    status.mode === 'queue'
+      ? 'no live workers: start one with `toolgate worker`'
+      : 'embedded mode: tools run in the gateway',
   );
   fill(
     'tools',
     Object.entries(status.tools)
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([tool, totals]) => [cell(tool), cell(totals.calls), cell(totals.errors, totals.errors > 0 ? 'failed' : ''), cell(rates[tool].calls.toFixed(1)), cell(rates[tool].errors.toFixed(1))]),
+      .map(([tool, totals]) => [
+        cell(tool),
+        cell(totals.calls),
+        cell(totals.errors, totals.errors > 0 ? 'failed' : ''),
+        cell(rates[tool].calls.toFixed(1)),
+        cell(rates[tool].errors.toFixed(1)),
+      ]),
     'no calls yet',
   );
   fill(
