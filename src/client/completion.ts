@@ -5,7 +5,7 @@ import { parseConfigValue } from '../shared/config/secret.js';
 import { DEFAULT_ROUTING } from '../shared/config/routing-settings.js';
 import { createDeploymentProvider } from '../shared/llm/deployment-client.js';
 import { mockCompletion } from '../shared/llm/mock-completion.js';
-import { routeModel, withProviderPrefix } from '../shared/llm/provider-route.js';
+import { routeModel, withProviderPrefix } from '../shared/config/provider-route.js';
 
 export type CompletionRequest = Omit<ChatCompletionCreateParamsNonStreaming, 'model'> & {
   /** `provider/model` as in `model_list` (`openai/gpt-4o`, `anthropic/…`); no prefix: the provider the name belongs to.

@@ -1,7 +1,7 @@
 import express, { type Express, type Request } from 'express';
 import type { UpstreamServerConfig } from '../shared/config/mcp-servers.js';
 import type { ViewResolver } from './tools/tool-view.js';
-import type { Logger } from '../shared/logger.js';
+import type { Logger } from '../shared/telemetry/logger.js';
 import type { ToolgateSettings } from '../shared/config/settings.js';
 import { AppError } from '../shared/errors.js';
 import type { ToolExecutor } from './executor/tool-executor.js';

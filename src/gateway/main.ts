@@ -10,17 +10,13 @@ import { startUpstreamDiscovery } from '../shared/upstream/upstream-discovery.js
 import { createUpstreamServers } from '../shared/upstream/upstream-servers.js';
 import { createUpstreamFeed, type UpstreamFeed } from './tools/upstream-feed.js';
 import { createUpstreamFeatures } from './tools/upstream-features.js';
-import { createLogger, type Logger } from '../shared/logger.js';
+import { createLogger, type Logger } from '../shared/telemetry/logger.js';
 import { packageVersion } from '../shared/package-version.js';
 import { loadToolRegistry } from '../shared/plugins/tool-registry.js';
 import { createRedisConnection, logQueueErrors } from '../shared/queue/redis-connection.js';
-import {
-  CALL_TOOL_QUEUE,
-  newInstanceId,
-  queueKeys,
-  UPSTREAM_CALL_QUEUE,
-  type ToolCallJobData,
-} from '../shared/queue/tool-call-job.js';
+import { CALL_TOOL_QUEUE, UPSTREAM_CALL_QUEUE, type ToolCallJobData } from '../shared/queue/tool-call-job.js';
+import { newInstanceId } from '../shared/instance-id.js';
+import { queueKeys } from '../shared/queue/redis-keys.js';
 import { createModelRouter } from '../shared/llm/model-router.js';
 import { createApp } from './app.js';
 import { isLoopbackHost } from './http/origin-guard.js';

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestHandler } from 'express';
 import { CALL_LATENCY_BUCKETS, sampledGauge } from '../shared/prometheus.js';
-import type { CallOutcomeLabel } from '../shared/execution/outcome-label.js';
+import type { CallOutcomeLabel } from '../shared/call/outcome-label.js';
 
 export interface QueueGauges {
   readonly queueDepth: number;

@@ -1,4 +1,4 @@
-import type { ThreadEvent } from '../shared/execution/thread-protocol.js';
+import type { CallEvent } from '../shared/call/call-event.js';
 
 /**
  * A call's progress updates cross Redis at most once per this interval: 40 a second, enough for tools
@@ -7,7 +7,7 @@ import type { ThreadEvent } from '../shared/execution/thread-protocol.js';
 const PROGRESS_INTERVAL_MS = 25;
 
 export interface EventForwarder {
-  readonly onEvent: (event: ThreadEvent) => void;
+  readonly onEvent: (event: CallEvent) => void;
   /** Sends the latest progress still held back; call before the result. */
   flush(): void;
 }
@@ -16,10 +16,10 @@ export interface EventForwarder {
  * Forwards a call's events to the gateway: log messages at once, progress coalesced to at most 40 a
  * second (the latest value wins) and never decreasing.
  */
-export function createEventForwarder(send: (event: ThreadEvent) => void): EventForwarder {
+export function createEventForwarder(send: (event: CallEvent) => void): EventForwarder {
   let highest = -Infinity;
   let lastSentAt = 0;
-  let held: ThreadEvent | undefined;
+  let held: CallEvent | undefined;
   let timer: NodeJS.Timeout | undefined;
 
   const flush = () => {

@@ -1,7 +1,8 @@
 import type { RedisClient } from '../shared/queue/redis-connection.js';
-import type { Logger } from '../shared/logger.js';
+import type { Logger } from '../shared/telemetry/logger.js';
 import { startPresence, type Presence, type ProcessBeat } from '../shared/queue/presence.js';
-import { queueKeys, WORKER_HEARTBEAT_MS, WORKER_HEARTBEAT_TTL_MS } from '../shared/queue/tool-call-job.js';
+import { WORKER_HEARTBEAT_MS, WORKER_HEARTBEAT_TTL_MS } from '../shared/queue/tool-call-job.js';
+import { queueKeys } from '../shared/queue/redis-keys.js';
 import type { WorkerBeat, WorkerCounts } from '../shared/queue/worker-beat.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import type { ToolPool } from '../shared/execution/tool-pool.js';
-import type { Logger } from '../shared/logger.js';
+import type { Logger } from '../shared/telemetry/logger.js';
 
 /**
  * A BullMQ worker whose jobs are taken by `startJobIntake` rather than by its own fetch loop, which takes

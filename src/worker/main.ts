@@ -5,15 +5,11 @@ import { createToolRunner } from '../shared/execution/tool-runner.js';
 import { publishListing } from '../shared/queue/upstream-listings.js';
 import { startUpstreamDiscovery } from '../shared/upstream/upstream-discovery.js';
 import { createUpstreamServers } from '../shared/upstream/upstream-servers.js';
-import { createLogger } from '../shared/logger.js';
+import { createLogger } from '../shared/telemetry/logger.js';
 import { createRedisConnection, logQueueErrors } from '../shared/queue/redis-connection.js';
-import {
-  CALL_TOOL_QUEUE,
-  newInstanceId,
-  queueKeys,
-  UPSTREAM_CALL_QUEUE,
-  type QueueJobData,
-} from '../shared/queue/tool-call-job.js';
+import { CALL_TOOL_QUEUE, UPSTREAM_CALL_QUEUE, type QueueJobData } from '../shared/queue/tool-call-job.js';
+import { newInstanceId } from '../shared/instance-id.js';
+import { queueKeys } from '../shared/queue/redis-keys.js';
 import { startTracing } from '../shared/telemetry/tracing.js';
 import { startHeartbeat } from './heartbeat.js';
 import { createWorkerStats } from './worker-stats.js';

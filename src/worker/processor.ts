@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { callFailure } from '../shared/execution/thread-protocol.js';
+import { callFailure } from '../shared/call/call-outcome.js';
 import type { ToolRunner } from '../shared/execution/tool-runner.js';
-import type { Logger } from '../shared/logger.js';
+import type { Logger } from '../shared/telemetry/logger.js';
 import {
   UPSTREAM_REQUEST_JOB,
   WORKER_LOST_MESSAGE,
@@ -11,7 +11,7 @@ import {
   type UpstreamRequestJobData,
 } from '../shared/queue/tool-call-job.js';
 import { SpanKind, type Span } from '@opentelemetry/api';
-import { outcomeLabel } from '../shared/execution/outcome-label.js';
+import { outcomeLabel } from '../shared/call/outcome-label.js';
 import { continuedFrom, inSpan } from '../shared/telemetry/tracing.js';
 import { createEventForwarder } from './event-forwarder.js';
 import type { WorkerStats } from './worker-stats.js';

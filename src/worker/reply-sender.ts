@@ -1,5 +1,6 @@
 import type { RedisClient } from '../shared/queue/redis-connection.js';
-import { queueKeys, REPLY_TTL_SECONDS, type ToolCallReply } from '../shared/queue/tool-call-job.js';
+import { REPLY_TTL_SECONDS, type ToolCallReply } from '../shared/queue/tool-call-job.js';
+import { queueKeys } from '../shared/queue/redis-keys.js';
 
 export type SendReply = (replyTo: string, reply: ToolCallReply) => Promise<void>;
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CallOutcome } from '../../src/shared/execution/thread-protocol.js';
+import type { CallOutcome } from '../../src/shared/call/call-outcome.js';
 import { createTestPool, faultCall, maxOverlap, type TestPool } from '../helpers/tool-pool.js';
 import type { RunSpan } from '../fixtures/plugins/faults.js';
 

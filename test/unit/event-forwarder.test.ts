@@ -1,15 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ThreadEvent } from '../../src/shared/execution/thread-protocol.js';
+import type { CallEvent } from '../../src/shared/call/call-event.js';
 import { createEventForwarder } from '../../src/worker/event-forwarder.js';
 
-const progress = (value: number): ThreadEvent => ({ type: 'progress', progress: value });
+const progress = (value: number): CallEvent => ({ type: 'progress', progress: value });
 
 describe('createEventForwarder', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
   it('sends at most 40 progress updates a second, the latest value winning', () => {
-    const sent: ThreadEvent[] = [];
+    const sent: CallEvent[] = [];
     const forwarder = createEventForwarder((event) => sent.push(event));
     forwarder.onEvent(progress(1));
     for (let value = 2; value <= 50; value += 1) forwarder.onEvent(progress(value));
@@ -21,7 +21,7 @@ describe('createEventForwarder', () => {
   });
 
   it('drops progress that does not increase and passes logs through at once', () => {
-    const sent: ThreadEvent[] = [];
+    const sent: CallEvent[] = [];
     const forwarder = createEventForwarder((event) => sent.push(event));
     forwarder.onEvent(progress(5));
     forwarder.onEvent(progress(3));
@@ -31,7 +31,7 @@ describe('createEventForwarder', () => {
   });
 
   it('flushes the held-back update before the result', () => {
-    const sent: ThreadEvent[] = [];
+    const sent: CallEvent[] = [];
     const forwarder = createEventForwarder((event) => sent.push(event));
     forwarder.onEvent(progress(1));
     forwarder.onEvent(progress(2));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/shared/config/config-error.js';
 import { loadConfig } from '../../src/shared/config/load-config.js';
-import { withProviderPrefix } from '../../src/shared/llm/provider-route.js';
+import { withProviderPrefix } from '../../src/shared/config/provider-route.js';
 import { writeTempConfig } from '../helpers/gateway-process.js';
 
 function load(yaml: string, env: Record<string, string> = {}) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { limitResultSize, toCallToolResult, toolErrorResult } from '../../src/shared/tool-result.js';
+import { limitResultSize, toCallToolResult, toolErrorResult } from '../../src/shared/call/tool-result.js';
 
 describe('toCallToolResult', () => {
   it('turns a string into one text block', () => {

@@ -3,12 +3,11 @@ import { SpanKind, type Span } from '@opentelemetry/api';
 import type { Queue } from 'bullmq';
 import type { RedisClient } from '../../shared/queue/redis-connection.js';
 import { AppError } from '../../shared/errors.js';
-import { callFailure, CANCELLED, timedOut, type CallOutcome } from '../../shared/execution/thread-protocol.js';
-import type { Logger } from '../../shared/logger.js';
+import { callFailure, CANCELLED, timedOut, type CallOutcome } from '../../shared/call/call-outcome.js';
+import type { Logger } from '../../shared/telemetry/logger.js';
 import { startSpan, traceCarrier, withSpan } from '../../shared/telemetry/tracing.js';
 import {
   CALL_TOOL_JOB,
-  queueKeys,
   UPSTREAM_REQUEST_JOB,
   WORKER_LOST_MESSAGE,
   type QueueJobData,
@@ -16,8 +15,9 @@ import {
   type ToolCallReply,
   type UpstreamRequestJobData,
 } from '../../shared/queue/tool-call-job.js';
-import type { CallToolResult } from '../../shared/tool-result.js';
-import type { ForwardedResult } from '../../shared/upstream/forwarded-request.js';
+import { queueKeys } from '../../shared/queue/redis-keys.js';
+import type { CallToolResult } from '../../shared/call/tool-result.js';
+import type { ForwardedResult } from '../../shared/call/forwarded-request.js';
 import { toolRunOf, type ExecutionHooks, type ToolExecutor } from './tool-executor.js';
 import { startReplyReader } from './reply-reader.js';
 import { startWorkerMonitor, type QueueState } from './worker-monitor.js';

@@ -1,5 +1,5 @@
 import type { RedisClient } from '../../shared/queue/redis-connection.js';
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/telemetry/logger.js';
 import type { ToolCallReply } from '../../shared/queue/tool-call-job.js';
 
 /** Replies taken per round trip. */

@@ -1,7 +1,8 @@
-import type { CallOutcome, ThreadEvent } from '../../shared/execution/thread-protocol.js';
-import type { ToolRun } from '../../shared/execution/tool-runner.js';
+import type { CallEvent } from '../../shared/call/call-event.js';
+import type { CallOutcome } from '../../shared/call/call-outcome.js';
+import type { ToolRun } from '../../shared/call/tool-run.js';
 import type { RegisteredTool } from '../../shared/plugins/tool-registry.js';
-import type { ForwardedResult, UpstreamRequest } from '../../shared/upstream/forwarded-request.js';
+import type { ForwardedResult, UpstreamRequest } from '../../shared/call/forwarded-request.js';
 
 /** One validated tool call, ready to run. */
 export interface ToolExecution {
@@ -33,7 +34,7 @@ export interface ExecutionHooks {
   /** Cancels the call wherever it is. */
   readonly signal?: AbortSignal;
   /** Progress and log messages from the handler. */
-  readonly onEvent?: (event: ThreadEvent) => void;
+  readonly onEvent?: (event: CallEvent) => void;
   /** Queue mode: called once the call is a job, before it is sent to Redis. */
   readonly onQueued?: (job: QueuedJob) => void;
   /** Queue mode: a worker took the job, after it waited `queuedMs` on the queue. */

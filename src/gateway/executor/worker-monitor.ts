@@ -1,9 +1,10 @@
 import type { Queue } from 'bullmq';
 import type { RedisClient } from '../../shared/queue/redis-connection.js';
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/telemetry/logger.js';
 import { readPresence } from '../../shared/queue/presence.js';
 import type { WorkerBeat } from '../../shared/queue/worker-beat.js';
-import { queueKeys, WORKER_HEARTBEAT_MS } from '../../shared/queue/tool-call-job.js';
+import { WORKER_HEARTBEAT_MS } from '../../shared/queue/tool-call-job.js';
+import { queueKeys } from '../../shared/queue/redis-keys.js';
 
 export interface QueueState {
   /** Workers whose heartbeat has not expired. */

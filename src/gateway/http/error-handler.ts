@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import { toAppError } from '../../shared/errors.js';
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/telemetry/logger.js';
 import { sendAppError } from './error-response.js';
 
 /** The last middleware: every error becomes a clean response in the route family's format, never a stack. */

@@ -1,7 +1,7 @@
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/telemetry/logger.js';
 import { messageOf } from '../../shared/errors.js';
 import type { GatewayMetrics } from '../metrics.js';
-import type { CallOutcomeLabel } from '../../shared/execution/outcome-label.js';
+import type { CallOutcomeLabel } from '../../shared/call/outcome-label.js';
 import type { KeyStore, VirtualKey } from './key-store.js';
 
 /** Tokens a model request used, summed over its rounds. */

@@ -1,6 +1,5 @@
 import type { JSONRPCNotification } from '@modelcontextprotocol/sdk/types.js';
-import type { ThreadEvent } from '../../shared/execution/thread-protocol.js';
-import { TOOL_LOG_LEVELS } from '../../shared/plugins/plugin-contract.js';
+import { TOOL_LOG_LEVELS, type CallEvent } from '../../shared/call/call-event.js';
 import type { SessionState } from './session-state.js';
 
 function levelRank(level: string): number {
@@ -25,7 +24,7 @@ export function createCallEventRelay({
   session,
   send,
   tool,
-}: CallEventRelayOptions): (event: ThreadEvent) => void {
+}: CallEventRelayOptions): (event: CallEvent) => void {
   let lastProgress = -Infinity;
   return (event) => {
     if (event.type === 'progress') {

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { isJsonObject } from '../../shared/json-object.js';
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/telemetry/logger.js';
 import { requestIdOf } from '../http/request-id.js';
 import { keepSseAlive } from '../http/sse-keepalive.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';

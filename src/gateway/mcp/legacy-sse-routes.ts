@@ -6,7 +6,8 @@ import { keepSseAlive } from '../http/sse-keepalive.js';
 import { createSessionServer, type McpServerDeps } from './mcp-server.js';
 import { createLocalSessionState } from './session-state.js';
 import type { LegacySessions } from './legacy-sessions.js';
-import { callerOf, principalOf, viewFor } from '../keys/principal.js';
+import { callerOf, principalOf } from '../keys/principal.js';
+import { viewFor } from '../tools/key-view.js';
 import type { ToolView } from '../tools/tool-view.js';
 
 /** Where legacy clients post their messages; a path, never an absolute URL, so proxies keep working. */

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../../shared/queue/redis-connection.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/telemetry/logger.js';
 
 /** What one gateway tells the others about sessions: each acts on what it holds and ignores the rest. */
 export type SessionMessage =

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { createExpiringMap } from '../../shared/expiring-map.js';
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/telemetry/logger.js';
 import type { RedisClient } from '../../shared/queue/redis-connection.js';
 
 /** The first protocol version whose clients resume streams (and take a priming event with no data). */

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/telemetry/logger.js';
 import type { ToolExecutor } from '../executor/tool-executor.js';
 import { sendJsonRpcError } from '../http/error-response.js';
 import { keepSseAlive } from '../http/sse-keepalive.js';

@@ -2,7 +2,7 @@ import type { Request, Response, Router } from 'express';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, type InitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { sendJsonRpcError } from '../http/error-response.js';
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/telemetry/logger.js';
 import type { McpServerDeps } from './mcp-server.js';
 import { createSessionServer } from './mcp-server.js';
 import { createFastToolCall } from './fast-tool-call.js';

@@ -1,5 +1,6 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { callerOf, MASTER, viewFor, type Principal } from '../keys/principal.js';
+import { callerOf, MASTER, type Principal } from '../keys/principal.js';
+import { viewFor } from '../tools/key-view.js';
 import { createExpiringMap } from '../../shared/expiring-map.js';
 import type { ToolView } from '../tools/tool-view.js';
 import type { SessionBus } from './session-bus.js';

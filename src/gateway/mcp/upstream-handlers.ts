@@ -11,9 +11,9 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { UpstreamServerConfig } from '../../shared/config/mcp-servers.js';
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/telemetry/logger.js';
 import { forwardedHeaders } from '../../shared/upstream/forwarded-headers.js';
-import type { ForwardedMethod, ForwardedResult } from '../../shared/upstream/forwarded-request.js';
+import type { ForwardedMethod, ForwardedResult } from '../../shared/call/forwarded-request.js';
 import type { ToolExecutor } from '../executor/tool-executor.js';
 import type { FeatureCapabilities, UpstreamFeatures } from '../tools/upstream-features.js';
 import type { ToolView } from '../tools/tool-view.js';

@@ -2,7 +2,7 @@ import type { Request, Response, Router } from 'express';
 import { AppError } from '../../shared/errors.js';
 import type { ModelRouter } from '../../shared/llm/model-router.js';
 import { toOpenAiErrorResponse } from '../../shared/llm/upstream-error.js';
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/telemetry/logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { tokensOf, type ChatRecorder } from './chat-accounting.js';
 import { deploymentFailureLogger, modelRequestOf } from './model-request.js';

@@ -2,7 +2,7 @@ import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall } from '
 import { toToolMessage } from '../../shared/llm/openai-tools.js';
 import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
-import { toolErrorResult, type CallToolResult } from '../../shared/tool-result.js';
+import { toolErrorResult, type CallToolResult } from '../../shared/call/tool-result.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
 import type { ChatToolSelection } from './mcp-tools.js';
 import { callMcpTool, type LoopCall } from './tool-loop.js';

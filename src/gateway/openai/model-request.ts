@@ -2,7 +2,7 @@ import { AppError, messageOf } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import type { DeploymentFailure, ModelRouter } from '../../shared/llm/model-router.js';
 import { toOpenAiErrorResponse } from '../../shared/llm/upstream-error.js';
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/telemetry/logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 
 /** A request body naming a model the router knows; throws a 400 saying what is wrong otherwise. */

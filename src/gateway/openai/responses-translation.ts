@@ -7,7 +7,7 @@ import type {
 import { toolResultText } from '../../shared/llm/openai-tools.js';
 import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
-import type { CallToolResult } from '../../shared/tool-result.js';
+import type { CallToolResult } from '../../shared/call/tool-result.js';
 import { approvalRequestId, type ApprovedCall } from './mcp-approvals.js';
 import type { ChatToolSelection } from './mcp-tools.js';
 

@@ -5,7 +5,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import { parseToolArguments, toToolMessage } from '../../shared/llm/openai-tools.js';
 import { AppError } from '../../shared/errors.js';
-import { toolErrorResult, type CallToolResult } from '../../shared/tool-result.js';
+import { toolErrorResult, type CallToolResult } from '../../shared/call/tool-result.js';
 import type { VirtualKey } from '../keys/key-store.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
 import type { ChatToolSelection } from './mcp-tools.js';

@@ -1,4 +1,5 @@
-import { callerOf, principalOf, viewFor as keyView } from '../keys/principal.js';
+import { callerOf, principalOf } from '../keys/principal.js';
+import { viewFor as keyView } from '../tools/key-view.js';
 import type { Router } from 'express';
 import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';

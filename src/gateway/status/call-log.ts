@@ -1,4 +1,4 @@
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/telemetry/logger.js';
 import type { RedisClient } from '../../shared/queue/redis-connection.js';
 import type { FinishedCall } from '../tools/tool-invoker.js';
 

@@ -3,14 +3,15 @@ import type { UpstreamServerConfig } from '../../shared/config/mcp-servers.js';
 import { AppError } from '../../shared/errors.js';
 import { forwardedHeaders } from '../../shared/upstream/forwarded-headers.js';
 import { isJsonObject } from '../../shared/json-object.js';
-import type { Logger } from '../../shared/logger.js';
-import { toolErrorResult, type CallToolResult } from '../../shared/tool-result.js';
-import type { CallOutcome, ThreadEvent } from '../../shared/execution/thread-protocol.js';
+import type { Logger } from '../../shared/telemetry/logger.js';
+import { toolErrorResult, type CallToolResult } from '../../shared/call/tool-result.js';
+import type { CallEvent } from '../../shared/call/call-event.js';
+import type { CallOutcome } from '../../shared/call/call-outcome.js';
 import type { ToolLogLevel } from '../../shared/plugins/plugin-contract.js';
 import type { ExecutionHooks, ToolExecution, ToolExecutor } from '../executor/tool-executor.js';
 import type { VirtualKey } from '../keys/key-store.js';
 import { inSpan } from '../../shared/telemetry/tracing.js';
-import { outcomeLabel, type CallOutcomeLabel } from '../../shared/execution/outcome-label.js';
+import { outcomeLabel, type CallOutcomeLabel } from '../../shared/call/outcome-label.js';
 import type { ToolCatalog } from './tool-catalog.js';
 import type { ToolView } from './tool-view.js';
 
@@ -166,7 +167,7 @@ export function createToolInvoker({
 
         // A tool's ctx.log lines go to our log whatever route the call came in on; the route may also
         // forward them to its client.
-        const onEvent = (event: ThreadEvent) => {
+        const onEvent = (event: CallEvent) => {
           if (event.type === 'log')
             logger[LOG_METHOD[event.level]]({ tool: name, requestId: options.requestId, data: event.data }, 'tool log');
           options.onEvent?.(event);

@@ -1,5 +1,5 @@
 import type { UpstreamServerConfig } from '../../shared/config/mcp-servers.js';
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/telemetry/logger.js';
 import type { UpstreamListing } from '../../shared/upstream/upstream-discovery.js';
 import { registeredUpstreamTools } from '../../shared/upstream/upstream-tools.js';
 import type { ToolCatalog } from './tool-catalog.js';

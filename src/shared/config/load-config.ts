@@ -15,7 +15,7 @@ import {
 } from './schema.js';
 import { parseConfigValue, resolveConfigValue, type ConfigValue, type EnvSnapshot } from './secret.js';
 import type { ToolgateSettings } from './settings.js';
-import { withProviderPrefix } from '../llm/provider-route.js';
+import { withProviderPrefix } from './provider-route.js';
 
 /** Where the master key came from, for the startup log. */
 export type MasterKeySource = 'general_settings.master_key' | 'LITELLM_MASTER_KEY' | 'TOOLGATE_MASTER_KEY';

@@ -1,4 +1,4 @@
-import { keyPrefixFor } from '../queue/redis-connection.js';
+import { keyPrefixFor } from './redis-url.js';
 import { availableParallelism } from 'node:os';
 import type { EnvSnapshot } from './secret.js';
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TOOL_ISOLATIONS } from '../call/tool-run.js';
 import { MAX_TIMER_MS, toolgateSettingsSchema } from './settings.js';
 
 /** MCP tool names: what OpenAI also accepts, so a tool can be handed to any model unchanged. */
@@ -9,7 +10,7 @@ const toolName = z.string().regex(TOOL_NAME_PATTERN, 'expected a name matching ^
 const jsonSchemaObject = z.record(z.string(), z.unknown());
 
 /** `shared` (default): calls interleave on a thread; `exclusive`: each call alone on a thread. */
-export const toolIsolationSchema = z.enum(['shared', 'exclusive']);
+export const toolIsolationSchema = z.enum(TOOL_ISOLATIONS);
 
 export const toolAnnotationsSchema = z
   .object({

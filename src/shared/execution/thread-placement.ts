@@ -4,7 +4,6 @@ import { Piscina } from 'piscina';
 type PiscinaLoadBalancer = NonNullable<NonNullable<ConstructorParameters<typeof Piscina>[0]>['loadBalancer']>;
 
 /** How a tool's calls share threads: `shared` (the default) interleaves them; `exclusive` runs each alone. */
-export type ToolIsolation = 'shared' | 'exclusive';
 
 /** A call the pool runs, as the placement tracks it. */
 export interface PlacedCall {

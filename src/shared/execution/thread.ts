@@ -6,30 +6,28 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { pathToFileURL } from 'node:url';
 import { BroadcastChannel, threadId, workerData } from 'node:worker_threads';
-import { modulePathInside, type HandlerTarget } from '../plugins/handler-target.js';
+import { modulePathInside } from '../plugins/handler-target.js';
+import { type HandlerTarget } from '../call/tool-run.js';
 import {
-  TOOL_LOG_LEVELS,
   type ToolContext,
   type ToolDefinition,
   type ToolHandler,
   type ToolLogLevel,
 } from '../plugins/plugin-contract.js';
-import { limitResultSize, toCallToolResult } from '../tool-result.js';
+import { TOOL_LOG_LEVELS, type CallEvent } from '../call/call-event.js';
+import { limitResultSize, toCallToolResult } from '../call/tool-result.js';
 import { messageOf } from '../errors.js';
 import {
   CALL_FLAG,
-  callFailure,
   CULPRIT,
-  type CallOutcome,
   type CallTask,
   type ChannelMessage,
-  type DeclaredToolInfo,
   type DescribeTask,
-  type ModuleDescription,
   type PoolThreadData,
-  type ThreadEvent,
   type ThreadTask,
 } from './thread-protocol.js';
+import { type DeclaredToolInfo, type ModuleDescription } from '../plugins/module-description.js';
+import { callFailure, type CallOutcome } from '../call/call-outcome.js';
 
 type PluginModule = Record<string, unknown>;
 
@@ -104,7 +102,7 @@ async function runCall(task: CallTask): Promise<CallOutcome> {
   if (Date.now() >= task.deadline) return callFailure('timeout', 'deadline passed before the call started');
   const controller = new AbortController();
   running.set(task.callId, controller);
-  const send = (event: ThreadEvent) => {
+  const send = (event: CallEvent) => {
     try {
       channel.postMessage({ type: 'event', callId: task.callId, event } satisfies ChannelMessage);
     } catch {

@@ -1,32 +1,28 @@
+import type { CallHooks, HandlerTarget, ToolIsolation } from '../call/tool-run.js';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { messageOf } from '../errors.js';
 import type { ToolgateConfig } from '../config/load-config.js';
-import type { Logger } from '../logger.js';
-import type { HandlerTarget } from '../plugins/handler-target.js';
+import type { Logger } from '../telemetry/logger.js';
 import {
   CALL_FLAG,
-  callFailure,
-  CANCELLED,
   CULPRIT,
-  timedOut,
-  type CallOutcome,
   type CallTask,
   type ChannelMessage,
   type DescribeTask,
-  type ModuleDescription,
   type PoolThreadData,
-  type ThreadEvent,
 } from './thread-protocol.js';
+import type { CallEvent } from '../call/call-event.js';
+import { type ModuleDescription } from '../plugins/module-description.js';
+import { callFailure, CANCELLED, timedOut, type CallOutcome } from '../call/call-outcome.js';
 import {
   createThreadPlacement,
   PLACEMENT_TAG,
   type PlacedCall,
   type PlacementTag,
   type PoolThread,
-  type ToolIsolation,
 } from './thread-placement.js';
 import { createToolConcurrency } from './tool-concurrency.js';
 
@@ -79,14 +75,8 @@ export interface PoolCall {
   readonly timeoutMs: number;
 }
 
-export interface PoolCallHooks {
-  /** Cancels the call: the handler's signal aborts, then the call is given up after the grace. */
-  readonly signal?: AbortSignal;
-  readonly onEvent?: (event: ThreadEvent) => void;
-}
-
 export interface ToolPool {
-  run(call: PoolCall, hooks?: PoolCallHooks): Promise<CallOutcome>;
+  run(call: PoolCall, hooks?: CallHooks): Promise<CallOutcome>;
   describe(modules: readonly string[]): Promise<ModuleDescription[]>;
   /** Whether a call handed over now would start at once: nothing waits, and a thread has room. */
   canStartNow(): boolean;
@@ -190,7 +180,7 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
   // Events and heartbeats from every thread arrive here; events are routed to their call by id.
   const channel = new BroadcastChannel(channelName);
   channel.unref();
-  const listeners = new Map<number, (event: ThreadEvent) => void>();
+  const listeners = new Map<number, (event: CallEvent) => void>();
   const route = (message: ChannelMessage) => {
     if (message.type === 'event') listeners.get(message.callId)?.(message.event);
     else if (message.type === 'heartbeat') onHeartbeat(message.threadId);
@@ -285,7 +275,7 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
     }
   };
 
-  function runOnThread(call: PoolCall, hooks: PoolCallHooks, releaseSlot: () => void): Promise<CallOutcome> {
+  function runOnThread(call: PoolCall, hooks: CallHooks, releaseSlot: () => void): Promise<CallOutcome> {
     const flags = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
     const callId = nextCallId++;
     return new Promise<CallOutcome>((resolve) => {
@@ -363,7 +353,7 @@ export function createToolPool(options: ToolPoolOptions): ToolPool {
     });
   }
 
-  async function run(call: PoolCall, hooks: PoolCallHooks = {}): Promise<CallOutcome> {
+  async function run(call: PoolCall, hooks: CallHooks = {}): Promise<CallOutcome> {
     if (call.deadline <= Date.now()) return timedOut(call.timeoutMs);
     if (hooks.signal?.aborted) return CANCELLED;
     const slot = await limits.acquire(call.tool, call.maxConcurrency, call.deadline, hooks.signal);

@@ -11,7 +11,7 @@ import {
   normaliseApiBase,
   routeModel,
   unsupportedReason,
-} from './provider-route.js';
+} from '../config/provider-route.js';
 
 /** Used when an OpenAI-compatible server needs no key (Ollama, LM Studio, most vLLM setups). */
 const NO_KEY = 'none';

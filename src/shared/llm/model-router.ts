@@ -4,7 +4,7 @@ import type { RoutingSettings } from '../config/routing-settings.js';
 import type { EnvSnapshot } from '../config/secret.js';
 import type { ChatProvider } from './chat-provider.js';
 import { createDeploymentProvider, deploymentProblem } from './deployment-client.js';
-import { DEFAULT_AZURE_API_VERSION, routeModel } from './provider-route.js';
+import { DEFAULT_AZURE_API_VERSION, routeModel } from '../config/provider-route.js';
 import { isContextWindowError, isRetryableUpstreamError } from './upstream-error.js';
 
 /** One deployment, ready to call for one request. */

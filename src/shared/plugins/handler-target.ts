@@ -1,12 +1,9 @@
+import type { HandlerTarget } from '../call/tool-run.js';
 import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /** Extensions a plugin module may have, in lookup order. */
 export const PLUGIN_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'] as const;
-
-/** Where a tool's code is: a module (path relative to the plugins folder) and an export or declared tool. */
-export type HandlerTarget =
-  { readonly module: string; readonly exportName: string } | { readonly module: string; readonly declaredTool: string };
 
 // Segments become path parts and property names: only plain identifiers, never names that reach
 // Object.prototype.

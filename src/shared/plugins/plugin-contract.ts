@@ -1,15 +1,7 @@
-/** MCP logging levels, lowest first (RFC 5424 order, as `logging/setLevel` uses them). */
-export const TOOL_LOG_LEVELS = [
-  'debug',
-  'info',
-  'notice',
-  'warning',
-  'error',
-  'critical',
-  'alert',
-  'emergency',
-] as const;
-export type ToolLogLevel = (typeof TOOL_LOG_LEVELS)[number];
+import type { ToolLogLevel } from '../call/call-event.js';
+import type { ToolIsolation } from '../call/tool-run.js';
+
+export type { ToolLogLevel };
 
 /** What a handler gets besides its arguments. */
 export interface ToolContext {
@@ -54,7 +46,7 @@ export interface ToolDefinition<Args extends ToolArguments = ToolArguments> {
    * `shared` (default): calls interleave with others on a thread. `exclusive`: each call runs alone on a
    * thread, for CPU-heavy or untrusted code that would hold up the calls beside it.
    */
-  readonly isolation?: 'shared' | 'exclusive';
+  readonly isolation?: ToolIsolation;
   /** At most this many calls of the tool in flight per process; more wait, within their deadline. */
   readonly maxConcurrency?: number;
   readonly handler: ToolHandler<Args>;

@@ -8,10 +8,9 @@ import {
   toolIsolationSchema,
   type ToolAnnotations,
 } from '../config/schema.js';
-import type { ToolIsolation } from '../execution/thread-placement.js';
-import type { ToolTarget } from '../execution/tool-runner.js';
+import type { ToolIsolation, ToolTarget } from '../call/tool-run.js';
 import { MAX_TIMER_MS } from '../config/settings.js';
-import type { ModuleDescription } from '../execution/thread-protocol.js';
+import type { ModuleDescription } from './module-description.js';
 import { HandlerResolutionError, resolveHandler } from './handler-target.js';
 import { listPluginModules } from './plugin-modules.js';
 

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../telemetry/logger.js';
 import type { RedisClient } from './redis-connection.js';
 
 /** Where a kind of process announces itself: a set of ids, and a key per id that expires unless renewed. */

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
-import type { CallOutcome, ThreadEvent } from '../execution/thread-protocol.js';
-import type { ToolRun } from '../execution/tool-runner.js';
-import type { UpstreamRequest } from '../upstream/forwarded-request.js';
+import type { CallEvent } from '../call/call-event.js';
+import type { CallOutcome } from '../call/call-outcome.js';
+import type { ToolRun } from '../call/tool-run.js';
+import type { UpstreamRequest } from '../call/forwarded-request.js';
 
 /** The BullMQ queue plugin tools' calls go through. */
 export const CALL_TOOL_QUEUE = 'call_tool';
@@ -42,39 +41,8 @@ export type QueueJobData = (ToolCallJobData | UpstreamRequestJobData) & {
 /** Messages a worker sends back to the gateway that enqueued the job, in order, on one list. */
 export type ToolCallReply =
   | { readonly type: 'started'; readonly jobId: string; readonly workerId: string; readonly attempt: number }
-  | { readonly type: 'event'; readonly jobId: string; readonly event: ThreadEvent }
+  | { readonly type: 'event'; readonly jobId: string; readonly event: CallEvent }
   | { readonly type: 'result'; readonly jobId: string; readonly outcome: CallOutcome<unknown> };
-
-/** Names a gateway or worker process in Redis and in logs: host, pid, and a suffix unique across restarts. */
-export function newInstanceId(): string {
-  return `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-}
-
-/** Redis keys outside BullMQ's own, all under the deployment's prefix. */
-export function queueKeys(prefix: string) {
-  return {
-    /** A list per gateway: workers LPUSH replies, the gateway drains it with BLMPOP. */
-    replies: (gatewayId: string) => `${prefix}:tg:replies:${gatewayId}`,
-    /** Pub/sub channel on which gateways ask workers to cancel an active job. */
-    cancel: `${prefix}:tg:cancel`,
-    /** Worker ids that have announced themselves, and a heartbeat each with a TTL: present while alive. */
-    workerPresence: { set: `${prefix}:tg:workers`, beat: (workerId: string) => `${prefix}:tg:heartbeat:${workerId}` },
-    /** The same for gateways (queue mode), for the dashboard. */
-    gatewayPresence: { set: `${prefix}:tg:gateways`, beat: (gatewayId: string) => `${prefix}:tg:gateway:${gatewayId}` },
-    /** The latest listing of an upstream MCP server, written by the workers that connect to it. */
-    upstreamListing: (server: string) => `${prefix}:tg:upstream:${server}`,
-    /** A streamable HTTP session's record: any gateway serves it. */
-    session: (sessionId: string) => `${prefix}:tg:session:${sessionId}`,
-    /** Present while some gateway holds a legacy SSE session's stream. */
-    legacySession: (sessionId: string) => `${prefix}:tg:sse-session:${sessionId}`,
-    /** A POST stream's SSE events, for clients that resume it on any gateway. */
-    stream: (streamId: string) => `${prefix}:tg:stream:${streamId}`,
-    /** A Responses API response's conversation, for `previous_response_id`. */
-    response: (responseId: string) => `${prefix}:tg:response:${responseId}`,
-    /** Pub/sub channel on which gateways pass session messages (cancellations, deletions, legacy posts). */
-    sessionBus: `${prefix}:tg:sessions`,
-  };
-}
 
 export const WORKER_HEARTBEAT_MS = 1_000;
 /** A worker whose heartbeat is older than this is considered dead. */

@@ -1,8 +1,8 @@
 import type { RedisClient } from './redis-connection.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../telemetry/logger.js';
 import type { UpstreamListing } from '../upstream/upstream-discovery.js';
 import { UPSTREAM_REFRESH_MS } from '../upstream/upstream-discovery.js';
-import { queueKeys } from './tool-call-job.js';
+import { queueKeys } from './redis-keys.js';
 
 /** A listing no worker has refreshed for this long is gone (no worker reaches the server any more). */
 const LISTING_TTL_SECONDS = Math.ceil((4 * UPSTREAM_REFRESH_MS) / 1000);

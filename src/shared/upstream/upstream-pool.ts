@@ -16,20 +16,21 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { UpstreamServerConfig } from '../config/mcp-servers.js';
 import { messageOf } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../telemetry/logger.js';
 import { listAllPrompts, listAllResources, listAllResourceTemplates, listAllTools } from '../mcp/list-tools.js';
 import { isAlive, killAndWait, processTree } from '../mcp/process-tree.js';
 import { openTransport, withRequestHeaders, type McpTransportSpec } from '../mcp/transports.js';
 import { packageVersion } from '../package-version.js';
-import { callFailure, CANCELLED, timedOut, type CallOutcome, type ThreadEvent } from '../execution/thread-protocol.js';
-import type { PoolCallHooks } from '../execution/tool-pool.js';
-import { limitResultSize } from '../tool-result.js';
+import { type CallEvent } from '../call/call-event.js';
+import { callFailure, CANCELLED, timedOut, type CallOutcome } from '../call/call-outcome.js';
+import type { CallHooks } from '../call/tool-run.js';
+import { limitResultSize } from '../call/tool-result.js';
 import {
   FORWARDED_RESULT_SCHEMAS,
   isForwardedMethod,
   type ForwardedResult,
   type UpstreamRequest,
-} from './forwarded-request.js';
+} from '../call/forwarded-request.js';
 
 /** A connection unused this long is closed (a stdio child is ended); the next call opens another. */
 const IDLE_CLOSE_MS = 60_000;
@@ -48,7 +49,6 @@ export interface UpstreamCall {
 }
 
 /** The same hooks as a plugin call's: `signal` cancels (the upstream receives `notifications/cancelled`). */
-export type UpstreamCallHooks = PoolCallHooks;
 
 /** What an upstream server offers, under its own names. */
 export interface UpstreamInventory {
@@ -75,7 +75,7 @@ async function inventoryOf(client: Client, timeout: number): Promise<UpstreamInv
 
 /** The connections to one upstream server in this process. */
 export interface UpstreamPool {
-  call(call: UpstreamCall, hooks?: UpstreamCallHooks): Promise<CallOutcome>;
+  call(call: UpstreamCall, hooks?: CallHooks): Promise<CallOutcome>;
   /** Forwards a request (resources, prompts, completion) as it is; the server's own answer comes back. */
   request(request: UpstreamRequest, signal?: AbortSignal): Promise<CallOutcome<ForwardedResult>>;
   list(timeoutMs: number): Promise<UpstreamInventory>;
@@ -126,7 +126,7 @@ export function createUpstreamPool(
   // progress handler the moment its result arrives, and a stdio server that writes its last progress
   // notification and the result together would lose that notification (it is dispatched a microtask
   // later). Here a call's route lives until a turn after its result.
-  const progressRoutes = new Map<string, (event: ThreadEvent) => void>();
+  const progressRoutes = new Map<string, (event: CallEvent) => void>();
   let nextToken = 0;
   const named = (message: string) => `upstream server "${server.name}": ${message}`;
 

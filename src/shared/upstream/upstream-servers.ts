@@ -1,19 +1,14 @@
 import type { UpstreamServerConfig } from '../config/mcp-servers.js';
-import { callFailure, type CallOutcome } from '../execution/thread-protocol.js';
-import type { Logger } from '../logger.js';
-import type { ForwardedResult, UpstreamRequest } from './forwarded-request.js';
-import {
-  createUpstreamPool,
-  type UpstreamCall,
-  type UpstreamCallHooks,
-  type UpstreamInventory,
-  type UpstreamPool,
-} from './upstream-pool.js';
+import { callFailure, type CallOutcome } from '../call/call-outcome.js';
+import type { CallHooks } from '../call/tool-run.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { ForwardedResult, UpstreamRequest } from '../call/forwarded-request.js';
+import { createUpstreamPool, type UpstreamCall, type UpstreamInventory, type UpstreamPool } from './upstream-pool.js';
 
 /** Every `mcp_servers` entry this process may connect to, each with its own pool. */
 export interface UpstreamServers {
   readonly configs: readonly UpstreamServerConfig[];
-  call(server: string, call: UpstreamCall, hooks?: UpstreamCallHooks): Promise<CallOutcome>;
+  call(server: string, call: UpstreamCall, hooks?: CallHooks): Promise<CallOutcome>;
   /** Forwards a request to the server it names. */
   request(request: UpstreamRequest, signal?: AbortSignal): Promise<CallOutcome<ForwardedResult>>;
   /** What the server offers, as it lists it (upstream names). Throws when it cannot be reached. */

@@ -1,4 +1,4 @@
-import type { CallOutcome } from './thread-protocol.js';
+import type { CallOutcome } from './call-outcome.js';
 
 /** How a finished call went, for logs, metrics and traces, on the gateway and the workers alike. */
 export type CallOutcomeLabel =

@@ -1,5 +1,5 @@
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { isJsonObject } from './json-object.js';
+import { isJsonObject } from '../json-object.js';
 
 export type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 

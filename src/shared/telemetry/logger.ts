@@ -1,5 +1,5 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import { activeTraceId, tracingEnabled } from './telemetry/tracing.js';
+import { activeTraceId, tracingEnabled } from './tracing.js';
 
 const NO_TRACE = {};
 const traceFields = () => {
