@@ -11,7 +11,7 @@ export interface QueueGauges {
 export interface GatewayMetrics {
   /** A finished call; upstream tools are counted by server too. */
   recordToolCall(tool: string, outcome: CallOutcomeLabel, seconds: number, server?: string): void;
-  /** A call given up while its handler kept running (embedded mode; SPEC §3a). */
+  /** A call given up while its handler kept running (embedded mode; see docs/architecture.md). */
   recordAbandonedCall(tool: string): void;
   recordChatRequest(model: string, status: number): void;
   /** A finished call made with a virtual key, by the key's alias. */

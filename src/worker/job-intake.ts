@@ -1,5 +1,5 @@
 import { Worker, type Job } from 'bullmq';
-import type { ToolPool } from '../shared/execution/tool-pool.js';
+import type { ToolPool } from '../shared/execution/pool-contract.js';
 import type { Logger } from '../shared/telemetry/logger.js';
 
 /**
@@ -40,7 +40,7 @@ const FETCH_RETRY_MS = 500;
 
 /**
  * Takes a job only when the pool can start one now, so that jobs this worker cannot run yet stay in the
- * queue for a worker that can (SPEC §3a). At most one job taken waits for a thread: an exclusive call
+ * queue for a worker that can. At most one job taken waits for a thread: an exclusive call
  * may find only shared room, and then nothing more is taken until it has started.
  */
 export function startJobIntake<Data, Result>({

@@ -1,6 +1,7 @@
 import { loadConfig } from '../shared/config/load-config.js';
 import type { RuntimeEnv } from '../shared/config/runtime-env.js';
-import { createToolPool, toolPoolOptions } from '../shared/execution/tool-pool.js';
+import { createToolPool } from '../shared/execution/tool-pool.js';
+import { toolPoolOptions } from '../shared/execution/pool-contract.js';
 import { createToolRunner } from '../shared/execution/tool-runner.js';
 import { publishListing } from '../shared/queue/upstream-listings.js';
 import { startUpstreamDiscovery } from '../shared/upstream/upstream-discovery.js';
@@ -80,7 +81,7 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
   };
   const redisUrl = runtime.redisUrl;
   // Plugin calls and upstream calls come on queues of their own, each taken while what runs it has room:
-  // upstream calls are I/O and never wait behind busy plugin threads (SPEC §3a).
+  // upstream calls are I/O and never wait behind busy plugin threads.
   const openWorker = (queueName: string) => {
     const worker = new IntakeWorker<QueueJobData, ToolCallJobSummary>(queueName, processor, {
       connection: createRedisConnection(redisUrl, 'blocking', logger),

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { CALL_LATENCY_BUCKETS, sampledGauge } from '../shared/prometheus.js';
 import type { CallOutcomeLabel } from '../shared/call/outcome-label.js';
-import type { PoolLoad } from '../shared/execution/tool-pool.js';
+import type { PoolLoad } from '../shared/execution/pool-contract.js';
 import type { WorkerCounts } from '../shared/queue/worker-beat.js';
 
 export interface WorkerStats {

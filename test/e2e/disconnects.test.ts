@@ -8,7 +8,7 @@ import { connectClient, type TransportKind } from '../helpers/mcp-client.js';
 
 // A client that goes away mid-call: a legacy SSE session ends with its stream, so nothing could receive
 // the results and its calls are cancelled; on streamable HTTP (and REST) a disconnect is not a
-// cancellation, and the call runs on to its end (SPEC §3).
+// cancellation, and the call runs on to its end.
 let gateway: SpawnedGateway;
 
 beforeAll(async () => {

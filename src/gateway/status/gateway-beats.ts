@@ -20,10 +20,10 @@ export interface GatewayBeats {
   stop(): Promise<void>;
 }
 
-type Counts = Pick<GatewayBeat, 'inFlight' | 'threads' | 'busyThreads'>;
+export type GatewayCounts = Pick<GatewayBeat, 'inFlight' | 'threads' | 'busyThreads'>;
 
 /** A gateway on its own (embedded mode): it knows only itself. */
-export function createLocalGatewayBeats(gatewayId: string, counts: () => Counts): GatewayBeats {
+export function createLocalGatewayBeats(gatewayId: string, counts: () => GatewayCounts): GatewayBeats {
   const stamp = processBeats();
   return { all: async () => [{ gatewayId, ...counts(), ...stamp() }], stop: async () => {} };
 }
@@ -33,7 +33,7 @@ export function startGatewayBeats(
   redis: RedisClient,
   prefix: string,
   gatewayId: string,
-  counts: () => Counts,
+  counts: () => GatewayCounts,
   logger: Logger,
 ): GatewayBeats {
   const keys = queueKeys(prefix).gatewayPresence;

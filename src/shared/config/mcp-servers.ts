@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { formatKeyPath } from './config-error.js';
 import { parseConfigValue, resolveConfigValue, type EnvSnapshot } from './secret.js';
 
-/** An upstream MCP server from `mcp_servers` (SPEC §11), ready to connect to. */
+/** An upstream MCP server from `mcp_servers`, ready to connect to. */
 export interface UpstreamServerConfig {
   /** The `mcp_servers` key. */
   readonly name: string;

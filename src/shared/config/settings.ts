@@ -8,7 +8,7 @@ export const toolgateSettingsSchema = z
   .object({
     tool_timeout_ms: z.number().int().positive().max(MAX_TIMER_MS).default(55_000),
     cancel_grace_ms: z.number().int().nonnegative().max(MAX_TIMER_MS).default(2_000),
-    /** Shared calls a pool thread runs at once (SPEC §3a); see the README for how the default was chosen. */
+    /** Shared calls a pool thread runs at once (see docs/architecture.md); the default was chosen by measurement (bench/). */
     thread_concurrency: z.number().int().positive().max(10_000).default(64),
     max_result_bytes: z
       .number()

@@ -2,7 +2,7 @@ import type { CallHooks, ToolRun } from '../call/tool-run.js';
 import type { ForwardedResult, UpstreamRequest } from '../call/forwarded-request.js';
 import type { UpstreamServers } from '../upstream/upstream-servers.js';
 import type { CallOutcome } from '../call/call-outcome.js';
-import type { ToolPool } from './tool-pool.js';
+import type { ToolPool } from './pool-contract.js';
 
 export interface ToolRunner {
   run(run: ToolRun, hooks?: CallHooks): Promise<CallOutcome>;
@@ -12,7 +12,7 @@ export interface ToolRunner {
 
 /**
  * Runs calls where their target says: plugins in the thread pool; upstream tools on this process's event
- * loop (they are I/O and never wait behind plugin threads, SPEC §3a).
+ * loop (they are I/O and never wait behind plugin threads).
  */
 export function createToolRunner({ pool, upstreams }: { pool: ToolPool; upstreams: UpstreamServers }): ToolRunner {
   return {

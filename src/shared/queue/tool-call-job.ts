@@ -7,7 +7,7 @@ import type { UpstreamRequest } from '../call/forwarded-request.js';
 export const CALL_TOOL_QUEUE = 'call_tool';
 /**
  * The queue upstream MCP servers' calls go through: they are I/O, taken by a worker while its upstream
- * connections have room, never held back by busy plugin threads (SPEC §3a).
+ * connections have room, never held back by busy plugin threads.
  */
 export const UPSTREAM_CALL_QUEUE = 'call_tool_upstream';
 export const CALL_TOOL_JOB = 'call_tool';

@@ -13,7 +13,7 @@ import {
 import { packageVersion } from '../package-version.js';
 
 /**
- * OpenTelemetry tracing (SPEC §14), on only when the standard OTLP variables name a collector. Off, no
+ * OpenTelemetry tracing, on only when the standard OTLP variables name a collector. Off, no
  * SDK is loaded and every helper here is a plain call: the hot path pays one boolean test.
  */
 let enabled = false;
