@@ -6,7 +6,8 @@ import type { ToolgateSettings } from '../shared/config/settings.js';
 import { AppError } from '../shared/errors.js';
 import type { ToolExecutor } from './executor/tool-executor.js';
 import { requireKey } from './http/auth.js';
-import { enforceKeyPermissions } from './keys/key-permissions.js';
+import { createKeyGuards } from './keys/key-guards.js';
+import { markRouteFamily } from './http/route-family.js';
 import { mountKeyRoutes } from './keys/key-routes.js';
 import type { KeyStore } from './keys/key-store.js';
 import type { KeyUsage } from './keys/key-usage.js';
@@ -79,6 +80,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestId());
+  app.use(markRouteFamily());
   app.use(traceRequests());
 
   const health = express.Router();
@@ -90,7 +92,6 @@ export function createApp(deps: AppDeps): Express {
   if (deps.masterKey !== undefined) app.use(requireKey(deps.masterKey, deps.keys, DASHBOARD_PATHS));
   app.use(headOnStreams());
   app.use(jsonBody({ maxBytes: deps.settings.max_request_bytes }));
-  app.use(enforceKeyPermissions(deps.keys));
 
   const serverDeps: McpServerDeps = {
     catalog: deps.catalog,
@@ -105,7 +106,8 @@ export function createApp(deps: AppDeps): Express {
   const { viewFor } = deps;
   const resolveView = (req: Request) =>
     viewFor({ pathServer: req.params.server as string | undefined, serversHeader: req.get('x-mcp-servers') });
-  const legacy = { sessions: deps.sessions.legacy, serverDeps, resolveView };
+  const guards = createKeyGuards(deps.keys);
+  const legacy = { sessions: deps.sessions.legacy, serverDeps, resolveView, guards };
   const routes = express.Router();
   routes.get('/metrics', deps.metrics.handler);
   mountStatusRoutes(routes, { status: deps.status });
@@ -120,6 +122,7 @@ export function createApp(deps: AppDeps): Express {
     invoker: deps.invoker,
     upstreamHealth: deps.upstreamHealth,
     viewFor: (serverId) => viewFor({ serversHeader: serverId }),
+    guards,
   });
   const recordChat = createChatRecorder(deps.metrics, deps.keyUsage);
   const chat = {
@@ -129,17 +132,19 @@ export function createApp(deps: AppDeps): Express {
     recordChat,
     catalog: deps.catalog,
     viewFor,
-    toolLoop: { invoker: deps.invoker, maxRounds: deps.settings.max_tool_rounds },
+    toolLoop: { invoker: deps.invoker, logger: deps.logger, maxRounds: deps.settings.max_tool_rounds },
+    guards,
   };
   mountChatRoutes(routes, chat);
   mountResponsesRoutes(routes, { ...chat, responses: deps.responses });
-  mountEmbeddingRoutes(routes, { router: deps.models, logger: deps.logger, metrics: deps.metrics, recordChat });
+  mountEmbeddingRoutes(routes, { router: deps.models, logger: deps.logger, metrics: deps.metrics, recordChat, guards });
   mountLegacySseRoutes(routes, legacy);
   mountStreamableRoutes(routes, {
     sessions: deps.sessions.streamable,
     serverDeps,
     logger: deps.logger,
     openLegacySse: openLegacySse(legacy),
+    guards,
     resume: {
       log: deps.sessions.streamLog,
       executor: deps.executor,

@@ -1,11 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import {
-  createToolPool,
-  type PoolCall,
-  type ToolPool,
-  type ToolPoolOptions,
-} from '../../src/shared/execution/tool-pool.js';
+import { createToolPool } from '../../src/shared/execution/tool-pool.js';
+import { type PoolCall, type ToolPool, type ToolPoolOptions } from '../../src/shared/execution/pool-contract.js';
 import { FIXTURE_PLUGINS } from './gateway-process.js';
 
 export interface TestPool extends ToolPool {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ToolPool } from '../../src/shared/execution/tool-pool.js';
+import type { ToolPool } from '../../src/shared/execution/pool-contract.js';
 import { createTestPool, faultCall as call } from '../helpers/tool-pool.js';
 
 let pool: ToolPool;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/shared/config/config-error.js';
 import { loadConfig } from '../../src/shared/config/load-config.js';
-import type { ToolPool } from '../../src/shared/execution/tool-pool.js';
+import type { ToolPool } from '../../src/shared/execution/pool-contract.js';
 import { createTestPool } from '../helpers/tool-pool.js';
 import { loadToolRegistry } from '../../src/shared/plugins/tool-registry.js';
 import { createToolCatalog } from '../../src/gateway/tools/tool-catalog.js';

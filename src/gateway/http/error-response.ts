@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { errorRegistry, type AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
-import { isMcpProtocolRequest } from './route-family.js';
+import { answersJsonRpc } from './route-family.js';
 
 /** A JSON-RPC error as an HTTP response (transport-level failures on MCP routes). */
 export function sendJsonRpcError(
@@ -34,7 +34,6 @@ export function sendOpenAiError(
 /** Sends an AppError in the format of the route family the request belongs to. */
 export function sendAppError(req: Request, res: Response, error: AppError): void {
   if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
-  if (isMcpProtocolRequest(req))
-    sendJsonRpcError(res, error.status, error.jsonRpcCode, error.message, requestIdIn(req.body));
+  if (answersJsonRpc(res)) sendJsonRpcError(res, error.status, error.jsonRpcCode, error.message, requestIdIn(req.body));
   else sendOpenAiError(res, error.status, error.message, errorRegistry[error.code].openAiType, error.code);
 }

@@ -1,17 +1,16 @@
-import type { RequestHandler } from 'express';
-
-/** The GET routes that answer with an event stream that stays open. */
-const STREAM_PATHS = new Set(['/sse', '/mcp/sse', '/mcp']);
+import express, { type RequestHandler } from 'express';
+import { ROUTE_PATHS } from './route-family.js';
 
 /**
  * express answers HEAD with the GET handler, which on a streaming route opens a stream that never ends:
  * HEAD there gets the headers a GET would start with, and the response ends at once.
  */
 export function headOnStreams(): RequestHandler {
-  return (req, res, next) => {
-    if (req.method !== 'HEAD' || !STREAM_PATHS.has(req.path)) return next();
+  const streams = express.Router();
+  streams.head([...ROUTE_PATHS.legacyStream, ...ROUTE_PATHS.mcp], (_req, res) => {
     res.status(200).setHeader('Content-Type', 'text/event-stream');
     res.setHeader('Cache-Control', 'no-cache');
     res.end();
-  };
+  });
+  return streams;
 }

@@ -1,3 +1,5 @@
+import type { KeyGuards } from '../keys/key-guards.js';
+import { ROUTE_PATHS } from '../http/route-family.js';
 import type { Request, Response, Router } from 'express';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -18,6 +20,7 @@ export interface LegacySseDeps {
   readonly serverDeps: McpServerDeps;
   /** The tools a new session sees, from its path and `x-mcp-servers`. */
   readonly resolveView: (req: Request) => ToolView;
+  readonly guards: KeyGuards;
 }
 
 function acceptsEventStream(req: Request): boolean {
@@ -46,9 +49,9 @@ export function openLegacySse(deps: LegacySseDeps) {
 
 /** Legacy routes: the SSE streams, their message endpoints, and 405 for POSTs to the stream paths. */
 export function mountLegacySseRoutes(router: Router, deps: LegacySseDeps): void {
-  router.get(['/sse', '/mcp/sse'], openLegacySse(deps));
+  router.get(ROUTE_PATHS.legacyStream, openLegacySse(deps));
   // Clients that try streamable HTTP first fall back to SSE on 405.
-  router.post(['/sse', '/mcp/sse'], (_req, res) => {
+  router.post(ROUTE_PATHS.legacyStream, (_req, res) => {
     res.setHeader('Allow', 'GET');
     sendJsonRpcError(
       res,
@@ -57,7 +60,7 @@ export function mountLegacySseRoutes(router: Router, deps: LegacySseDeps): void 
       'Method Not Allowed: this is the legacy SSE stream; POST to /mcp for streamable HTTP',
     );
   });
-  router.post(['/messages', '/mcp/messages', '/mcp/sse/messages'], async (req, res) => {
+  router.post(ROUTE_PATHS.legacyMessages, deps.guards.mcpMessage, async (req, res) => {
     const raw = req.query.sessionId ?? req.query.session_id;
     const sessionId = typeof raw === 'string' ? raw : undefined;
     if (sessionId === undefined)

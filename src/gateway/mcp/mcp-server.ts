@@ -8,19 +8,11 @@ import { z } from 'zod';
 import type { ToolCatalog } from '../tools/tool-catalog.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
 import { requestIdFromHeader } from '../http/request-id.js';
-import { createCallEventRelay } from './call-event-relay.js';
 import { pageOf } from './list-paging.js';
-import { protocolError, toolCallError } from './protocol-error.js';
+import { protocolError } from './protocol-error.js';
+import { answerSessionToolCall } from './session-tool-call.js';
 import { featureCapabilities, registerUpstreamHandlers, type UpstreamHandlerDeps } from './upstream-handlers.js';
 import type { SessionState } from './session-state.js';
-
-/**
- * SDK clients dispatch notifications a microtask later than responses, so a progress notification that
- * reaches the client in the same read as the result is dropped (the request is already answered). On the
- * legacy SSE stream that happens whenever the two are written back to back; leaving this gap after the
- * last notification puts the result in a read of its own.
- */
-const NOTIFICATION_GAP_MS = 5;
 
 // Registered with a permissive params schema so that the SDK's Server wrapper, not Protocol's parser,
 // validates the request: malformed params then become -32602 rather than -32603.
@@ -63,51 +55,24 @@ export function createSessionServer(
   server.setRequestHandler(CallToolMethodSchema, async (request, extra) => {
     // The Server wrapper has checked this is a CallToolRequest.
     const params = request.params as { name: string; arguments?: unknown; _meta?: { progressToken?: string | number } };
-    const requestId = requestIdFromHeader(extra.requestInfo?.headers['x-request-id']);
-    // Notifications are sent asynchronously; the result must not overtake them, or the client (which
-    // stops listening for a request's progress once it is answered) loses the last ones.
-    const sending = new Set<Promise<void>>();
-    let lastNotifiedAt = 0;
-    const onEvent = createCallEventRelay({
-      tool: params.name,
+    const call = {
+      id: extra.requestId,
+      name: params.name,
+      arguments: params.arguments,
       progressToken: params._meta?.progressToken,
-      session,
-      send: (notification) => {
-        lastNotifiedAt = Date.now();
-        const sent = extra.sendNotification(notification as ServerNotification).catch(() => {});
-        sending.add(sent);
-        void sent.finally(() => sending.delete(sent));
-      },
+    };
+    const answered = await answerSessionToolCall(deps, session, call, {
+      send: (notification) => extra.sendNotification(notification as ServerNotification),
+      requestId: requestIdFromHeader(extra.requestInfo?.headers['x-request-id']),
+      clientHeaders: extra.requestInfo?.headers,
+      // Cancelled by the SDK (a legacy session's own notification), or through the session's calls (a
+      // cancellation that reached this gateway on another request, or from another gateway).
+      signal: extra.signal,
+      onCancelled: () => hooks.onCancelled?.(extra.requestId),
     });
-
-    // Cancelled by the SDK (a legacy session's own notification) or through the session's calls (a
-    // cancellation that reached this gateway on another request, or from another gateway).
-    const controller = new AbortController();
-    const abort = () => controller.abort();
-    extra.signal.addEventListener('abort', abort, { once: true });
-    controller.signal.addEventListener('abort', () => hooks.onCancelled?.(extra.requestId), { once: true });
-    session.calls.set(extra.requestId, controller);
-    try {
-      const result = await deps.invoker.invoke(params.name, params.arguments, {
-        requestId,
-        signal: controller.signal,
-        onEvent,
-        view: session.view,
-        caller: session.caller,
-        clientHeaders: extra.requestInfo?.headers,
-      });
-      await Promise.all(sending);
-      const sinceNotified = Date.now() - lastNotifiedAt;
-      if (sinceNotified < NOTIFICATION_GAP_MS)
-        await new Promise((resolve) => setTimeout(resolve, NOTIFICATION_GAP_MS - sinceNotified));
-      return result;
-    } catch (error) {
-      const { code, message } = toolCallError(error, deps.logger, { tool: params.name, requestId });
-      throw protocolError(code, message);
-    } finally {
-      extra.signal.removeEventListener('abort', abort);
-      session.calls.delete(extra.requestId);
-    }
+    if ('error' in answered) throw protocolError(answered.error.code, answered.error.message);
+    // A cancelled call is not answered: the SDK sends nothing for an aborted request.
+    return 'result' in answered ? answered.result : {};
   });
 
   return server;

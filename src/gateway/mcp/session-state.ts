@@ -2,7 +2,7 @@ import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import type { VirtualKey } from '../keys/key-store.js';
 import type { ToolView } from '../tools/tool-view.js';
 
-/** What a request on a session needs of it, on the SDK path and the fast path alike. */
+/** What a request on a session needs of it, on every transport. */
 export interface SessionState {
   readonly id: string;
   /** The tools this session sees, chosen when it opened (its path and `x-mcp-servers`). */

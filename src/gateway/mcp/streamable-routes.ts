@@ -1,3 +1,5 @@
+import type { KeyGuards } from '../keys/key-guards.js';
+import { ROUTE_PATHS } from '../http/route-family.js';
 import type { Request, Response, Router } from 'express';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, type InitializeRequest } from '@modelcontextprotocol/sdk/types.js';
@@ -5,7 +7,7 @@ import { sendJsonRpcError } from '../http/error-response.js';
 import type { Logger } from '../../shared/telemetry/logger.js';
 import type { McpServerDeps } from './mcp-server.js';
 import { createSessionServer } from './mcp-server.js';
-import { createFastToolCall } from './fast-tool-call.js';
+import { createStreamableToolCall } from './streamable-tool-call.js';
 import type { SessionState } from './session-state.js';
 import type { StreamableSessions } from './streamable-sessions.js';
 import { resumeStream, type StreamResumeDeps } from './stream-resume.js';
@@ -20,6 +22,7 @@ export interface StreamableRoutesDeps {
   /** The tools a session sees, from the path server and `x-mcp-servers` it opened with. */
   /** Calls' SSE events, for clients that resume a stream with `Last-Event-ID`. */
   readonly resume: StreamResumeDeps;
+  readonly guards: KeyGuards;
 }
 
 function initializeIn(body: unknown): InitializeRequest | undefined {
@@ -61,7 +64,7 @@ async function serveWithSdk(
  * GETs. `/mcp/{server}` and `/{server}/mcp` do the same for one upstream server's tools.
  */
 export function mountStreamableRoutes(router: Router, deps: StreamableRoutesDeps): void {
-  const fastPath = createFastToolCall({
+  const toolCalls = createStreamableToolCall({
     invoker: deps.serverDeps.invoker,
     logger: deps.logger,
     sessions: deps.sessions,
@@ -94,7 +97,7 @@ export function mountStreamableRoutes(router: Router, deps: StreamableRoutesDeps
       res.status(200).end();
       return;
     }
-    if (req.method === 'POST' && fastPath.tryHandle(req, res, session)) return;
+    if (req.method === 'POST' && toolCalls.tryHandle(req, res, session)) return;
     if (
       req.method === 'GET' &&
       req.get('last-event-id') !== undefined &&
@@ -103,8 +106,7 @@ export function mountStreamableRoutes(router: Router, deps: StreamableRoutesDeps
       return;
     await serveWithSdk(deps, req, res, session);
   };
-  const paths = ['/mcp', '/mcp/', '/mcp/:server', '/:server/mcp'];
-  router.post(paths, handle);
-  router.get(paths, handle);
-  router.delete(paths, handle);
+  router.post(ROUTE_PATHS.mcp, deps.guards.mcpMessage, handle);
+  router.get(ROUTE_PATHS.mcp, handle);
+  router.delete(ROUTE_PATHS.mcp, handle);
 }

@@ -1,9 +1,12 @@
+import type { KeyGuards } from '../keys/key-guards.js';
+import { ROUTE_PATHS } from '../http/route-family.js';
 import type { Request, Response, Router } from 'express';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { AppError, messageOf } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import { mockCompletion, mockCompletionChunks } from '../../shared/llm/mock-completion.js';
-import type { DeploymentTarget, ModelRouter } from '../../shared/llm/model-router.js';
+import { chatCompleter, completeOn } from './chat-completer.js';
+import type { ModelRouter } from '../../shared/llm/model-router.js';
 import { toOpenAiErrorResponse } from '../../shared/llm/upstream-error.js';
 import type { Logger } from '../../shared/telemetry/logger.js';
 import type { GatewayMetrics } from '../metrics.js';
@@ -30,6 +33,7 @@ export interface ChatRoutesDeps {
   readonly catalog: ToolCatalog;
   readonly viewFor: ViewResolver;
   readonly toolLoop: ToolLoopDeps;
+  readonly guards: KeyGuards;
 }
 
 /** What one deployment produced: a whole completion, mock chunks, or an upstream stream past its first chunk. */
@@ -83,42 +87,6 @@ async function sendStream(
   await writeEvent(res, '[DONE]');
   res.end();
   return tokens;
-}
-
-/**
- * Asks a model group for one whole completion (no streaming), with routing, fallbacks and the
- * deployment's `mock_response`: what the tool loop and the Responses API build on.
- */
-export function chatCompleter(
-  deps: Pick<ChatRoutesDeps, 'router' | 'logger' | 'metrics'>,
-  model: string,
-  signal: AbortSignal,
-) {
-  return (body: Record<string, unknown>) =>
-    deps.router.route(
-      model,
-      (target) => completeOn(target, model, body, signal),
-      deploymentFailureLogger(deps.logger, deps.metrics, model),
-    );
-}
-
-/** One whole completion from one deployment (its `mock_response` if it has one). */
-export async function completeOn(
-  target: DeploymentTarget,
-  model: string,
-  body: Record<string, unknown>,
-  signal: AbortSignal,
-): Promise<ChatCompletion> {
-  if (target.deployment.mockResponse !== undefined)
-    return mockCompletion(model, body.messages, target.deployment.mockResponse);
-  const upstreamBody: Record<string, unknown> & { model: string } = {
-    ...target.deployment.defaults,
-    ...body,
-    model: target.upstreamModel,
-  };
-  delete upstreamBody.stream;
-  delete upstreamBody.stream_options;
-  return target.provider().complete(upstreamBody, signal);
 }
 
 /**
@@ -182,7 +150,7 @@ async function runLoopRequest(
  */
 export function mountChatRoutes(router: Router, deps: ChatRoutesDeps): void {
   const { router: models, logger, metrics } = deps;
-  router.get(['/v1/models', '/models'], (_req, res) => {
+  router.get(ROUTE_PATHS.models, (_req, res) => {
     const visible = models.modelNames.filter((id) => mayUseModel(principalOf(res), id));
     res.json({
       object: 'list',
@@ -190,7 +158,7 @@ export function mountChatRoutes(router: Router, deps: ChatRoutesDeps): void {
     });
   });
 
-  router.post(['/v1/chat/completions', '/chat/completions'], async (req: Request, res: Response) => {
+  router.post(ROUTE_PATHS.chat, deps.guards.modelRequest, async (req: Request, res: Response) => {
     const { mock_response: requestMock, ...request } = parseChatBody(req.body, models);
     const model = request.model;
     const streaming = request.stream === true;

@@ -1,3 +1,5 @@
+import type { KeyGuards } from '../keys/key-guards.js';
+import { ROUTE_PATHS } from '../http/route-family.js';
 import type { Request, Response, Router } from 'express';
 import { AppError } from '../../shared/errors.js';
 import type { ModelRouter } from '../../shared/llm/model-router.js';
@@ -12,14 +14,15 @@ export interface EmbeddingRoutesDeps {
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
   readonly recordChat: ChatRecorder;
+  readonly guards: KeyGuards;
 }
 
 /** `POST /v1/embeddings` (and `/embeddings`): OpenAI's embeddings API, routed like chat. */
 export function mountEmbeddingRoutes(
   router: Router,
-  { router: models, logger, metrics, recordChat }: EmbeddingRoutesDeps,
+  { router: models, logger, metrics, recordChat, guards }: EmbeddingRoutesDeps,
 ): void {
-  router.post(['/v1/embeddings', '/embeddings'], async (req: Request, res: Response) => {
+  router.post(ROUTE_PATHS.embeddings, guards.modelRequest, async (req: Request, res: Response) => {
     const request = modelRequestOf(req.body, models);
     const input = request.input;
     if (typeof input !== 'string' && !Array.isArray(input))

@@ -3,9 +3,8 @@ import { toToolMessage } from '../../shared/llm/openai-tools.js';
 import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import { toolErrorResult, type CallToolResult } from '../../shared/call/tool-result.js';
-import type { ToolInvoker } from '../tools/tool-invoker.js';
 import type { ChatToolSelection } from './mcp-tools.js';
-import { callMcpTool, type LoopCall } from './tool-loop.js';
+import { callMcpTool, type LoopCall, type ToolLoopDeps } from './tool-loop.js';
 
 /** The id a Responses `mcp_approval_request` item has for a tool call the gateway did not run. */
 export const approvalRequestId = (toolCallId: string) => `mcpr_${toolCallId}`;
@@ -27,7 +26,8 @@ export async function answerApprovals(
   input: unknown,
   history: readonly ChatCompletionMessageParam[],
   tools: ChatToolSelection | undefined,
-  invoke: LoopCall & { readonly invoker: ToolInvoker },
+  loop: ToolLoopDeps,
+  call: LoopCall,
 ): Promise<{ messages: ChatCompletionMessageParam[]; ran: ApprovedCall[] }> {
   const responses = Array.isArray(input)
     ? input.filter(
@@ -54,7 +54,7 @@ export async function answerApprovals(
     let result: CallToolResult;
     if (response.approve !== true) result = toolErrorResult('The user denied this tool call.');
     else {
-      result = await callMcpTool(invoke.invoker, mcp.name, toolCall.function.arguments, invoke);
+      result = await callMcpTool(loop, mcp.name, toolCall.function.arguments, call);
       ran.push({ toolCall, name: toolCall.function.name, result });
     }
     messages.push(toToolMessage(toolCall, result));

@@ -1,3 +1,4 @@
+import { ROUTE_PATHS } from '../http/route-family.js';
 import type { Request, Response, Router } from 'express';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { AppError } from '../../shared/errors.js';
@@ -6,7 +7,8 @@ import { mockCompletion } from '../../shared/llm/mock-completion.js';
 import { toOpenAiErrorResponse } from '../../shared/llm/upstream-error.js';
 import { keepSseAlive } from '../http/sse-keepalive.js';
 import { requestIdOf } from '../http/request-id.js';
-import { chatCompleter, completeOn, type ChatRoutesDeps } from './chat-routes.js';
+import { chatCompleter, completeOn } from './chat-completer.js';
+import type { ChatRoutesDeps } from './chat-routes.js';
 import { selectChatTools } from './mcp-tools.js';
 import { callerOf, principalOf } from '../keys/principal.js';
 import { viewFor as keyView } from '../tools/key-view.js';
@@ -47,7 +49,7 @@ function serverLabel(tools: unknown): string {
  * event stream. `previous_response_id` continues a conversation kept for `response_retention_ms`.
  */
 export function mountResponsesRoutes(router: Router, deps: ResponsesRoutesDeps): void {
-  router.post(['/v1/responses', '/responses'], async (req: Request, res: Response) => {
+  router.post(ROUTE_PATHS.responses, deps.guards.modelRequest, async (req: Request, res: Response) => {
     const body = modelRequestOf(req.body, deps.router);
     const model = body.model;
     // A previous response of ours continues here; any other id is left to an upstream that keeps its own.
@@ -66,10 +68,7 @@ export function mountResponsesRoutes(router: Router, deps: ResponsesRoutesDeps):
     const { signal } = controller;
     // Calls the previous response asked approval for, answered now: run (approved) or refused.
     const call = { requestId: requestIdOf(res), signal, caller: callerOf(principalOf(res)) };
-    const approvals = await answerApprovals(body.input, earlier ?? [], tools, {
-      ...call,
-      invoker: deps.toolLoop.invoker,
-    });
+    const approvals = await answerApprovals(body.input, earlier ?? [], tools, deps.toolLoop, call);
     request.messages.push(...approvals.messages);
     const streaming = body.stream === true;
     if (streaming) {

@@ -7,11 +7,14 @@ import { parseToolArguments, toToolMessage } from '../../shared/llm/openai-tools
 import { AppError } from '../../shared/errors.js';
 import { toolErrorResult, type CallToolResult } from '../../shared/call/tool-result.js';
 import type { VirtualKey } from '../keys/key-store.js';
+import type { Logger } from '../../shared/telemetry/logger.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
 import type { ChatToolSelection } from './mcp-tools.js';
 
 export interface ToolLoopDeps {
   readonly invoker: ToolInvoker;
+  /** Where a call's unexpected failure is logged (the model is told only "Internal error"). */
+  readonly logger: Logger;
   /** `max_tool_rounds`: rounds of tool calls the gateway runs before it gives up. */
   readonly maxRounds: number;
 }
@@ -49,7 +52,7 @@ export interface LoopCall {
 
 /** Runs one MCP call a model asked for; a failure is its result, as an MCP client would see it. */
 export async function callMcpTool(
-  invoker: ToolInvoker,
+  { invoker, logger }: Pick<ToolLoopDeps, 'invoker' | 'logger'>,
   name: string,
   rawArgs: string | undefined,
   call: LoopCall,
@@ -61,7 +64,9 @@ export async function callMcpTool(
       caller: call.caller,
     });
   } catch (error) {
-    return toolErrorResult(error instanceof AppError ? error.message : 'Internal error');
+    if (error instanceof AppError) return toolErrorResult(error.message);
+    logger.error({ err: error, tool: name, requestId: call.requestId }, 'tool call in the tool loop failed');
+    return toolErrorResult('Internal error');
   }
 }
 
@@ -102,7 +107,7 @@ export async function runToolLoop(
         return {
           toolCall,
           name,
-          result: await callMcpTool(deps.invoker, selection.mcp.get(name)!.name, rawArgs, call),
+          result: await callMcpTool(deps, selection.mcp.get(name)!.name, rawArgs, call),
         };
       }),
     );

@@ -1,3 +1,5 @@
+import type { KeyGuards } from '../keys/key-guards.js';
+import { ROUTE_PATHS } from '../http/route-family.js';
 import { callerOf, principalOf } from '../keys/principal.js';
 import { viewFor as keyView } from '../tools/key-view.js';
 import type { Router } from 'express';
@@ -15,20 +17,24 @@ export interface ToolRoutesDeps {
   /** The view `server_id` (a server name or alias, or several comma-separated) asks for. */
   readonly viewFor: (serverId: string | undefined) => ToolView;
   readonly invoker: ToolInvoker;
+  readonly guards: KeyGuards;
 }
 
 /**
  * LiteLLM's REST tool routes: list (`{ tools, error, message }`, the `/mcp-rest` shape) and call
  * (`{ name, arguments }` → `CallToolResult`; unknown tool 404, missing name 400, bad arguments 200 isError).
  */
-export function mountToolRoutes(router: Router, { catalog, invoker, upstreamHealth, viewFor }: ToolRoutesDeps): void {
+export function mountToolRoutes(
+  router: Router,
+  { catalog, invoker, upstreamHealth, viewFor, guards }: ToolRoutesDeps,
+): void {
   // LiteLLM's route: each upstream MCP server's status, last error, tools and latency.
   router.get('/v1/mcp/server/health', (_req, res) => {
     // A virtual key sees only the servers it has tools of.
     const view = keyView(principalOf(res), EVERY_TOOL);
     res.json({ servers: upstreamHealth().filter((health) => view.shows(health.server)) });
   });
-  router.get(['/mcp/list_tools', '/mcp/tools/list', '/mcp-rest/tools/list'], (req, res) => {
+  router.get(ROUTE_PATHS.restList, (req, res) => {
     const serverId = typeof req.query.server_id === 'string' ? req.query.server_id : undefined;
     const tools = keyView(principalOf(res), viewFor(serverId)).list(catalog);
     res.json({
@@ -38,7 +44,7 @@ export function mountToolRoutes(router: Router, { catalog, invoker, upstreamHeal
     });
   });
 
-  router.post(['/mcp/call_tool', '/mcp/tools/call', '/mcp-rest/tools/call'], async (req, res) => {
+  router.post(ROUTE_PATHS.restCall, guards.toolCall, async (req, res) => {
     const receivedAt = Date.now();
     const body: unknown = req.body;
     if (!isJsonObject(body)) {

@@ -5,27 +5,18 @@ import type { Logger } from '../../shared/telemetry/logger.js';
 import { requestIdOf } from '../http/request-id.js';
 import { keepSseAlive } from '../http/sse-keepalive.js';
 import type { ToolInvoker } from '../tools/tool-invoker.js';
-import { createCallEventRelay } from './call-event-relay.js';
-import { toolCallError } from './protocol-error.js';
-import type { QueuedJob } from '../executor/tool-executor.js';
+import { answerSessionToolCall, type SessionToolCall } from './session-tool-call.js';
 import type { SessionState } from './session-state.js';
 import { RECONNECT_AFTER_MS, RESUMABLE_SINCE, type StreamLog, type StreamWriter } from './stream-log.js';
 import type { StreamableSessions } from './streamable-sessions.js';
 import { EVENT_STREAM_HEADERS, eventFrame } from '../http/sse-writer.js';
-
-interface PlainToolCall {
-  readonly id: string | number;
-  readonly name: string;
-  readonly arguments: unknown;
-  readonly progressToken: string | number | undefined;
-}
 
 function isRequestId(value: unknown): value is string | number {
   return typeof value === 'string' || typeof value === 'number';
 }
 
 /** A single, well-formed `tools/call` with nothing the SDK path must see (tasks, batches, odd params). */
-function asPlainToolCall(body: unknown): PlainToolCall | undefined {
+function asSessionToolCall(body: unknown): SessionToolCall | undefined {
   if (!isJsonObject(body) || body.jsonrpc !== '2.0' || body.method !== 'tools/call' || !isRequestId(body.id))
     return undefined;
   const params = body.params;
@@ -63,69 +54,43 @@ function meetsTransportRules(req: Request): boolean {
 }
 
 /**
- * The hot path of streamable HTTP: a plain `tools/call` on an established session is answered here,
- * without the SDK transport's per-request conversion to web-standard objects (which cost more than the
- * call itself). It keeps what the SDK path does: an SSE response carrying progress and log
- * notifications before the result, JSON-RPC errors for unknown tools, cancellation by
- * `notifications/cancelled` (no response, stream ended), keep-alives. Everything else, and any request
- * off the transport rules, goes to the SDK.
+ * Streamable HTTP's `tools/call` on an established session, framed here rather than by the SDK transport
+ * (whose per-request conversion to web-standard objects costs more than the call itself): an SSE response
+ * with a priming event for resumable clients, the call's notifications, then its answer, all from
+ * `answerSessionToolCall` as on every transport; and `notifications/cancelled` for calls on any gateway.
+ * Every other request, and any off the transport rules, goes to the SDK for its exact behaviour.
  */
-export function createFastToolCall(deps: {
+export function createStreamableToolCall(deps: {
   invoker: ToolInvoker;
   logger: Logger;
   sessions: StreamableSessions;
   streamLog: StreamLog;
 }) {
-  async function answer(req: Request, res: Response, session: SessionState, call: PlainToolCall): Promise<void> {
-    const controller = new AbortController();
-    session.calls.set(call.id, controller);
+  async function answer(req: Request, res: Response, session: SessionState, call: SessionToolCall): Promise<void> {
     res.writeHead(200, { ...EVENT_STREAM_HEADERS, 'mcp-session-id': session.id });
     // Clients of 2025-11-25 and later resume a lost stream with Last-Event-ID, on any gateway: its
     // events are logged, each sent with its id, after a priming event (id and retry, no data).
     let stream: StreamWriter | undefined;
-    const prime = (job?: QueuedJob) => {
-      if (stream || (session.protocolVersion ?? '') < RESUMABLE_SINCE) return;
-      stream = deps.streamLog.open({ sessionId: session.id, requestId: call.id, ...(job && { job }) });
-      res.write(`id: ${stream.primingId}\nretry: ${RECONNECT_AFTER_MS}\ndata: \n\n`);
-    };
     const write = (message: JSONRPCMessage) => {
       const id = stream?.append(message);
       if (!res.writableEnded && !res.destroyed)
         res.write(eventFrame(JSON.stringify(message), { event: 'message', id }));
     };
     keepSseAlive(res);
-    const requestId = requestIdOf(res);
-    const onEvent = createCallEventRelay({
-      tool: call.name,
-      progressToken: call.progressToken,
-      session,
+    const answered = await answerSessionToolCall(deps, session, call, {
       send: (notification) => write({ jsonrpc: '2.0', ...notification }),
-    });
-    try {
+      requestId: requestIdOf(res),
+      clientHeaders: req.headers,
       // In queue mode the stream is primed once the call is a job, so that its meta names the job.
-      const answered = deps.invoker.invoke(call.name, call.arguments, {
-        requestId,
-        signal: controller.signal,
-        onEvent,
-        onQueued: prime,
-        view: session.view,
-        caller: session.caller,
-        clientHeaders: req.headers,
-      });
-      prime();
-      const result = await answered;
-      if (!controller.signal.aborted) write({ jsonrpc: '2.0', id: call.id, result });
-    } catch (error) {
-      if (!controller.signal.aborted)
-        write({
-          jsonrpc: '2.0',
-          id: call.id,
-          error: toolCallError(error, deps.logger, { tool: call.name, requestId }),
-        });
-    } finally {
-      session.calls.delete(call.id);
-      res.end();
-    }
+      onStarted: (job) => {
+        if (stream || (session.protocolVersion ?? '') < RESUMABLE_SINCE) return;
+        stream = deps.streamLog.open({ sessionId: session.id, requestId: call.id, ...(job && { job }) });
+        res.write(`id: ${stream.primingId}\nretry: ${RECONNECT_AFTER_MS}\ndata: \n\n`);
+      },
+    });
+    if ('result' in answered) write({ jsonrpc: '2.0', id: call.id, result: answered.result });
+    else if ('error' in answered) write({ jsonrpc: '2.0', id: call.id, error: answered.error });
+    res.end();
   }
 
   return {
@@ -141,7 +106,7 @@ export function createFastToolCall(deps: {
         res.status(202).end();
         return true;
       }
-      const call = asPlainToolCall(req.body);
+      const call = asSessionToolCall(req.body);
       if (!call) return false;
       void answer(req, res, session, call);
       return true;
