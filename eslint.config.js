@@ -34,6 +34,11 @@ export default tseslint.config(
     },
   },
   {
+    // Tool configs that Node loads as CommonJS.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } },
+  },
+  {
     // The dashboard's script runs in the browser.
     files: ['src/gateway/status/ui/*.js'],
     languageOptions: { globals: { document: 'readonly', Node: 'readonly' } },

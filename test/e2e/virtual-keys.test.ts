@@ -317,6 +317,26 @@ describe('limits and deletion across gateways', () => {
     }
   });
 
+  it('holds its models and rate limit on every spelling of the model routes (trailing slash, capitals)', async () => {
+    // A minute boundary in the middle would start a new count: begin early in a minute.
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 45_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 100));
+    const key = await generate({ models: ['fast'], rpm_limit: 3 });
+    const variants = ['/v1/chat/completions/', '/V1/Chat/Completions', '/v1/responses/', '/V1/EMBEDDINGS/'];
+    for (const path of variants) {
+      const refused = await post(gateways[0]!, path, key, { model: 'other', input: 'hi', messages: [] });
+      expect(refused.status, path).toBe(403);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+        /may not use model other/,
+      );
+    }
+    const chat = { model: 'fast', messages: [{ role: 'user', content: 'hi' }] };
+    for (const path of ['/v1/chat/completions/', '/V1/CHAT/COMPLETIONS', '/chat/completions/'])
+      expect((await post(gateways[1]!, path, key, chat)).status, path).toBe(200);
+    const limited = await post(gateways[0]!, '/v1/Chat/Completions/', key, chat);
+    expect(limited.status).toBe(429);
+  });
+
   it('refuses a third concurrent call of a key with max_parallel_requests 2, and takes it once one ends', async () => {
     const key = await generate({ max_parallel_requests: 2 });
     const slow = () => post(gateways[0]!, '/mcp/call_tool', key, { name: 'timed_wait', arguments: { ms: 1_500 } });

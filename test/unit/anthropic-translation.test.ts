@@ -1,11 +1,8 @@
 import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/shared/errors.js';
-import {
-  createChunkTranslator,
-  fromAnthropicMessage,
-  toAnthropicRequest,
-} from '../../src/shared/llm/anthropic-translation.js';
+import { toAnthropicRequest } from '../../src/shared/llm/anthropic-request.js';
+import { createChunkTranslator, fromAnthropicMessage } from '../../src/shared/llm/anthropic-response.js';
 
 describe('toAnthropicRequest', () => {
   it('moves system messages out, merges tool results into one user turn and maps the knobs', () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SpanKind, type Span } from '@opentelemetry/api';
+import { SpanKind } from '@opentelemetry/api';
 import type { Queue } from 'bullmq';
 import type { RedisClient } from '../../shared/queue/redis-connection.js';
 import { AppError } from '../../shared/errors.js';
@@ -9,7 +9,6 @@ import { startSpan, traceCarrier, withSpan } from '../../shared/telemetry/tracin
 import {
   CALL_TOOL_JOB,
   UPSTREAM_REQUEST_JOB,
-  WORKER_LOST_MESSAGE,
   type QueueJobData,
   type ToolCallJobData,
   type ToolCallReply,
@@ -19,34 +18,10 @@ import { queueKeys } from '../../shared/queue/redis-keys.js';
 import type { CallToolResult } from '../../shared/call/tool-result.js';
 import type { ForwardedResult } from '../../shared/call/forwarded-request.js';
 import { toolRunOf, type ExecutionHooks, type ToolExecutor } from './tool-executor.js';
-import { startReplyReader } from './reply-reader.js';
+import { assertRedisVersion, startReplyReader } from './reply-reader.js';
+import { watchForLostWorkers } from './lost-workers.js';
+import type { PendingCall } from './pending-call.js';
 import { startWorkerMonitor, type QueueState } from './worker-monitor.js';
-
-interface PendingCall {
-  readonly settle: (outcome: CallOutcome<unknown>) => void;
-  readonly hooks: ExecutionHooks;
-  readonly retryable: boolean;
-  /** The worker running it now, from its `started` reply or its job's lock. */
-  workerId: string | undefined;
-  starts: number;
-  readonly enqueuedAt: number;
-  /** The queue its job is on. */
-  readonly queue: Queue<QueueJobData>;
-  /** Its time on the queue, ended when a worker says it took it (or the call ends first). */
-  readonly waitSpan: Span | undefined;
-  /** Whether a worker has said it took the job (its lock may have told us who, sooner). */
-  announced: boolean;
-}
-
-/** A call not heard of this long after it was queued is looked up in Redis: has a worker taken it? */
-const UNSTARTED_LOOKUP_AFTER_MS = 1_000;
-
-/** The worker id in a job's lock token (`<workerId>:<n>`, as the worker's intake writes it). */
-function lockHolder(token: string | null): string | undefined {
-  if (token === null) return undefined;
-  const separator = token.lastIndexOf(':');
-  return separator > 0 ? token.slice(0, separator) : undefined;
-}
 
 export interface QueueExecutorDeps {
   /** One queue per kind of target: plugin calls and upstream calls are taken by workers separately. */
@@ -73,20 +48,6 @@ function unavailable(message: string): AppError {
   return new AppError('unavailable', message, { retryAfterSeconds: 1 });
 }
 
-/** BLMPOP, which the reply reader blocks on, came with Redis 7.0. */
-async function assertRedisVersion(redis: RedisClient, logger: Logger): Promise<void> {
-  let version: string | undefined;
-  try {
-    version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1];
-  } catch (error) {
-    logger.warn({ err: (error as Error).message }, 'could not read the Redis version; continuing');
-    return;
-  }
-  if (version !== undefined && Number(version.split('.')[0]) < 7) {
-    throw new Error(`queue mode needs Redis 7.0 or newer (for BLMPOP); REDIS_URL points at Redis ${version}`);
-  }
-}
-
 /**
  * Runs tool calls as `call_tool` BullMQ jobs. Replies (start, events, result) come back on this gateway's
  * own list; the deadline and cancellation are enforced here as well as on the worker, so a call always
@@ -97,6 +58,7 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
   await assertRedisVersion(redis, logger);
   const keys = queueKeys(deps.prefix);
   const pending = new Map<string, PendingCall>();
+  const onQueueState = watchForLostWorkers({ pending, redis, keys, logger });
 
   const onReply = (reply: ToolCallReply) => {
     const call = pending.get(reply.jobId);
@@ -116,51 +78,6 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
     } else {
       call.settle(reply.outcome);
     }
-  };
-
-  const failIfHolderDied = (call: PendingCall, state: QueueState) => {
-    if (call.workerId === undefined || state.liveWorkers.has(call.workerId)) return;
-    // A retryable job goes back to the queue through BullMQ's stall check; anything else, or a job
-    // whose second worker died too, fails now rather than at its deadline.
-    if (call.retryable && call.starts < 2) call.workerId = undefined;
-    else call.settle(callFailure('worker_lost', WORKER_LOST_MESSAGE));
-  };
-
-  /**
-   * A worker that dies between taking a job and saying so leaves the job's lock naming it: read the locks
-   * of calls not heard of, so those are failed as quickly as the ones that had started.
-   */
-  const findUnannouncedHolders = async (state: QueueState) => {
-    const now = Date.now();
-    const unheard = [...pending].filter(
-      ([, call]) =>
-        call.workerId === undefined && call.starts === 0 && now - call.enqueuedAt >= UNSTARTED_LOOKUP_AFTER_MS,
-    );
-    if (unheard.length === 0) return;
-    let tokens: (string | null)[];
-    try {
-      tokens = await redis.mget(...unheard.map(([jobId, call]) => call.queue.toKey(`${jobId}:lock`)));
-    } catch (error) {
-      logger.debug({ err: error }, 'could not read job locks');
-      return;
-    }
-    for (const [index, [jobId, call]] of unheard.entries()) {
-      const holder = lockHolder(tokens[index] ?? null);
-      if (holder === undefined || pending.get(jobId) !== call || call.workerId !== undefined) continue;
-      // A worker that announced itself after the monitor looked is alive: ask its heartbeat directly.
-      const alive =
-        state.liveWorkers.has(holder) || (await redis.exists(keys.workerPresence.beat(holder)).catch(() => 1)) === 1;
-      if (pending.get(jobId) !== call || call.workerId !== undefined) continue;
-      call.workerId = holder;
-      call.starts += 1;
-      if (!alive) failIfHolderDied(call, state);
-    }
-  };
-
-  const onQueueState = (state: QueueState) => {
-    if (!state.redisReachable) return;
-    for (const call of pending.values()) failIfHolderDied(call, state);
-    void findUnannouncedHolders(state);
   };
 
   const reader = startReplyReader({ redis: deps.blockingRedis, key: keys.replies(deps.gatewayId), onReply, logger });

@@ -55,3 +55,17 @@ export function startReplyReader(options: {
     },
   };
 }
+
+/** BLMPOP, which the reply reader blocks on, came with Redis 7.0. */
+export async function assertRedisVersion(redis: RedisClient, logger: Logger): Promise<void> {
+  let version: string | undefined;
+  try {
+    version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1];
+  } catch (error) {
+    logger.warn({ err: (error as Error).message }, 'could not read the Redis version; continuing');
+    return;
+  }
+  if (version !== undefined && Number(version.split('.')[0]) < 7) {
+    throw new Error(`queue mode needs Redis 7.0 or newer (for BLMPOP); REDIS_URL points at Redis ${version}`);
+  }
+}

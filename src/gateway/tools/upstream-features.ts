@@ -1,7 +1,7 @@
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { Prompt, Resource, ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
 import type { UpstreamServerConfig } from '../../shared/config/mcp-servers.js';
-import type { UpstreamInventory } from '../../shared/upstream/upstream-pool.js';
+import type { UpstreamInventory } from '../../shared/upstream/upstream-inventory.js';
 import { gatewayToolName } from '../../shared/upstream/upstream-tools.js';
 import type { ToolView } from './tool-view.js';
 

@@ -3,7 +3,8 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortEr
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { AppError } from '../errors.js';
 import { isJsonObject } from '../json-object.js';
-import { createChunkTranslator, fromAnthropicMessage, toAnthropicRequest } from './anthropic-translation.js';
+import { toAnthropicRequest } from './anthropic-request.js';
+import { createChunkTranslator, fromAnthropicMessage } from './anthropic-response.js';
 import type { ChatProvider } from './chat-provider.js';
 
 export interface AnthropicProviderOptions {

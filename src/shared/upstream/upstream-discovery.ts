@@ -1,7 +1,7 @@
 import type { UpstreamServerConfig } from '../config/mcp-servers.js';
 import { messageOf } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { UpstreamInventory } from './upstream-pool.js';
+import type { UpstreamInventory } from './upstream-inventory.js';
 
 /** What one look at an upstream server found: what it offers, or why it offers nothing. */
 export interface UpstreamListing {

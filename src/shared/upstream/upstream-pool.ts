@@ -1,5 +1,5 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { getDefaultEnvironment, type StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import {
   CallToolResultSchema,
   ErrorCode,
@@ -9,17 +9,13 @@ import {
   ResourceListChangedNotificationSchema,
   ToolListChangedNotificationSchema,
   type CallToolResult,
-  type Prompt,
-  type Resource,
-  type ResourceTemplate,
-  type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { UpstreamServerConfig } from '../config/mcp-servers.js';
 import { messageOf } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
-import { listAllPrompts, listAllResources, listAllResourceTemplates, listAllTools } from '../mcp/list-tools.js';
-import { isAlive, killAndWait, processTree } from '../mcp/process-tree.js';
-import { openTransport, withRequestHeaders, type McpTransportSpec } from '../mcp/transports.js';
+import { openTransport, withRequestHeaders } from '../mcp/transports.js';
+import { closeConnection, transportSpec, type Connection } from './upstream-connection.js';
+import { inventoryOf, type UpstreamInventory } from './upstream-inventory.js';
 import { packageVersion } from '../package-version.js';
 import { type CallEvent } from '../call/call-event.js';
 import { callFailure, CANCELLED, timedOut, type CallOutcome } from '../call/call-outcome.js';
@@ -48,31 +44,6 @@ export interface UpstreamCall {
   readonly headers?: Record<string, string>;
 }
 
-/** The same hooks as a plugin call's: `signal` cancels (the upstream receives `notifications/cancelled`). */
-
-/** What an upstream server offers, under its own names. */
-export interface UpstreamInventory {
-  readonly tools: readonly Tool[];
-  readonly resources: readonly Resource[];
-  readonly resourceTemplates: readonly ResourceTemplate[];
-  readonly prompts: readonly Prompt[];
-  /** It declares the `completions` capability. */
-  readonly completions: boolean;
-}
-
-/** Lists what a server offers, asking only for what its capabilities declare. */
-async function inventoryOf(client: Client, timeout: number): Promise<UpstreamInventory> {
-  const capabilities = client.getServerCapabilities() ?? {};
-  const options = { timeout };
-  const [tools, resources, resourceTemplates, prompts] = await Promise.all([
-    capabilities.tools ? listAllTools(client, options) : [],
-    capabilities.resources ? listAllResources(client, options) : [],
-    capabilities.resources ? listAllResourceTemplates(client, options) : [],
-    capabilities.prompts ? listAllPrompts(client, options) : [],
-  ]);
-  return { tools, resources, resourceTemplates, prompts, completions: capabilities.completions !== undefined };
-}
-
 /** The connections to one upstream server in this process. */
 export interface UpstreamPool {
   call(call: UpstreamCall, hooks?: CallHooks): Promise<CallOutcome>;
@@ -82,27 +53,6 @@ export interface UpstreamPool {
   /** Connections open now (stdio: children alive). */
   readonly openConnections: number;
   close(): Promise<void>;
-}
-
-interface Connection {
-  readonly client: Client;
-  readonly pid: number | undefined;
-  inFlight: number;
-  closed: boolean;
-  idleTimer: NodeJS.Timeout | undefined;
-}
-
-function transportSpec(server: UpstreamServerConfig): McpTransportSpec {
-  const { transport } = server;
-  // A stdio server gets the SDK's safe subset of this process's environment plus its own `env`.
-  if (transport.kind === 'stdio')
-    return {
-      kind: 'stdio',
-      command: transport.command,
-      args: transport.args,
-      env: { ...getDefaultEnvironment(), ...transport.env },
-    };
-  return { kind: transport.kind, url: new URL(transport.url), headers: { ...transport.headers } };
 }
 
 /**
@@ -129,18 +79,6 @@ export function createUpstreamPool(
   const progressRoutes = new Map<string, (event: CallEvent) => void>();
   let nextToken = 0;
   const named = (message: string) => `upstream server "${server.name}": ${message}`;
-
-  const closeConnection = async (connection: Connection) => {
-    if (connection.closed) return;
-    connection.closed = true;
-    connections.delete(connection);
-    clearTimeout(connection.idleTimer);
-    // Snapshot the child's own children first: once it exits they are re-parented and out of sight.
-    const tree = connection.pid === undefined ? [] : processTree(connection.pid);
-    await connection.client.close().catch(() => {});
-    const survivors = tree.filter(isAlive);
-    if (survivors.length > 0) await killAndWait(survivors);
-  };
 
   const open = async (): Promise<Connection> => {
     const wait = retryAt - Date.now();
@@ -178,7 +116,7 @@ export function createUpstreamPool(
     });
     client.onclose = () => {
       if (!connection.closed && !closing) logger.warn({ server: server.name, pid }, 'upstream connection closed');
-      void closeConnection(connection);
+      void closeConnection(connection, connections);
     };
     connections.add(connection);
     logger.info(
@@ -232,7 +170,7 @@ export function createUpstreamPool(
     connection.inFlight -= 1;
     if (connection.inFlight > 0 || connection.closed) return;
     clearTimeout(connection.idleTimer);
-    connection.idleTimer = setTimeout(() => void closeConnection(connection), IDLE_CLOSE_MS);
+    connection.idleTimer = setTimeout(() => void closeConnection(connection, connections), IDLE_CLOSE_MS);
     connection.idleTimer.unref();
   };
 
@@ -261,7 +199,7 @@ export function createUpstreamPool(
       if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed)
         return callFailure('upstream_error', named('the connection closed during the call'));
       if (error instanceof McpError) return callFailure('upstream_error', named(error.message), error.code);
-      void closeConnection(connection);
+      void closeConnection(connection, connections);
       return callFailure('upstream_error', named(messageOf(error)));
     } finally {
       release(connection);
@@ -324,7 +262,7 @@ export function createUpstreamPool(
     async close() {
       closing = true;
       await opening?.catch(() => {});
-      await Promise.all([...connections].map(closeConnection));
+      await Promise.all([...connections].map((connection) => closeConnection(connection, connections)));
     },
   };
 }

@@ -3,7 +3,8 @@ import { callFailure, type CallOutcome } from '../call/call-outcome.js';
 import type { CallHooks } from '../call/tool-run.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { ForwardedResult, UpstreamRequest } from '../call/forwarded-request.js';
-import { createUpstreamPool, type UpstreamCall, type UpstreamInventory, type UpstreamPool } from './upstream-pool.js';
+import { createUpstreamPool, type UpstreamCall, type UpstreamPool } from './upstream-pool.js';
+import { type UpstreamInventory } from './upstream-inventory.js';
 
 /** Every `mcp_servers` entry this process may connect to, each with its own pool. */
 export interface UpstreamServers {
