@@ -12,5 +12,6 @@ export function headOnStreams(): RequestHandler {
     res.setHeader('Cache-Control', 'no-cache');
     res.end();
   });
-  return streams;
+  // Only HEAD requests pay for the path matching.
+  return (req, res, next) => (req.method === 'HEAD' ? streams(req, res, next) : next());
 }
