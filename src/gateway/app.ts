@@ -6,7 +6,7 @@ import type { ToolgateSettings } from '../shared/config/settings.js';
 import { AppError } from '../shared/errors.js';
 import type { ToolExecutor } from './executor/tool-executor.js';
 import { requireKey } from './http/auth.js';
-import { createKeyGuards } from './keys/key-guards.js';
+import { createKeyGuards, masterOnly } from './keys/key-guards.js';
 import { markRouteFamily } from './http/route-family.js';
 import { mountKeyRoutes } from './keys/key-routes.js';
 import type { KeyStore } from './keys/key-store.js';
@@ -87,7 +87,13 @@ export function createApp(deps: AppDeps): Express {
   mountHealthRoutes(health, deps.executor);
   app.use(health);
 
-  app.use(originGuard({ allowedOrigins: deps.settings.allowed_origins, bindHost: deps.bindHost }));
+  app.use(
+    originGuard({
+      allowedOrigins: deps.settings.allowed_origins,
+      allowedHosts: deps.settings.allowed_hosts,
+      bindHost: deps.bindHost,
+    }),
+  );
   app.use(cors());
   if (deps.masterKey !== undefined) app.use(requireKey(deps.masterKey, deps.keys, DASHBOARD_PATHS));
   app.use(headOnStreams());
@@ -109,7 +115,7 @@ export function createApp(deps: AppDeps): Express {
   const guards = createKeyGuards(deps.keys);
   const legacy = { sessions: deps.sessions.legacy, serverDeps, resolveView, guards };
   const routes = express.Router();
-  routes.get('/metrics', deps.metrics.handler);
+  routes.get('/metrics', masterOnly('The metrics (they name every key)'), deps.metrics.handler);
   mountStatusRoutes(routes, { status: deps.status });
   mountKeyRoutes(routes, {
     keys: deps.keys,
@@ -132,7 +138,12 @@ export function createApp(deps: AppDeps): Express {
     recordChat,
     catalog: deps.catalog,
     viewFor,
-    toolLoop: { invoker: deps.invoker, logger: deps.logger, maxRounds: deps.settings.max_tool_rounds },
+    toolLoop: {
+      invoker: deps.invoker,
+      logger: deps.logger,
+      maxRounds: deps.settings.max_tool_rounds,
+      admitInnerCall: guards.admitInnerCall,
+    },
     guards,
   };
   mountChatRoutes(routes, chat);

@@ -118,6 +118,11 @@ model_list:
     expect(load('general_settings: { master_key: os.environ/TG_KEY }', { TG_KEY: 'sk-1' }).masterKey).toBe('sk-1');
   });
 
+  it('refuses an empty literal master_key, which an empty header would match', () => {
+    expect(problemsOf('general_settings: { master_key: "" }')[0]).toMatch(/master_key is empty/);
+    expect(problemsOf('general_settings: { master_key: "  " }')[0]).toMatch(/master_key is empty/);
+  });
+
   it('takes PORT, HOST and REDIS_URL from the environment, with CLI flags winning', () => {
     const file = writeTempConfig('{}');
     const config = loadConfig({

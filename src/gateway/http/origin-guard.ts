@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { localhostHostValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
+import { isIP } from 'node:net';
 import { AppError } from '../../shared/errors.js';
 import { sendAppError } from './error-response.js';
 
@@ -22,23 +22,47 @@ export function isLoopbackHost(host: string): boolean {
 
 export interface OriginGuardOptions {
   readonly allowedOrigins: readonly string[];
-  /** The bind address; when it is loopback, the `Host` header must name localhost too. */
+  /** Host names (`allowed_hosts`) a request's `Host` may name besides localhost; `*` allows any. */
+  readonly allowedHosts: readonly string[];
+  /** The bind address: beyond loopback, a `Host` that is an IP address is allowed too. */
   readonly bindHost: string;
 }
 
+/** The host name a `Host` header names, without port or IPv6 brackets; undefined when it names none. */
+function hostNameOf(host: string | undefined): string | undefined {
+  if (host === undefined) return undefined;
+  try {
+    return new URL(`http://${host}`).hostname.replace(/^\[(.*)\]$/, '$1');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * DNS-rebinding protection: a present `Origin` must be a localhost origin or allowed; when bound to
- * loopback, `Host` must be localhost, 127.0.0.1 or [::1]. Runs before auth and body parsing.
+ * DNS-rebinding protection, on whatever address the gateway binds: a present `Origin` must be a
+ * localhost origin or allowed, and `Host` must name localhost, a name in `allowed_hosts`, or (bound
+ * beyond loopback) an IP address. A rebound page's requests name the attacker's domain in `Host`. Runs
+ * before auth and body parsing.
  */
 export function originGuard(options: OriginGuardOptions): RequestHandler {
-  const hostCheck = isLoopbackHost(options.bindHost) ? localhostHostValidation() : undefined;
+  const anyHost = options.allowedHosts.includes('*');
+  const names = new Set(['localhost', '127.0.0.1', '::1', ...options.allowedHosts.map((name) => name.toLowerCase())]);
+  const byAddress = !isLoopbackHost(options.bindHost);
   return (req, res, next) => {
     const origin = req.get('origin');
     if (origin !== undefined && !isAllowedOrigin(origin, options.allowedOrigins)) {
       sendAppError(req, res, new AppError('forbidden', `Origin not allowed: ${origin}`));
       return;
     }
-    if (hostCheck) hostCheck(req, res, next);
-    else next();
+    const host = hostNameOf(req.get('host'));
+    if (anyHost || (host !== undefined && (names.has(host) || (byAddress && isIP(host) !== 0)))) return next();
+    sendAppError(
+      req,
+      res,
+      new AppError(
+        'forbidden',
+        `Host not allowed: ${req.get('host') ?? '(none)'}; list the gateway's host names in toolgate_settings.allowed_hosts`,
+      ),
+    );
   };
 }

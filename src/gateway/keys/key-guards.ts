@@ -1,4 +1,4 @@
-import type { RequestHandler, Response } from 'express';
+import type { RequestHandler } from 'express';
 import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
 import type { Admission, KeyStore, VirtualKey } from './key-store.js';
@@ -15,17 +15,27 @@ export interface KeyGuards {
   readonly modelRequest: RequestHandler;
   /** REST tool calls: counted against the key's limits. */
   readonly toolCall: RequestHandler;
-  /** MCP messages: a `tools/call` is counted against the key's limits, anything else passes. */
+  /** MCP messages: each `tools/call` (a batch may hold many) is counted against the key's limits. */
   readonly mcpMessage: RequestHandler;
+  /**
+   * A tool call the gateway makes for a key's model request (the tool loop, approved calls): counted
+   * against its `rpm_limit` (the request holds its parallel place). Throws when over it.
+   */
+  admitInnerCall(key: VirtualKey): Promise<void>;
 }
 
 const PASS: RequestHandler = (_req, _res, next) => next();
 
-/** Admits one request of the key, released when its response closes; throws what the client is told. */
-async function admit(keys: KeyStore, key: VirtualKey, res: Response): Promise<void> {
+/** Admits `count` requests of the key; throws what the client is told when it may not make them. */
+async function admit(
+  keys: KeyStore,
+  key: VirtualKey,
+  count: number,
+  options?: { readonly holdsParallel: boolean },
+): Promise<() => void> {
   let admission: Admission;
   try {
-    admission = await keys.admit(key);
+    admission = await keys.admit(key, count, options);
   } catch {
     throw new AppError('unavailable', 'Virtual keys cannot be checked right now (Redis is unreachable)', {
       retryAfterSeconds: 1,
@@ -45,32 +55,51 @@ async function admit(keys: KeyStore, key: VirtualKey, res: Response): Promise<vo
       { retryAfterSeconds: 1 },
     );
   }
-  res.once('close', admission.release);
+  return admission.release;
+}
+
+/** The `tools/call` requests in an MCP message or batch. */
+function toolCallsIn(body: unknown): number {
+  const messages: unknown[] = Array.isArray(body) ? body : [body];
+  return messages.filter((message) => isJsonObject(message) && message.method === 'tools/call').length;
 }
 
 /** The guards for a gateway's keys; with no key store (embedded mode) every guard passes. */
 export function createKeyGuards(keys: KeyStore | undefined): KeyGuards {
-  if (keys === undefined) return { modelRequest: PASS, toolCall: PASS, mcpMessage: PASS };
+  if (keys === undefined)
+    return { modelRequest: PASS, toolCall: PASS, mcpMessage: PASS, admitInnerCall: async () => {} };
+  /** Counts what `count` says the request holds, until its response closes. */
   const guard =
-    (check: (body: Record<string, unknown>, key: VirtualKey) => boolean): RequestHandler =>
+    (count: (body: unknown, key: VirtualKey) => number): RequestHandler =>
     async (req, res, next) => {
       const principal = principalOf(res);
       if (principal.kind === 'master') return next();
-      if (check(isJsonObject(req.body) ? req.body : {}, principal.key)) await admit(keys, principal.key, res);
+      const requests = count(req.body, principal.key);
+      if (requests > 0) res.once('close', await admit(keys, principal.key, requests));
       next();
     };
   return {
     modelRequest: guard((body, key) => {
-      if (typeof body.model === 'string' && !mayUseModel({ kind: 'virtual', key }, body.model)) {
-        throw new AppError(
-          'forbidden',
-          `This key may not use model ${body.model} (it may use: ${key.models.join(', ')})`,
-        );
+      const model = isJsonObject(body) ? body.model : undefined;
+      if (typeof model === 'string' && !mayUseModel({ kind: 'virtual', key }, model)) {
+        throw new AppError('forbidden', `This key may not use model ${model} (it may use: ${key.models.join(', ')})`);
       }
-      return true;
+      return 1;
     }),
-    toolCall: guard(() => true),
-    // Which tools the key may call is the views' business (`viewFor`): this counts the call.
-    mcpMessage: guard((body) => body.method === 'tools/call'),
+    toolCall: guard(() => 1),
+    // Which tools the key may call is the views' business (`viewFor`): this counts the calls.
+    mcpMessage: guard(toolCallsIn),
+    async admitInnerCall(key) {
+      // Released at once: the request it is made for holds the parallel place.
+      (await admit(keys, key, 1, { holdsParallel: false }))();
+    },
+  };
+}
+
+/** Refuses every principal but the master key (with auth off, everyone is the master key). */
+export function masterOnly(what: string): RequestHandler {
+  return (_req, res, next) => {
+    if (principalOf(res).kind !== 'master') throw new AppError('forbidden', `${what}: the master key only`);
+    next();
   };
 }

@@ -129,10 +129,11 @@ export interface KeyStore {
   delete(keys: readonly string[]): Promise<number>;
   list(): Promise<VirtualKey[]>;
   /**
-   * Counts a request against the key's `rpm_limit` and takes one of its `max_parallel_requests`, in one
-   * round trip. Throws when Redis fails.
+   * Counts `count` requests against the key's `rpm_limit` and (unless `holdsParallel` is false: calls made
+   * within a request that holds its own) takes as many of its `max_parallel_requests`, in one round trip;
+   * all or none. Throws when Redis fails.
    */
-  admit(record: VirtualKey): Promise<Admission>;
+  admit(record: VirtualKey, count?: number, options?: { readonly holdsParallel?: boolean }): Promise<Admission>;
   /** Adds to the key's usage counters (kept as long as the key). */
   addUsage(record: VirtualKey, counts: Readonly<Record<string, number>>): Promise<void>;
   /** The key's usage counters, as `addUsage` named them. */
@@ -205,8 +206,9 @@ export function createKeyStore(redis: RedisClient, prefix: string): KeyStore {
       const counts = await redis.hgetall(usageKey(record.token));
       return Object.fromEntries(Object.entries(counts).map(([field, count]) => [field, Number(count)]));
     },
-    async admit(record) {
-      const { rpm_limit: rpmLimit, max_parallel_requests: maxParallel } = record;
+    async admit(record, count = 1, { holdsParallel = true } = {}) {
+      const rpmLimit = record.rpm_limit;
+      const maxParallel = holdsParallel ? record.max_parallel_requests : null;
       if (rpmLimit === null && maxParallel === null) return { admitted: true, release: NOTHING_TO_RELEASE };
       const now = Date.now();
       const minute = Math.floor(now / 60_000);
@@ -214,22 +216,22 @@ export function createKeyStore(redis: RedisClient, prefix: string): KeyStore {
       // In flight: one member per request, scored by when its hold lapses, so what a dead gateway held
       // lapses too, each on its own.
       const parallelKey = `${recordKey(record.token)}:parallel`;
-      const member = randomUUID();
+      const members = Array.from({ length: count }, () => randomUUID());
       const transaction = redis.multi();
       // The replies: the rpm count first (when counted), then the parallel count after its two writes.
-      if (rpmLimit !== null) transaction.incr(rpmKey).expire(rpmKey, 61, 'NX');
+      if (rpmLimit !== null) transaction.incrby(rpmKey, count).expire(rpmKey, 61, 'NX');
       const inFlightAt = (rpmLimit === null ? 0 : 2) + 2;
       if (maxParallel !== null)
         transaction
           .zremrangebyscore(parallelKey, '-inf', now)
-          .zadd(parallelKey, now + PARALLEL_HOLD_MS, member)
+          .zadd(parallelKey, ...members.flatMap((member) => [now + PARALLEL_HOLD_MS, member]))
           .zcard(parallelKey)
           .pexpire(parallelKey, PARALLEL_HOLD_MS);
       const replies = (await transaction.exec()) ?? [];
       const failed = replies.find(([error]) => error !== null);
       if (failed) throw failed[0];
       const release =
-        maxParallel === null ? NOTHING_TO_RELEASE : () => void redis.zrem(parallelKey, member).catch(() => {});
+        maxParallel === null ? NOTHING_TO_RELEASE : () => void redis.zrem(parallelKey, ...members).catch(() => {});
       if (rpmLimit !== null && Number(replies[0]?.[1]) > rpmLimit) {
         release();
         return {

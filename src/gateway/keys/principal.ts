@@ -14,6 +14,14 @@ export function setPrincipal(res: Response, principal: Principal): void {
   res.locals.principal = principal;
 }
 
+/**
+ * Who owns what a request creates (a session, a stored response): the master key, or a virtual key by the
+ * hash of its key. Only the same principal may use it again.
+ */
+export function principalId(principal: Principal): string {
+  return principal.kind === 'master' ? 'master' : `key:${principal.key.token}`;
+}
+
 /** The virtual key behind a request, whose usage is counted; undefined for the master key. */
 export function callerOf(principal: Principal): VirtualKey | undefined {
   return principal.kind === 'virtual' ? principal.key : undefined;

@@ -1,16 +1,18 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../shared/telemetry/logger.js';
 import type { SessionBus } from './session-bus.js';
 import type { SessionRecords } from './session-records.js';
-import type { SessionState } from './session-state.js';
+import { principalId, type Principal } from '../keys/principal.js';
+import type { LegacySessionState } from './session-state.js';
 
 /** A 2024-11-05 HTTP+SSE session: its stream, and so its server, live on one gateway. */
 export interface LegacySession {
   readonly server: Server;
   readonly transport: SSEServerTransport;
-  readonly state: SessionState;
+  readonly state: LegacySessionState;
 }
 
 /**
@@ -22,12 +24,11 @@ export interface LegacySessions {
   remove(id: string): Promise<void>;
   /** The session when its stream is here. */
   local(id: string): LegacySession | undefined;
-  /** Passes a message posted here to the gateway holding the stream; false when no gateway does. */
-  forward(
-    id: string,
-    message: JSONRPCMessage,
-    headers: Record<string, string | string[] | undefined>,
-  ): Promise<boolean>;
+  /**
+   * Passes a message that `principal` posted here to the gateway holding the stream; false when no
+   * gateway holds a session of that principal's under this id.
+   */
+  forward(id: string, principal: Principal, message: JSONRPCMessage, headers: IncomingHttpHeaders): Promise<boolean>;
   /** Sessions held here, for notifications to all of them. */
   all(): LegacySession[];
   close(): Promise<void>;
@@ -37,6 +38,8 @@ export function createLegacySessions(options: {
   records: SessionRecords;
   bus: SessionBus;
   logger: Logger;
+  /** The client headers a forwarded message keeps (credentials never cross the bus). */
+  headersForCall: (headers: IncomingHttpHeaders) => Record<string, string | string[] | undefined>;
 }): LegacySessions {
   const { records, bus, logger } = options;
   const held = new Map<string, LegacySession>();
@@ -44,8 +47,9 @@ export function createLegacySessions(options: {
   bus.onMessage((message) => {
     if (message.type !== 'legacy-message') return;
     const session = held.get(message.sessionId);
-    if (!session) return;
+    if (session?.state.owner !== principalId(message.principal)) return;
     void records.get(message.sessionId).catch(() => undefined);
+    session.state.actAs(message.principal);
     session.transport
       .handleMessage(message.message, { requestInfo: { headers: message.headers } })
       .catch((error: unknown) => logger.warn({ err: error }, 'could not handle a forwarded legacy message'));
@@ -62,7 +66,7 @@ export function createLegacySessions(options: {
   return {
     async add(session) {
       held.set(session.state.id, session);
-      await records.create({ view: {} }, session.state.id);
+      await records.create({ view: {}, owner: session.state.owner }, session.state.id);
     },
     remove: close,
     local: (id) => {
@@ -71,9 +75,15 @@ export function createLegacySessions(options: {
       if (session) void records.get(id).catch(() => undefined);
       return session;
     },
-    async forward(id, message, headers) {
-      if ((await records.get(id)) === undefined) return false;
-      await bus.publish({ type: 'legacy-message', sessionId: id, message, headers });
+    async forward(id, principal, message, headers) {
+      if ((await records.get(id))?.owner !== principalId(principal)) return false;
+      await bus.publish({
+        type: 'legacy-message',
+        sessionId: id,
+        message,
+        principal,
+        headers: options.headersForCall(headers),
+      });
       return true;
     },
     all: () => [...held.values()],

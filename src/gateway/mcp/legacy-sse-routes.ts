@@ -6,10 +6,9 @@ import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import { sendJsonRpcError } from '../http/error-response.js';
 import { keepSseAlive } from '../http/sse-keepalive.js';
 import { createSessionServer, type McpServerDeps } from './mcp-server.js';
-import { createLocalSessionState } from './session-state.js';
+import { createLegacySessionState } from './session-state.js';
 import type { LegacySessions } from './legacy-sessions.js';
-import { callerOf, principalOf } from '../keys/principal.js';
-import { viewFor } from '../tools/key-view.js';
+import { principalId, principalOf } from '../keys/principal.js';
 import type { ToolView } from '../tools/tool-view.js';
 
 /** Where legacy clients post their messages; a path, never an absolute URL, so proxies keep working. */
@@ -33,12 +32,10 @@ export function openLegacySse(deps: LegacySseDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     if (!acceptsEventStream(req))
       return sendJsonRpcError(res, 406, -32000, 'Not Acceptable: this endpoint streams text/event-stream');
-    const principal = principalOf(res);
-    const view = viewFor(principal, deps.resolveView(req));
     // The SDK's legacy transport sets neither of these; proxies would buffer or cut the stream.
     res.setHeader('X-Accel-Buffering', 'no');
     const transport = new SSEServerTransport(MESSAGES_PATH, res);
-    const state = createLocalSessionState(transport.sessionId, view, callerOf(principal));
+    const state = createLegacySessionState(transport.sessionId, deps.resolveView(req), principalOf(res));
     const server = createSessionServer(deps.serverDeps, state);
     keepSseAlive(res);
     res.on('close', () => void deps.sessions.remove(transport.sessionId));
@@ -65,12 +62,17 @@ export function mountLegacySseRoutes(router: Router, deps: LegacySseDeps): void 
     const sessionId = typeof raw === 'string' ? raw : undefined;
     if (sessionId === undefined)
       return sendJsonRpcError(res, 400, -32000, 'Bad Request: sessionId query parameter is required');
+    // Only the principal that opened a session may post to it: to anyone else it does not exist.
+    const principal = principalOf(res);
     const session = deps.sessions.local(sessionId);
-    if (session) return session.transport.handlePostMessage(req, res, req.body);
+    if (session?.state.owner === principalId(principal)) {
+      session.state.actAs(principal);
+      return session.transport.handlePostMessage(req, res, req.body);
+    }
     // The stream is on another gateway (or none): the message goes there, answered on that stream.
     const message = JSONRPCMessageSchema.safeParse(req.body);
     if (!message.success) return sendJsonRpcError(res, 400, -32700, 'Invalid JSON-RPC message');
-    if (!(await deps.sessions.forward(sessionId, message.data, req.headers)))
+    if (session || !(await deps.sessions.forward(sessionId, principal, message.data, req.headers)))
       return sendJsonRpcError(res, 404, -32001, 'Session not found: reconnect to the SSE stream');
     res.status(202).end('Accepted');
   });

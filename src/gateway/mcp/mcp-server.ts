@@ -41,7 +41,7 @@ export function createSessionServer(
   const offered = deps.features.capabilities();
   const capabilities = { tools: { listChanged: true }, logging: {}, ...featureCapabilities(offered) };
   const server = new Server({ name: 'toolgate', version: deps.version }, { capabilities });
-  registerUpstreamHandlers(server, deps, session.view, offered);
+  registerUpstreamHandlers(server, deps, session, offered);
 
   server.setRequestHandler(SetLevelRequestSchema, async (request) => {
     await session.setLogLevel(request.params.level);

@@ -1,6 +1,7 @@
 import type { RedisClient } from '../../shared/queue/redis-connection.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../shared/telemetry/logger.js';
+import type { Principal } from '../keys/principal.js';
 
 /** What one gateway tells the others about sessions: each acts on what it holds and ignores the rest. */
 export type SessionMessage =
@@ -15,6 +16,9 @@ export type SessionMessage =
       readonly type: 'legacy-message';
       readonly sessionId: string;
       readonly message: JSONRPCMessage;
+      /** Who posted it, as the posting gateway authenticated them: never a credential. */
+      readonly principal: Principal;
+      /** Only the client headers a call needs (request id, trace context, headers upstream servers get). */
       readonly headers: Record<string, string | string[] | undefined>;
     };
 

@@ -12,6 +12,8 @@ export interface SessionRecord {
   readonly protocolVersion?: string;
   readonly clientInfo?: { readonly name: string; readonly version: string };
   readonly clientCapabilities?: Record<string, unknown>;
+  /** The principal that opened it (`principalId`): no other may use it. */
+  readonly owner?: string;
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import type { VirtualKey } from '../keys/key-store.js';
 import type { ToolView } from '../tools/tool-view.js';
+import { callerOf, principalId, type Principal } from '../keys/principal.js';
+import { viewFor } from '../tools/key-view.js';
 
 /** What a request on a session needs of it, on every transport. */
 export interface SessionState {
@@ -18,13 +20,35 @@ export interface SessionState {
   readonly calls: Map<string | number, AbortController>;
 }
 
-/** A session whose state lives in this process only (legacy SSE: its stream pins it to one gateway). */
-export function createLocalSessionState(id: string, view: ToolView, caller: VirtualKey | undefined): SessionState {
+/** A legacy SSE session's state: it lives in this process only (its stream pins it to one gateway). */
+export interface LegacySessionState extends SessionState {
+  /** The principal that opened it (`principalId`): only it may post to the session. */
+  readonly owner: string;
+  /**
+   * Serves what follows with `principal`'s permissions as they are now (the owner's key, read again on
+   * each request), so a narrowed key takes effect on its open sessions at once.
+   */
+  actAs(principal: Principal): void;
+}
+
+/** A legacy session opened by `principal`, seeing what it may of `baseView` (its path and `x-mcp-servers`). */
+export function createLegacySessionState(id: string, baseView: ToolView, principal: Principal): LegacySessionState {
   let logLevel: LoggingLevel | undefined;
+  let view = viewFor(principal, baseView);
+  let caller = callerOf(principal);
   return {
     id,
-    view,
-    caller,
+    owner: principalId(principal),
+    get view() {
+      return view;
+    },
+    get caller() {
+      return caller;
+    },
+    actAs(current) {
+      view = viewFor(current, baseView);
+      caller = callerOf(current);
+    },
     protocolVersion: undefined,
     get logLevel() {
       return logLevel;

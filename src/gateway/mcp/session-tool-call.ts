@@ -14,7 +14,7 @@ import type { SessionState } from './session-state.js';
  * happens whenever the two are written back to back; leaving this gap after the last notification puts
  * the result in a read of its own.
  */
-const NOTIFICATION_GAP_MS = 5;
+const NOTIFICATION_GAP_MS = 10;
 
 /** A session's `tools/call`, as either transport reads it off the wire. */
 export interface SessionToolCall {

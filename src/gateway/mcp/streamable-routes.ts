@@ -25,6 +25,9 @@ export interface StreamableRoutesDeps {
   readonly guards: KeyGuards;
 }
 
+/** What a session's record may keep of the client's `initialize`. */
+const MAX_SESSION_RECORD_BYTES = 16_384;
+
 function initializeIn(body: unknown): InitializeRequest | undefined {
   const messages: unknown[] = Array.isArray(body) ? body : [body];
   return messages.find((message): message is InitializeRequest => isInitializeRequest(message));
@@ -84,6 +87,15 @@ export function mountStreamableRoutes(router: Router, deps: StreamableRoutesDeps
         );
       const view = { pathServer: req.params.server as string | undefined, serversHeader: req.get('x-mcp-servers') };
       const { protocolVersion, clientInfo, capabilities } = initialize.params;
+      // The record is kept (in Redis, in queue mode) for as long as the session lives: a client may not
+      // make it as large as a request body.
+      if (JSON.stringify({ clientInfo, capabilities }).length > MAX_SESSION_RECORD_BYTES)
+        return sendJsonRpcError(
+          res,
+          400,
+          -32602,
+          `initialize: clientInfo and capabilities may take at most ${MAX_SESSION_RECORD_BYTES} bytes`,
+        );
       const session = await deps.sessions.open(
         { view, protocolVersion, clientInfo, clientCapabilities: capabilities },
         principalOf(res),

@@ -1,5 +1,5 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { callerOf, MASTER, type Principal } from '../keys/principal.js';
+import { callerOf, MASTER, principalId, type Principal } from '../keys/principal.js';
 import { viewFor } from '../tools/key-view.js';
 import { createExpiringMap } from '../../shared/expiring-map.js';
 import type { ToolView } from '../tools/tool-view.js';
@@ -113,17 +113,21 @@ export function createStreamableSessions(options: {
   };
 
   return {
-    async open(record, principal) {
+    async open(record, principal = MASTER) {
       // An unknown server in the path or header is a 404 (thrown here) before any session exists.
       options.resolveView(record.view);
-      return stateOf(await records.create(record), record, principal);
+      const owned = { ...record, owner: principalId(principal) };
+      return stateOf(await records.create(owned), owned, principal);
     },
-    async find(id, principal) {
-      const cached = recent.get(id);
-      if (cached) return stateOf(id, cached, principal);
-      const record = await records.get(id);
-      if (!record) return undefined;
-      recent.set(id, record);
+    async find(id, principal = MASTER) {
+      let record = recent.get(id);
+      if (!record) {
+        record = await records.get(id);
+        if (!record) return undefined;
+        recent.set(id, record);
+      }
+      // Another principal's session is not found: its id alone must not let anyone use it.
+      if (record.owner !== principalId(principal)) return undefined;
       return stateOf(id, record, principal);
     },
     async cancel(session, requestId) {

@@ -51,7 +51,7 @@ export function featureCapabilities(capabilities: FeatureCapabilities): ServerCa
 export function registerUpstreamHandlers(
   server: Server,
   deps: UpstreamHandlerDeps,
-  view: ToolView,
+  session: { readonly view: ToolView },
   declared: FeatureCapabilities,
 ): void {
   const { features } = deps;
@@ -97,30 +97,30 @@ export function registerUpstreamHandlers(
 
   if (declared.resources) {
     server.setRequestHandler(ListResourcesRequestSchema, (request) =>
-      pageOf('resources', features.resources(view), request.params?.cursor),
+      pageOf('resources', features.resources(session.view), request.params?.cursor),
     );
     server.setRequestHandler(ListResourceTemplatesRequestSchema, (request) =>
-      pageOf('resourceTemplates', features.resourceTemplates(view), request.params?.cursor),
+      pageOf('resourceTemplates', features.resourceTemplates(session.view), request.params?.cursor),
     );
     server.setRequestHandler(ReadResourceRequestSchema, (request, extra) => {
-      const owner = features.resolveResource(view, request.params.uri);
+      const owner = features.resolveResource(session.view, request.params.uri);
       if (owner === undefined) throw protocolError(RESOURCE_NOT_FOUND, `Resource not found: ${request.params.uri}`);
       return forward(owner, 'resources/read', request.params, extra);
     });
   }
   if (declared.prompts) {
     server.setRequestHandler(ListPromptsRequestSchema, (request) =>
-      pageOf('prompts', features.prompts(view), request.params?.cursor),
+      pageOf('prompts', features.prompts(session.view), request.params?.cursor),
     );
     server.setRequestHandler(GetPromptRequestSchema, (request, extra) => {
-      const prompt = features.resolvePrompt(view, request.params.name);
+      const prompt = features.resolvePrompt(session.view, request.params.name);
       if (prompt === undefined) throw protocolError(ErrorCode.InvalidParams, `Unknown prompt: ${request.params.name}`);
       return forward(prompt.server, 'prompts/get', { ...request.params, name: prompt.name }, extra);
     });
   }
   if (declared.completions) {
     server.setRequestHandler(CompleteRequestSchema, (request, extra) => {
-      const target = features.resolveCompletion(view, request.params.ref);
+      const target = features.resolveCompletion(session.view, request.params.ref);
       if (target === undefined)
         throw protocolError(ErrorCode.InvalidParams, `Nothing to complete for ${JSON.stringify(request.params.ref)}`);
       return forward(target.server, 'completion/complete', { ...request.params, ref: target.ref }, extra);

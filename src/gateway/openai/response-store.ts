@@ -2,22 +2,32 @@ import type { ChatCompletionMessageParam } from 'openai/resources/chat/completio
 import { createExpiringMap } from '../../shared/expiring-map.js';
 import type { RedisClient } from '../../shared/queue/redis-connection.js';
 
+/** A stored response's conversation, and the principal (`principalId`) whose request made it. */
+interface StoredResponse {
+  readonly owner: string;
+  readonly messages: ChatCompletionMessageParam[];
+}
+
 /**
  * Past responses' conversations, for `previous_response_id`: in this process in embedded mode, in Redis
- * in queue mode (any gateway continues any conversation), each kept for `retentionMs`.
+ * in queue mode (any gateway continues any conversation), each kept for `retentionMs`. Only the principal
+ * whose request made a response may continue it: to anyone else it does not exist.
  */
 export interface ResponseStore {
-  save(id: string, messages: readonly ChatCompletionMessageParam[]): Promise<void>;
-  /** The conversation up to and including that response; undefined when it is unknown or expired. */
-  load(id: string): Promise<ChatCompletionMessageParam[] | undefined>;
+  save(id: string, owner: string, messages: readonly ChatCompletionMessageParam[]): Promise<void>;
+  /** The conversation up to and including that response; undefined when unknown, expired or not `owner`'s. */
+  load(id: string, owner: string): Promise<ChatCompletionMessageParam[] | undefined>;
   close(): void;
 }
 
+const ownedBy = (stored: StoredResponse | undefined, owner: string) =>
+  stored?.owner === owner ? stored.messages : undefined;
+
 export function createMemoryResponseStore(retentionMs: number): ResponseStore {
-  const responses = createExpiringMap<ChatCompletionMessageParam[]>(retentionMs);
+  const responses = createExpiringMap<StoredResponse>(retentionMs);
   return {
-    save: async (id, messages) => responses.set(id, [...messages]),
-    load: async (id) => responses.get(id),
+    save: async (id, owner, messages) => responses.set(id, { owner, messages: [...messages] }),
+    load: async (id, owner) => ownedBy(responses.get(id), owner),
     close: () => responses.close(),
   };
 }
@@ -28,10 +38,11 @@ export function createRedisResponseStore(
   retentionMs: number,
 ): ResponseStore {
   return {
-    save: async (id, messages) => void (await redis.set(key(id), JSON.stringify(messages), 'PX', retentionMs)),
-    load: async (id) => {
+    save: async (id, owner, messages) =>
+      void (await redis.set(key(id), JSON.stringify({ owner, messages }), 'PX', retentionMs)),
+    load: async (id, owner) => {
       const value = await redis.get(key(id));
-      return value === null ? undefined : (JSON.parse(value) as ChatCompletionMessageParam[]);
+      return value === null ? undefined : ownedBy(JSON.parse(value) as StoredResponse, owner);
     },
     close: () => {},
   };

@@ -10,7 +10,7 @@ import { requestIdOf } from '../http/request-id.js';
 import { chatCompleter, completeOn } from './chat-completer.js';
 import type { ChatRoutesDeps } from './chat-routes.js';
 import { selectChatTools } from './mcp-tools.js';
-import { callerOf, principalOf } from '../keys/principal.js';
+import { callerOf, principalId, principalOf } from '../keys/principal.js';
 import { viewFor as keyView } from '../tools/key-view.js';
 import type { TokenCount } from '../keys/key-usage.js';
 import { countingTokens, tokensOf } from './chat-accounting.js';
@@ -54,7 +54,9 @@ export function mountResponsesRoutes(router: Router, deps: ResponsesRoutesDeps):
     const model = body.model;
     // A previous response of ours continues here; any other id is left to an upstream that keeps its own.
     const earlier =
-      typeof body.previous_response_id === 'string' ? await deps.responses.load(body.previous_response_id) : undefined;
+      typeof body.previous_response_id === 'string'
+        ? await deps.responses.load(body.previous_response_id, principalId(principalOf(res)))
+        : undefined;
     if (body.previous_response_id !== undefined && typeof body.previous_response_id !== 'string')
       throw new AppError('invalid_request', 'previous_response_id must be a string');
     const request = chatRequestOf(body, earlier ?? []);
@@ -163,7 +165,7 @@ export function mountResponsesRoutes(router: Router, deps: ResponsesRoutesDeps):
     const reply = completion.choices[0]?.message;
     const withoutInstructions = typeof body.instructions === 'string' ? request.messages.slice(1) : request.messages;
     if (reply)
-      await deps.responses.save(response.id, [
+      await deps.responses.save(response.id, principalId(principalOf(res)), [
         ...withoutInstructions,
         { role: 'assistant', content: reply.content, ...(reply.tool_calls && { tool_calls: reply.tool_calls }) },
       ]);

@@ -15,6 +15,8 @@ export interface ToolLoopDeps {
   readonly invoker: ToolInvoker;
   /** Where a call's unexpected failure is logged (the model is told only "Internal error"). */
   readonly logger: Logger;
+  /** Counts a call against its key's `rpm_limit`; throws an AppError saying why when it may not be made. */
+  readonly admitInnerCall: (key: VirtualKey) => Promise<void>;
   /** `max_tool_rounds`: rounds of tool calls the gateway runs before it gives up. */
   readonly maxRounds: number;
 }
@@ -52,12 +54,14 @@ export interface LoopCall {
 
 /** Runs one MCP call a model asked for; a failure is its result, as an MCP client would see it. */
 export async function callMcpTool(
-  { invoker, logger }: Pick<ToolLoopDeps, 'invoker' | 'logger'>,
+  { invoker, logger, admitInnerCall }: Pick<ToolLoopDeps, 'invoker' | 'logger' | 'admitInnerCall'>,
   name: string,
   rawArgs: string | undefined,
   call: LoopCall,
 ): Promise<CallToolResult> {
   try {
+    // Every call counts against the key's limits, as it would had the client made it.
+    if (call.caller) await admitInnerCall(call.caller);
     return await invoker.invoke(name, parseToolArguments(rawArgs), {
       requestId: call.requestId,
       signal: call.signal,

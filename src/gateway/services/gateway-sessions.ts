@@ -2,6 +2,7 @@ import type { ToolgateConfig } from '../../shared/config/load-config.js';
 import type { RedisClient } from '../../shared/queue/redis-connection.js';
 import { createRedisConnection } from '../../shared/queue/redis-connection.js';
 import { queueKeys } from '../../shared/queue/redis-keys.js';
+import { headersForCall } from '../../shared/upstream/forwarded-headers.js';
 import type { Logger } from '../../shared/telemetry/logger.js';
 import { createLegacySessions, type LegacySessions } from '../mcp/legacy-sessions.js';
 import { createLocalSessionBus, startRedisSessionBus } from '../mcp/session-bus.js';
@@ -27,7 +28,12 @@ export function createMemorySessions(
   const bus = createLocalSessionBus();
   return {
     streamable: createStreamableSessions({ records: createMemorySessionRecords(idleMs), bus, resolveView }),
-    legacy: createLegacySessions({ records: createMemorySessionRecords(idleMs), bus, logger }),
+    legacy: createLegacySessions({
+      records: createMemorySessionRecords(idleMs),
+      bus,
+      logger,
+      headersForCall: (headers) => headersForCall(config.upstreamServers, headers),
+    }),
     streamLog: createMemoryStreamLog(config.settings.stream_retention_ms),
   };
 }
@@ -60,6 +66,7 @@ export async function startRedisSessions(
       records: createRedisSessionRecords(redis.commands, keys.legacySession, idleMs),
       bus,
       logger,
+      headersForCall: (headers) => headersForCall(config.upstreamServers, headers),
     }),
     streamLog: createRedisStreamLog(redis.commands, keys.stream, config.settings.stream_retention_ms, logger),
   };

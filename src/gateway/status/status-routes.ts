@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Response, Router } from 'express';
 import { AppError, messageOf } from '../../shared/errors.js';
-import { principalOf } from '../keys/principal.js';
+import { masterOnly } from '../keys/key-guards.js';
 import type { StatusReport } from './status-report.js';
 
 /** The page and its assets, read once: served as they are, with no build step. */
@@ -15,15 +15,11 @@ const CONTENT_SECURITY_POLICY =
 /** The paths a browser visits for the dashboard, which ask it for the master key (HTTP Basic) when refused. */
 export const DASHBOARD_PATHS = ['/ui', '/ui/', '/ui/dashboard.js', '/ui/dashboard.css', '/v1/status'];
 
-function masterOnly(res: Response): void {
-  if (principalOf(res).kind !== 'master')
-    throw new AppError('forbidden', 'The dashboard and its status route need the master key');
-}
+const masterKeyOnly = masterOnly('The dashboard and its status route');
 
 /** `GET /v1/status` (JSON) and the dashboard at `/ui` that reads it, both for the master key only. */
 export function mountStatusRoutes(router: Router, deps: { status: () => Promise<StatusReport> }): void {
-  router.get('/v1/status', async (_req, res) => {
-    masterOnly(res);
+  router.get('/v1/status', masterKeyOnly, async (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     // In queue mode the report is read from Redis: while Redis is away, say so rather than a bare 500.
     const report = await deps.status().catch((error: unknown) => {
@@ -34,12 +30,11 @@ export function mountStatusRoutes(router: Router, deps: { status: () => Promise<
     res.json(report);
   });
   const serve = (type: string, body: string) => (_req: unknown, res: Response) => {
-    masterOnly(res);
     res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     res.setHeader('Cache-Control', 'no-store');
     res.type(type).send(body);
   };
-  router.get(['/ui', '/ui/'], serve('html', PAGE.html));
-  router.get('/ui/dashboard.js', serve('js', PAGE.js));
-  router.get('/ui/dashboard.css', serve('css', PAGE.css));
+  router.get(['/ui', '/ui/'], masterKeyOnly, serve('html', PAGE.html));
+  router.get('/ui/dashboard.js', masterKeyOnly, serve('js', PAGE.js));
+  router.get('/ui/dashboard.css', masterKeyOnly, serve('css', PAGE.css));
 }

@@ -173,6 +173,11 @@ export function loadConfig(options: LoadConfigOptions = {}): ToolgateConfig {
       // Never run without auth by accident: a master_key that names a missing variable stops startup.
       throw new ConfigError([`${file}: ${(error as Error).message}`]);
     }
+    // An empty key would be matched by an empty header: refuse it rather than accept anyone.
+    if (masterKey.trim() === '')
+      throw new ConfigError([
+        `${file}: general_settings.master_key is empty; set a key, or remove the line to turn auth off`,
+      ]);
   } else {
     masterKeySource = (['LITELLM_MASTER_KEY', 'TOOLGATE_MASTER_KEY'] as const).find((name) => Boolean(env[name]));
     masterKey = masterKeySource === undefined ? undefined : env[masterKeySource];

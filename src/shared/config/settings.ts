@@ -43,6 +43,8 @@ export const toolgateSettingsSchema = z
       .max(MAX_TIMER_MS)
       .default(5 * 60 * 1000),
     allowed_origins: z.array(z.string()).default([]),
+    /** Host names the gateway is reached by, besides localhost (and IP addresses when bound beyond loopback). */
+    allowed_hosts: z.array(z.string()).default([]),
     /** How long a Responses API response is kept for `previous_response_id`. */
     response_retention_ms: z
       .number()
