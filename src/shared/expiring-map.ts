@@ -4,6 +4,8 @@ export interface ExpiringMap<Value> {
   get(key: string, options?: { touch?: boolean }): Value | undefined;
   set(key: string, value: Value): void;
   delete(key: string): boolean;
+  /** The live entries' values. */
+  values(): Value[];
   /** Stops the sweep. */
   close(): void;
 }
@@ -27,6 +29,10 @@ export function createExpiringMap<Value>(ttlMs: number): ExpiringMap<Value> {
     },
     set: (key, value) => void entries.set(key, { value, expiresAt: Date.now() + ttlMs }),
     delete: (key) => entries.delete(key),
+    values() {
+      const now = Date.now();
+      return [...entries.values()].filter((entry) => entry.expiresAt >= now).map((entry) => entry.value);
+    },
     close: () => clearInterval(sweep),
   };
 }

@@ -17,6 +17,8 @@ ${ECHO_TOOL}
     handler: faults.whoami
 general_settings:
   master_key: ${MASTER}
+toolgate_settings:
+  max_sessions_per_key: 2
 `);
 
 const env = queueEnv(inject('redisUrl'));
@@ -166,6 +168,46 @@ describe('what a client can make the gateway keep', () => {
     expect(await refused.json()).toMatchObject({
       error: { code: -32602, message: expect.stringMatching(/at most 16384 bytes/) },
     });
+  });
+});
+
+describe('how many sessions a key may hold', () => {
+  const initialize = (gateway: SpawnedGateway, key: string) =>
+    fetch(`${gateway.url}/mcp`, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, ...bearer(key) },
+      body: initializeBody('2025-06-18'),
+    });
+
+  it('refuses a key its third streamable HTTP session (max_sessions_per_key 2) until it ends one', async () => {
+    const key = await generate({});
+    const first = await initialize(gateways[0]!, key);
+    expect((await initialize(gateways[1]!, key)).status).toBe(200);
+    const third = await initialize(gateways[0]!, key);
+    expect(third.status).toBe(429);
+    expect(await third.text()).toMatch(/max_sessions_per_key 2/);
+    // Another key is not held back by this one's sessions.
+    expect((await initialize(gateways[0]!, await generate({}))).status).toBe(200);
+    const ended = await fetch(`${gateways[1]!.url}/mcp`, {
+      method: 'DELETE',
+      headers: { ...bearer(key), 'mcp-session-id': first.headers.get('mcp-session-id')! },
+    });
+    expect(ended.status).toBe(200);
+    expect((await initialize(gateways[0]!, key)).status).toBe(200);
+  });
+
+  it('refuses a key its third legacy SSE stream', async () => {
+    const key = await generate({});
+    const sessions = [await openLegacySession(gateways[0]!, key), await openLegacySession(gateways[1]!, key)];
+    try {
+      const third = await fetch(`${gateways[0]!.url}/sse`, {
+        headers: { accept: 'text/event-stream', ...bearer(key) },
+      });
+      expect(third.status).toBe(429);
+      expect(await third.text()).toMatch(/max_sessions_per_key 2/);
+    } finally {
+      for (const session of sessions) session.close();
+    }
   });
 });
 

@@ -65,8 +65,9 @@ export function createLegacySessions(options: {
 
   return {
     async add(session) {
-      held.set(session.state.id, session);
+      // Refused (too many sessions) before it is held.
       await records.create({ view: {}, owner: session.state.owner }, session.state.id);
+      held.set(session.state.id, session);
     },
     remove: close,
     local: (id) => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../../shared/queue/redis-connection.js';
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import { AppError } from '../../shared/errors.js';
 import { createExpiringMap } from '../../shared/expiring-map.js';
 
 /** What a streamable HTTP session is, wherever it is answered: enough for any gateway to serve it. */
@@ -20,8 +21,33 @@ export interface SessionRecord {
  * The sessions' records: in memory in embedded mode, in Redis in queue mode (any gateway answers any
  * session). A session unused for `idleMs` is gone.
  */
+/** How many sessions may be open at once: per virtual key (owner `key:…`), and in all. */
+export interface SessionLimits {
+  readonly perKey: number;
+  readonly overall: number;
+}
+
+/** Refuses a session past `limits`; `open` counts the sessions open now (of that owner, and in all). */
+function refuseOverLimit(limits: SessionLimits, owner: string | undefined, open: { owner: number; all: number }) {
+  if (owner?.startsWith('key:') && open.owner >= limits.perKey)
+    throw new AppError(
+      'rate_limited',
+      `This key already has ${open.owner} open MCP sessions (max_sessions_per_key ${limits.perKey}): end one (DELETE /mcp) or let one expire`,
+      { retryAfterSeconds: 60 },
+    );
+  if (open.all >= limits.overall)
+    throw new AppError(
+      'rate_limited',
+      `The gateway holds max_sessions (${limits.overall}) open MCP sessions; retry later`,
+      { retryAfterSeconds: 60 },
+    );
+}
+
 export interface SessionRecords {
-  /** Stores a new session (under `id`, or a fresh one) and returns its id. */
+  /**
+   * Stores a new session (under `id`, or a fresh one) and returns its id. Throws `rate_limited` when its
+   * owner, or the deployment, already holds as many sessions as the limits allow.
+   */
   create(record: SessionRecord, id?: string): Promise<string>;
   /** The session's record, pushing its idle deadline back; undefined when there is no such session. */
   get(id: string): Promise<SessionRecord | undefined>;
@@ -31,10 +57,15 @@ export interface SessionRecords {
   close(): void;
 }
 
-export function createMemorySessionRecords(idleMs: number): SessionRecords {
+export function createMemorySessionRecords(idleMs: number, limits: SessionLimits): SessionRecords {
   const records = createExpiringMap<SessionRecord>(idleMs);
   return {
     async create(record, id = randomUUID()) {
+      const open = records.values();
+      refuseOverLimit(limits, record.owner, {
+        owner: open.filter((other) => other.owner === record.owner).length,
+        all: open.length,
+      });
       records.set(id, record);
       return id;
     },
@@ -49,22 +80,73 @@ export function createMemorySessionRecords(idleMs: number): SessionRecords {
 }
 
 /**
+ * Adds a session's record and its place in the owner's and the deployment's sets of open sessions (scored
+ * by when each lapses), unless either is full: returns 0, or 1 (owner full) or 2 (all full) with the count.
+ */
+const CREATE_SCRIPT = `
+local now, lapse, perKey, overall = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+local all = redis.call('ZCARD', KEYS[3])
+if KEYS[2] ~= KEYS[3] then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+  local owned = redis.call('ZCARD', KEYS[2])
+  if owned >= perKey then return {1, owned} end
+end
+if all >= overall then return {2, all} end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+for i = 2, 3 do
+  redis.call('ZADD', KEYS[i], now + lapse, ARGV[6])
+  redis.call('PEXPIRE', KEYS[i], lapse)
+end
+return {0, 0}`;
+
+/**
  * Records as JSON under `key(id)`, expiring `idleMs` after their last use: a read is a GETEX that pushes
- * the deadline back, so serving a request costs one round trip (auto-pipelined with the others).
+ * the deadline back, so serving a request costs one round trip (auto-pipelined with the others). Open
+ * sessions are counted in sorted sets (`openKey('all')`, and `openKey(owner)` per virtual key), each
+ * session scored by when it lapses and pushed back as it is used.
  */
 export function createRedisSessionRecords(
   redis: RedisClient,
   key: (id: string) => string,
+  openKey: (owner: string) => string,
   idleMs: number,
+  limits: SessionLimits,
 ): SessionRecords {
+  const allKey = openKey('all');
+  // Only virtual keys' sessions are counted per owner: the master key's count in all alone.
+  const ownerKey = (owner: string | undefined) => (owner?.startsWith('key:') ? openKey(owner) : allKey);
   return {
     async create(record, id = randomUUID()) {
-      await redis.set(key(id), JSON.stringify(record), 'PX', idleMs);
+      const now = Date.now();
+      const [refused, count] = (await redis.eval(
+        CREATE_SCRIPT,
+        3,
+        key(id),
+        ownerKey(record.owner),
+        allKey,
+        JSON.stringify(record),
+        now,
+        idleMs,
+        limits.perKey,
+        limits.overall,
+        id,
+      )) as [number, number];
+      if (refused === 1) refuseOverLimit(limits, record.owner, { owner: count, all: 0 });
+      if (refused === 2) refuseOverLimit(limits, record.owner, { owner: 0, all: count });
       return id;
     },
     async get(id) {
       const value = await redis.getex(key(id), 'PX', idleMs);
-      return value === null ? undefined : (JSON.parse(value) as SessionRecord);
+      if (value === null) return undefined;
+      const record = JSON.parse(value) as SessionRecord;
+      // Still open: its places in the counts lapse with its record.
+      const lapse = Date.now() + idleMs;
+      void Promise.all([
+        redis.zadd(allKey, 'XX', lapse, id),
+        record.owner?.startsWith('key:') && redis.zadd(openKey(record.owner), 'XX', lapse, id),
+      ]).catch(() => {});
+      return record;
     },
     async update(id, change) {
       // Read and write in one script, so two gateways changing different fields at once lose neither.
@@ -76,7 +158,13 @@ export function createRedisSessionRecords(
         idleMs,
       );
     },
-    delete: async (id) => (await redis.del(key(id))) > 0,
+    async delete(id) {
+      const value = await redis.get(key(id));
+      if (value === null) return false;
+      const { owner } = JSON.parse(value) as SessionRecord;
+      const [deleted] = (await redis.multi().del(key(id)).zrem(allKey, id).zrem(ownerKey(owner), id).exec()) ?? [];
+      return Number(deleted?.[1]) > 0;
+    },
     close: () => {},
   };
 }

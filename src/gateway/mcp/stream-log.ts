@@ -18,8 +18,11 @@ export interface StreamMeta {
   readonly job?: { readonly jobId: string; readonly replyTo: string };
 }
 
-/** One stream's entries in order: the meta first (the priming event), then each message sent. */
-type Entry = { readonly meta: StreamMeta } | { readonly message: JSONRPCMessage };
+/**
+ * One stream's entries in order: the meta first (the priming event), then each message sent; `lost` once
+ * its messages outgrew what a stream may keep (it can no longer be resumed).
+ */
+type Entry = { readonly meta: StreamMeta } | { readonly message: JSONRPCMessage } | { readonly lost: true };
 
 export interface StreamEvents {
   readonly streamId: string;
@@ -73,11 +76,11 @@ interface EntryStore {
   close(): void;
 }
 
-function createStreamLog(store: EntryStore): StreamLog {
+function createStreamLog(store: EntryStore, maxStreamBytes: number): StreamLog {
   const readEvents = async (streamId: string, from: number): Promise<StreamEvents | undefined> => {
     const entries = await store.entries(streamId);
     const first = entries?.[0];
-    if (!entries || !first || !('meta' in first)) return undefined;
+    if (!entries || !first || !('meta' in first) || entries.some((entry) => 'lost' in entry)) return undefined;
     const events = entries
       .slice(from)
       .flatMap((entry, offset) =>
@@ -90,10 +93,15 @@ function createStreamLog(store: EntryStore): StreamLog {
       const streamId = randomUUID();
       store.push(streamId, { meta });
       let next = 1;
+      let kept = 0;
       return {
         primingId: eventId(streamId, 0),
         append(message) {
-          store.push(streamId, { message });
+          // Past its budget a stream keeps nothing more (a large result is not held for minutes).
+          if (kept <= maxStreamBytes) {
+            kept += JSON.stringify(message).length;
+            store.push(streamId, kept <= maxStreamBytes ? { message } : { lost: true });
+          }
           return eventId(streamId, next++);
         },
       };
@@ -107,18 +115,21 @@ function createStreamLog(store: EntryStore): StreamLog {
   };
 }
 
-/** Embedded mode: streams in this process. */
-export function createMemoryStreamLog(retentionMs: number): StreamLog {
+/** Embedded mode: streams in this process, each keeping at most `maxStreamBytes` of messages. */
+export function createMemoryStreamLog(retentionMs: number, maxStreamBytes: number): StreamLog {
   const streams = createExpiringMap<Entry[]>(retentionMs);
-  return createStreamLog({
-    push(streamId, entry) {
-      const entries = streams.get(streamId) ?? [];
-      entries.push(entry);
-      streams.set(streamId, entries);
+  return createStreamLog(
+    {
+      push(streamId, entry) {
+        const entries = streams.get(streamId) ?? [];
+        entries.push(entry);
+        streams.set(streamId, entries);
+      },
+      entries: async (streamId) => streams.get(streamId),
+      close: () => streams.close(),
     },
-    entries: async (streamId) => streams.get(streamId),
-    close: () => streams.close(),
-  });
+    maxStreamBytes,
+  );
 }
 
 /** Queue mode: a Redis list per stream, expiring `retentionMs` after its last entry. */
@@ -126,19 +137,24 @@ export function createRedisStreamLog(
   redis: RedisClient,
   key: (streamId: string) => string,
   retentionMs: number,
+  maxStreamBytes: number,
   logger: Logger,
 ): StreamLog {
-  return createStreamLog({
-    push(streamId, entry) {
-      // Not awaited: the client's stream does not wait for Redis; one connection keeps the order.
-      Promise.all([redis.rpush(key(streamId), JSON.stringify(entry)), redis.pexpire(key(streamId), retentionMs)]).catch(
-        (error: unknown) => logger.debug({ err: error, streamId }, 'could not log a stream event'),
-      );
+  return createStreamLog(
+    {
+      push(streamId, entry) {
+        // Not awaited: the client's stream does not wait for Redis; one connection keeps the order.
+        Promise.all([
+          redis.rpush(key(streamId), JSON.stringify(entry)),
+          redis.pexpire(key(streamId), retentionMs),
+        ]).catch((error: unknown) => logger.debug({ err: error, streamId }, 'could not log a stream event'));
+      },
+      async entries(streamId) {
+        const values = await redis.lrange(key(streamId), 0, -1);
+        return values.length === 0 ? undefined : values.map((value) => JSON.parse(value) as Entry);
+      },
+      close: () => {},
     },
-    async entries(streamId) {
-      const values = await redis.lrange(key(streamId), 0, -1);
-      return values.length === 0 ? undefined : values.map((value) => JSON.parse(value) as Entry);
-    },
-    close: () => {},
-  });
+    maxStreamBytes,
+  );
 }

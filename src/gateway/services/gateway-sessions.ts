@@ -6,7 +6,7 @@ import { headersForCall } from '../../shared/upstream/forwarded-headers.js';
 import type { Logger } from '../../shared/telemetry/logger.js';
 import { createLegacySessions, type LegacySessions } from '../mcp/legacy-sessions.js';
 import { createLocalSessionBus, startRedisSessionBus } from '../mcp/session-bus.js';
-import { createMemorySessionRecords, createRedisSessionRecords } from '../mcp/session-records.js';
+import { createMemorySessionRecords, createRedisSessionRecords, type SessionLimits } from '../mcp/session-records.js';
 import { createMemoryStreamLog, createRedisStreamLog, type StreamLog } from '../mcp/stream-log.js';
 import { createStreamableSessions, type StreamableSessions } from '../mcp/streamable-sessions.js';
 import type { ViewResolver } from '../tools/tool-view.js';
@@ -18,6 +18,11 @@ export interface GatewaySessions {
   readonly streamLog: StreamLog;
 }
 
+const sessionLimits = ({ settings }: ToolgateConfig): SessionLimits => ({
+  perKey: settings.max_sessions_per_key,
+  overall: settings.max_sessions,
+});
+
 /** Sessions in this process: embedded mode, or queue mode with `shared_sessions: false`. */
 export function createMemorySessions(
   config: ToolgateConfig,
@@ -25,16 +30,17 @@ export function createMemorySessions(
   logger: Logger,
 ): GatewaySessions {
   const idleMs = config.settings.session_idle_ms;
+  const limits = sessionLimits(config);
   const bus = createLocalSessionBus();
   return {
-    streamable: createStreamableSessions({ records: createMemorySessionRecords(idleMs), bus, resolveView }),
+    streamable: createStreamableSessions({ records: createMemorySessionRecords(idleMs, limits), bus, resolveView }),
     legacy: createLegacySessions({
-      records: createMemorySessionRecords(idleMs),
+      records: createMemorySessionRecords(idleMs, limits),
       bus,
       logger,
       headersForCall: (headers) => headersForCall(config.upstreamServers, headers),
     }),
-    streamLog: createMemoryStreamLog(config.settings.stream_retention_ms),
+    streamLog: createMemoryStreamLog(config.settings.stream_retention_ms, config.settings.stream_log_max_bytes),
   };
 }
 
@@ -49,6 +55,7 @@ export async function startRedisSessions(
   logger: Logger,
 ): Promise<GatewaySessions> {
   const idleMs = config.settings.session_idle_ms;
+  const limits = sessionLimits(config);
   const keys = queueKeys(config.runtime.queuePrefix);
   const bus = await startRedisSessionBus({
     redis: redis.commands,
@@ -58,16 +65,22 @@ export async function startRedisSessions(
   });
   return {
     streamable: createStreamableSessions({
-      records: createRedisSessionRecords(redis.commands, keys.session, idleMs),
+      records: createRedisSessionRecords(redis.commands, keys.session, keys.openSessions, idleMs, limits),
       bus,
       resolveView,
     }),
     legacy: createLegacySessions({
-      records: createRedisSessionRecords(redis.commands, keys.legacySession, idleMs),
+      records: createRedisSessionRecords(redis.commands, keys.legacySession, keys.openLegacySessions, idleMs, limits),
       bus,
       logger,
       headersForCall: (headers) => headersForCall(config.upstreamServers, headers),
     }),
-    streamLog: createRedisStreamLog(redis.commands, keys.stream, config.settings.stream_retention_ms, logger),
+    streamLog: createRedisStreamLog(
+      redis.commands,
+      keys.stream,
+      config.settings.stream_retention_ms,
+      config.settings.stream_log_max_bytes,
+      logger,
+    ),
   };
 }

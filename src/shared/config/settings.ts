@@ -35,6 +35,12 @@ export const toolgateSettingsSchema = z
      * the gateway's memory (one Redis round trip less per request), for deployments of one gateway.
      */
     shared_sessions: z.boolean().default(true),
+    /** Open MCP sessions of each transport one virtual key may hold at once. */
+    max_sessions_per_key: z.number().int().positive().default(100),
+    /** Open MCP sessions of each transport the deployment holds at once, whoever opened them. */
+    max_sessions: z.number().int().positive().default(10_000),
+    /** What one call's SSE stream keeps for resumption; past it (a large result) the stream cannot be resumed. */
+    stream_log_max_bytes: z.number().int().positive().default(1_048_576),
     /** How long a call's SSE events are kept for a client that reconnects with `Last-Event-ID`. */
     stream_retention_ms: z
       .number()

@@ -68,6 +68,13 @@ export function createDeploymentProvider(
   // logLevel off: the client formats request details for its logger on every call otherwise.
   const common = { apiKey, timeout, maxRetries: 0, logLevel: 'off' as const };
   if (route.kind === 'azure') {
+    // The name becomes a path segment on the Azure host, with the key attached: with a wildcard model
+    // it comes from the client, so only a plain deployment name goes.
+    if (!/^[\w.-]+$/.test(route.upstreamModel))
+      throw new DeploymentUnusableError(
+        'invalid_request',
+        `Azure deployment name ${JSON.stringify(route.upstreamModel)} may use letters, digits, ".", "_" and "-" only`,
+      );
     const apiVersion = deployment.apiVersion ?? env.AZURE_API_VERSION ?? DEFAULT_AZURE_API_VERSION;
     return createOpenAiProvider(
       new AzureOpenAI({ ...common, endpoint: apiBase, apiVersion, deployment: route.upstreamModel }),

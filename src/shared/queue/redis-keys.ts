@@ -13,6 +13,10 @@ export function queueKeys(prefix: string) {
     upstreamListing: (server: string) => `${prefix}:tg:upstream:${server}`,
     /** A streamable HTTP session's record: any gateway serves it. */
     session: (sessionId: string) => `${prefix}:tg:session:${sessionId}`,
+    /** Open streamable HTTP sessions, scored by when each lapses: `all`, and one set per virtual key. */
+    openSessions: (owner: string) => `${prefix}:tg:sessions-open:${owner}`,
+    /** The same for legacy SSE sessions. */
+    openLegacySessions: (owner: string) => `${prefix}:tg:sse-sessions-open:${owner}`,
     /** Present while some gateway holds a legacy SSE session's stream. */
     legacySession: (sessionId: string) => `${prefix}:tg:sse-session:${sessionId}`,
     /** A POST stream's SSE events, for clients that resume it on any gateway. */

@@ -232,11 +232,11 @@ export function createUpstreamPool(
           progressRoutes.delete(progressToken);
         }
       }),
-    request: (request, signal) => {
+    async request(request, signal) {
       if (!isForwardedMethod(request.method))
-        return Promise.resolve(callFailure('upstream_error', named(`${String(request.method)} is not forwarded`)));
+        return callFailure('upstream_error', named(`${String(request.method)} is not forwarded`));
       const schema = FORWARDED_RESULT_SCHEMAS[request.method];
-      return onConnection(request, signal, (connection) =>
+      const outcome = await onConnection(request, signal, (connection) =>
         withRequestHeaders(request.headers, () =>
           connection.client.request(
             { method: request.method, params: request.params },
@@ -245,6 +245,10 @@ export function createUpstreamPool(
           ),
         ),
       );
+      // A resource or prompt is held and relayed like a tool's result: the same bound applies.
+      if (outcome.ok && JSON.stringify(outcome.result).length > maxResultBytes)
+        return callFailure('upstream_error', named(`its answer is larger than max_result_bytes (${maxResultBytes})`));
+      return outcome;
     },
     async list(timeoutMs) {
       const connection = await acquire();
