@@ -47,6 +47,13 @@ describe('docker-compose.yml', () => {
     expect(worker?.environment).toMatchObject({ REDIS_URL: 'redis://redis:6379' });
   });
 
+  it('refuses to start the gateway without a master key, since it listens beyond loopback', () => {
+    const { gateway } = compose.services;
+    // `${VAR:?message}`: compose stops with the message when the variable is unset or empty.
+    for (const name of ['TOOLGATE_MASTER_KEY', 'LITELLM_MASTER_KEY'])
+      expect(gateway?.environment?.[name], name).toMatch(/^\$\{TOOLGATE_MASTER_KEY:\?.+\}$/);
+  });
+
   it('mounts config/ and plugins/ into both processes, so new plugins need no rebuild', () => {
     for (const name of ['gateway', 'worker']) {
       expect(compose.services[name]?.volumes).toEqual(['./config:/app/config:ro', './plugins:/app/plugins:ro']);

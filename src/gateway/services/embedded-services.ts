@@ -48,7 +48,10 @@ export async function startEmbeddedServices({
     maxQueueDepth: settings.max_queue_depth,
   });
   const sessions = createMemorySessions(config, viewFor, logger);
-  const responses = createMemoryResponseStore(settings.response_retention_ms);
+  const responses = createMemoryResponseStore({
+    retentionMs: settings.response_retention_ms,
+    perOwner: settings.max_stored_responses_per_key,
+  });
   const callLog = createMemoryCallLog();
   return {
     ...sources,

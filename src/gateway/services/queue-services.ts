@@ -58,7 +58,12 @@ export async function startQueueServices(
   const sessions = settings.shared_sessions
     ? await startRedisSessions(config, { commands: redis, url: redisUrl }, viewFor, logger)
     : createMemorySessions(config, viewFor, logger);
-  const responses = createRedisResponseStore(redis, queueKeys(prefix).response, settings.response_retention_ms);
+  const redisKeys = queueKeys(prefix);
+  const responses = createRedisResponseStore(
+    redis,
+    { response: redisKeys.response, ownedBy: redisKeys.responsesOf },
+    { retentionMs: settings.response_retention_ms, perOwner: settings.max_stored_responses_per_key },
+  );
   const keys = createKeyStore(redis, prefix);
   const callLog = createRedisCallLog(redis, prefix, logger);
   return {

@@ -83,7 +83,7 @@ export function createToolCatalog(
 
   const upstream = new Map<string, CatalogTool[]>();
   // Listings repeat: a tool listed as before keeps its compiled validator (Ajv caches every schema it
-  // compiles, so compiling each listing afresh would grow without bound).
+  // compiles, so compiling each listing afresh would grow without bound; a schema dropped is removed).
   const compiledUpstream = new Map<string, CatalogTool>();
   const reportedConflicts = new Set<string>();
   const listeners = new Set<() => void>();
@@ -109,7 +109,13 @@ export function createToolCatalog(
         options.onProblem?.(`${compiled}; served without argument validation`);
         return { key, tool: Object.freeze({ ...tool, validate: () => undefined }) };
       });
-      for (const [key] of previous) if (!kept.some((entry) => entry.key === key)) compiledUpstream.delete(key);
+      for (const [key, tool] of previous) {
+        if (kept.some((entry) => entry.key === key)) continue;
+        compiledUpstream.delete(key);
+        // Ajv keeps every schema it compiled: one no longer listed goes, so a server whose schemas keep
+        // changing does not grow the gateway's memory.
+        validatorFor(tool.inputSchema).removeSchema(tool.inputSchema);
+      }
       for (const entry of kept) compiledUpstream.set(entry.key, entry.tool);
       upstream.set(
         server,

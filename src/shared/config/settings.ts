@@ -51,6 +51,8 @@ export const toolgateSettingsSchema = z
     allowed_origins: z.array(z.string()).default([]),
     /** Host names the gateway is reached by, besides localhost (and IP addresses when bound beyond loopback). */
     allowed_hosts: z.array(z.string()).default([]),
+    /** Responses API conversations kept per key (the master key counts as one): the oldest go first. */
+    max_stored_responses_per_key: z.number().int().positive().default(1_000),
     /** How long a Responses API response is kept for `previous_response_id`. */
     response_retention_ms: z
       .number()

@@ -21,6 +21,8 @@ export function queueKeys(prefix: string) {
     legacySession: (sessionId: string) => `${prefix}:tg:sse-session:${sessionId}`,
     /** A POST stream's SSE events, for clients that resume it on any gateway. */
     stream: (streamId: string) => `${prefix}:tg:stream:${streamId}`,
+    /** The responses a principal has stored, scored by when each was made. */
+    responsesOf: (owner: string) => `${prefix}:tg:responses-of:${owner}`,
     /** A Responses API response's conversation, for `previous_response_id`. */
     response: (responseId: string) => `${prefix}:tg:response:${responseId}`,
     /** Pub/sub channel on which gateways pass session messages (cancellations, deletions, legacy posts). */

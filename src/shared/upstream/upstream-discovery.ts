@@ -27,6 +27,8 @@ export const UPSTREAM_REFRESH_MS = 30_000;
 /** A server that could not be listed is tried again after this, doubling up to the refresh interval. */
 const RETRY_BASE_MS = 1_000;
 const LIST_TIMEOUT_MS = 10_000;
+/** A server that says its list changed is looked at again at most this often (a flood coalesces). */
+export const RELIST_MIN_INTERVAL_MS = 1_000;
 
 /**
  * Lists every available upstream server now and then: every `UPSTREAM_REFRESH_MS` while it answers, with
@@ -42,11 +44,23 @@ export function startUpstreamDiscovery(options: {
   const timers = new Map<string, NodeJS.Timeout>();
   // Servers whose list changed while a look at them was under way: looked at again straight after.
   const changedMeanwhile = new Set<string>();
+  const lookedAt = new Map<string, number>();
   let stopped = false;
+  /** How long until a server may be looked at again for a change it announced. */
+  const relistDelay = (name: string) => Math.max(0, (lookedAt.get(name) ?? 0) + RELIST_MIN_INTERVAL_MS - Date.now());
+  const schedule = (server: UpstreamServerConfig, failures: number, delayMs: number) => {
+    const timer = setTimeout(() => {
+      timers.delete(server.name);
+      void look(server, failures);
+    }, delayMs);
+    timer.unref();
+    timers.set(server.name, timer);
+  };
 
   const look = async (server: UpstreamServerConfig, failures: number): Promise<void> => {
     if (stopped) return;
     const started = Date.now();
+    lookedAt.set(server.name, started);
     let next: number;
     try {
       const inventory = await options.list(server.name, LIST_TIMEOUT_MS);
@@ -78,13 +92,8 @@ export function startUpstreamDiscovery(options: {
       next = Math.min(RETRY_BASE_MS * 2 ** (failures - 1), UPSTREAM_REFRESH_MS);
     }
     if (stopped) return;
-    if (changedMeanwhile.delete(server.name)) next = 0;
-    const timer = setTimeout(() => {
-      timers.delete(server.name);
-      void look(server, failures);
-    }, next);
-    timer.unref();
-    timers.set(server.name, timer);
+    if (changedMeanwhile.delete(server.name)) next = relistDelay(server.name);
+    schedule(server, failures, next);
   };
 
   const firstLook = Promise.all(
@@ -113,7 +122,7 @@ export function startUpstreamDiscovery(options: {
       }
       clearTimeout(pending);
       timers.delete(name);
-      void look(server, 0);
+      schedule(server, 0, relistDelay(name));
     },
     stop() {
       stopped = true;
