@@ -5,6 +5,7 @@ import type { RuntimeEnv } from './shared/config/runtime-env.js';
 const USAGE = `Usage:
   toolgate [--config config/config.yaml] [--port 4000] [--host 127.0.0.1]   start the gateway
   toolgate worker [--config config/config.yaml]                              start a queue worker (needs REDIS_URL)
+  toolgate --version                                                         print the version
 
 Environment: PORT, HOST, CONFIG, PLUGINS_DIR, REDIS_URL, QUEUE_PREFIX, LOG_LEVEL, WORKER_THREADS, WORKER_CONCURRENCY`;
 
@@ -23,12 +24,21 @@ async function main(argv: string[]): Promise<void> {
       host: { type: 'string' },
       plugins: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
     },
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
+  if (values.version) {
+    const { packageVersion } = await import('./shared/package-version.js');
+    process.stdout.write(`toolgate ${packageVersion}\n`);
+    return;
+  }
+  // Number("abc") is NaN: say what was typed rather than what it became.
+  if (values.port !== undefined && !/^\d+$/.test(values.port))
+    fail(`--port must be a port number (0 to 65535), got "${values.port}"`);
   const flags: Partial<RuntimeEnv> = {
     ...(values.config !== undefined && { configPath: values.config }),
     ...(values.port !== undefined && { port: Number(values.port) }),

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { ConfigError } from '../shared/config/config-error.js';
 import { loadConfig } from '../shared/config/load-config.js';
 import type { RuntimeEnv } from '../shared/config/runtime-env.js';
 import type { ToolgateSettings } from '../shared/config/settings.js';
@@ -47,6 +48,10 @@ async function listen(
 export async function runGateway(flags: Partial<RuntimeEnv> = {}): Promise<void> {
   const config = loadConfig({ flags });
   const { runtime, settings } = config;
+  if (config.masterKey === undefined && !isLoopbackHost(runtime.host) && !settings.allow_unauthenticated)
+    throw new ConfigError([
+      `${config.file}: the gateway would listen on ${runtime.host}, beyond loopback, with no master key. Set general_settings.master_key (or LITELLM_MASTER_KEY), or toolgate_settings.allow_unauthenticated: true to run without auth on purpose`,
+    ]);
   const gatewayId = newInstanceId();
   const tracing = await startTracing({ name: 'toolgate-gateway', instanceId: gatewayId });
   const logger = createLogger({ level: runtime.logLevel, name: 'toolgate-gateway' });

@@ -462,9 +462,14 @@ model_list:
     });
   });
 
-  it('warns loudly when it listens beyond loopback without a key', async () => {
+  it('refuses to listen beyond loopback without a key unless told to, and then warns loudly', async () => {
+    await expect(gatewayWith('model_list: []', { HOST: '0.0.0.0' })).rejects.toThrow(
+      /beyond loopback, with no master key.*allow_unauthenticated/,
+    );
     // Bound to every interface, but only ever spoken to on loopback.
-    const { gateway } = await gatewayWith('model_list: []', { HOST: '0.0.0.0' });
+    const { gateway } = await gatewayWith('model_list: []\ntoolgate_settings: { allow_unauthenticated: true }', {
+      HOST: '0.0.0.0',
+    });
     expect(
       await gateway.waitForLog((line) => String(line.msg).startsWith('NO AUTH: this gateway listens beyond loopback')),
     ).toMatchObject({ level: 40, host: '0.0.0.0' });

@@ -118,6 +118,15 @@ model_list:
     expect(load('general_settings: { master_key: os.environ/TG_KEY }', { TG_KEY: 'sk-1' }).masterKey).toBe('sk-1');
   });
 
+  it('names the known key an unknown one was probably meant to be', () => {
+    const config = load('general_settings: { master_kye: sk-1, totally_unrelated_setting: 1 }');
+    expect(config.warnings).toEqual([
+      expect.stringMatching(/general_settings\.master_kye: unknown key, ignored \(did you mean master_key\?\)$/),
+      expect.stringMatching(/general_settings\.totally_unrelated_setting: unknown key, ignored$/),
+    ]);
+    expect(config.masterKey).toBeUndefined();
+  });
+
   it('refuses an empty literal master_key, which an empty header would match', () => {
     expect(problemsOf('general_settings: { master_key: "" }')[0]).toMatch(/master_key is empty/);
     expect(problemsOf('general_settings: { master_key: "  " }')[0]).toMatch(/master_key is empty/);

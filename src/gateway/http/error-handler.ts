@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler } from 'express';
-import { toAppError } from '../../shared/errors.js';
+import { AppError, toAppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/telemetry/logger.js';
 import { sendAppError } from './error-response.js';
 
@@ -10,7 +10,11 @@ export function errorHandler(options: { logger: Logger }): ErrorRequestHandler {
       next(error);
       return;
     }
-    const appError = toAppError(error);
+    // express could not decode a path parameter: the client's URL is malformed, not our fault.
+    const appError =
+      error instanceof URIError
+        ? new AppError('invalid_request', 'Malformed URL: its percent-encoding does not decode')
+        : toAppError(error);
     if (appError.code === 'internal')
       options.logger.error({ err: error, path: req.path, requestId: res.locals.requestId }, 'unhandled error');
     sendAppError(req, res, appError);

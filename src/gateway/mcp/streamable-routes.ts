@@ -2,7 +2,11 @@ import type { KeyGuards } from '../keys/key-guards.js';
 import { ROUTE_PATHS } from '../http/route-family.js';
 import type { Request, Response, Router } from 'express';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest, type InitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import {
+  isInitializeRequest,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type InitializeRequest,
+} from '@modelcontextprotocol/sdk/types.js';
 import { sendJsonRpcError } from '../http/error-response.js';
 import type { Logger } from '../../shared/telemetry/logger.js';
 import type { McpServerDeps } from './mcp-server.js';
@@ -102,8 +106,18 @@ export function mountStreamableRoutes(router: Router, deps: StreamableRoutesDeps
       );
       return serveWithSdk(deps, req, res, session);
     }
+    const version = req.get('mcp-protocol-version');
+    if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version))
+      return sendJsonRpcError(
+        res,
+        400,
+        -32000,
+        `Bad Request: unsupported MCP-Protocol-Version ${version} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
+      );
     const session = await deps.sessions.find(sessionId, principalOf(res));
     if (!session) return sendJsonRpcError(res, 404, -32001, 'Session not found: re-initialize');
+    if (req.method === 'POST' && initializeIn(req.body) !== undefined)
+      return sendJsonRpcError(res, 400, -32600, 'Invalid Request: this session is already initialized');
     if (req.method === 'DELETE') {
       await deps.sessions.end(sessionId);
       res.status(200).end();

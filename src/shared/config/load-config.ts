@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { closest, distance } from 'fastest-levenshtein';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, formatKeyPath } from './config-error.js';
@@ -77,7 +78,12 @@ function unknownKeyWarnings(file: string, data: ConfigFile): string[] {
   const check = (value: unknown, known: readonly string[], where: string) => {
     if (value === null || typeof value !== 'object') return;
     for (const key of Object.keys(value)) {
-      if (!known.includes(key)) warnings.push(`${file}: ${where}${where ? '.' : ''}${key}: unknown key, ignored`);
+      if (known.includes(key)) continue;
+      // A typo (master_kye) is the usual cause: name the key it was probably meant to be.
+      const nearest = closest(key, [...known]);
+      const hint =
+        distance(key, nearest) <= Math.max(1, Math.floor(key.length / 3)) ? ` (did you mean ${nearest}?)` : '';
+      warnings.push(`${file}: ${where}${where ? '.' : ''}${key}: unknown key, ignored${hint}`);
     }
   };
   check(data, knownKeys.top, '');

@@ -43,7 +43,11 @@ export function readRuntimeEnv(env: EnvSnapshot, flags: Partial<RuntimeEnv> = {}
   if (!LOG_LEVELS.includes(logLevel)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const port = flags.port ?? (env.PORT ? Number(env.PORT) : 4000);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new Error(`PORT must be a port number, got "${env.PORT}"`);
+    throw new Error(
+      flags.port === undefined
+        ? `PORT must be a port number (0 to 65535), got "${env.PORT}"`
+        : `--port must be a port number (0 to 65535), got "${flags.port}"`,
+    );
   const workerThreads = positiveInt(env.WORKER_THREADS, 'WORKER_THREADS', Math.max(2, availableParallelism()));
   return {
     port,

@@ -51,6 +51,11 @@ export const toolgateSettingsSchema = z
     allowed_origins: z.array(z.string()).default([]),
     /** Host names the gateway is reached by, besides localhost (and IP addresses when bound beyond loopback). */
     allowed_hosts: z.array(z.string()).default([]),
+    /**
+     * Lets the gateway listen beyond loopback with no master key, so anyone who reaches it may use every
+     * tool and model. Off: such a gateway refuses to start, so that auth is off only by decision.
+     */
+    allow_unauthenticated: z.boolean().default(false),
     /** Responses API conversations kept per key (the master key counts as one): the oldest go first. */
     max_stored_responses_per_key: z.number().int().positive().default(1_000),
     /** How long a Responses API response is kept for `previous_response_id`. */

@@ -1,0 +1,39 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, writeTempConfig } from '../helpers/gateway-process.js';
+
+const CLI = join(ROOT, 'bin/toolgate.js');
+
+/** Runs the CLI to its exit (bounded), with its exit code and output. */
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { cwd: ROOT, timeout: 30_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('the toolgate command', () => {
+  it('prints its version', async () => {
+    const { code, stdout } = await runCli(['--version']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^toolgate \d+\.\d+\.\d+/);
+  });
+
+  it('names the --port it could not read', async () => {
+    for (const port of ['abc', '99999']) {
+      const { code, stderr } = await runCli(['--port', port]);
+      expect(code, port).toBe(1);
+      expect(stderr, port).toContain(`--port must be a port number (0 to 65535), got "${port}"`);
+    }
+  });
+
+  it('refuses a bad config with exit code 1, naming the file and the problem', async () => {
+    const config = writeTempConfig('mcp_tools:\n  - name: broken\n    handler: 42\n');
+    const { code, stderr } = await runCli(['--config', config, '--port', '0']);
+    expect(code).toBe(1);
+    expect(stderr).toContain(config);
+    expect(stderr).toMatch(/handler/);
+  });
+});
