@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startGateway, writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
 import { initializeBody, MCP_HEADERS, rawRequest, sseMessages } from '../helpers/http.js';
 import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
-import { ECHO_TOOL } from '../helpers/fixture-tools.js';
+import { ECHO_TOOL, WHOAMI_TOOL } from '../helpers/fixture-tools.js';
 
 // What a virtual key promises, attacked as a client holding a second key (or none) would: raw HTTP,
 // other keys' sessions, batches, and a listener on the deployment's Redis.
@@ -11,10 +11,7 @@ const MASTER = 'sk-master-security';
 const CONFIG = writeTempConfig(`
 mcp_tools:
 ${ECHO_TOOL}
-  - name: whoami
-    description: The pid of the process that ran the call
-    input_schema: { type: object }
-    handler: faults.whoami
+${WHOAMI_TOOL}
 general_settings:
   master_key: ${MASTER}
 toolgate_settings:

@@ -14,7 +14,7 @@ import {
 import { connectClient } from '../helpers/mcp-client.js';
 import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
 import { spawnRedisServer } from '../helpers/redis-server.js';
-import { ECHO_TOOL } from '../helpers/fixture-tools.js';
+import { ECHO_TOOL, WHOAMI_TOOL } from '../helpers/fixture-tools.js';
 
 // Virtual keys in queue mode: created with the master key, stored hashed in Redis, and honoured by
 // every gateway: models, tools (local and upstream), limits and usage.
@@ -30,10 +30,7 @@ model_list:
     litellm_params: { model: openai/other, mock_response: "other answer" }
 mcp_tools:
 ${ECHO_TOOL}
-  - name: whoami
-    description: The pid of the process that ran the call
-    input_schema: { type: object }
-    handler: faults.whoami
+${WHOAMI_TOOL}
   - name: timed_wait
     description: Awaits a timer
     input_schema: { type: object, properties: { ms: { type: integer } }, required: [ms] }

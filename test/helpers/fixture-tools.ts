@@ -3,3 +3,9 @@ export const ECHO_TOOL = `  - name: echo
     description: Echo the arguments back
     input_schema: { type: object, properties: { text: { type: string } }, required: [text] }
     handler: faults.echo`;
+
+/** The fixture plugin's `whoami` tool: the pid of the process that ran the call. */
+export const WHOAMI_TOOL = `  - name: whoami
+    description: The pid of the process that ran the call
+    input_schema: { type: object }
+    handler: faults.whoami`;

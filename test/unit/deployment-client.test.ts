@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelDeployment } from '../../src/shared/config/load-config.js';
 import { DEFAULT_ROUTING } from '../../src/shared/config/routing-settings.js';
 import { createDeploymentProvider } from '../../src/shared/llm/deployment-client.js';
+import { deployment } from '../helpers/deployments.js';
 
-const azure: ModelDeployment = {
-  modelName: 'azure/*',
+const azure = deployment(0, 'azure/*', {
   model: 'azure/*',
   apiKey: { literal: 'azure-key' },
-  apiKeyEnvName: undefined,
   apiBase: { literal: 'https://example-resource.openai.azure.com' },
-  apiVersion: undefined,
-  mockResponse: undefined,
-  servesResponses: false,
-  timeoutMs: undefined,
-  weight: undefined,
-  rpm: undefined,
-  tpm: undefined,
-  defaults: {},
-  index: 0,
-};
+});
 
 describe('createDeploymentProvider', () => {
   it('sends a plain Azure deployment name a wildcard gave it', () => {

@@ -1,28 +1,8 @@
 import { APIError } from 'openai';
 import { describe, expect, it } from 'vitest';
-import type { ModelDeployment } from '../../src/shared/config/load-config.js';
+import { deployment } from '../helpers/deployments.js';
 import { DEFAULT_ROUTING, type RoutingSettings } from '../../src/shared/config/routing-settings.js';
 import { createModelRouter, type DeploymentTarget } from '../../src/shared/llm/model-router.js';
-
-function deployment(index: number, modelName: string, extra: Partial<ModelDeployment> = {}): ModelDeployment {
-  return {
-    modelName,
-    model: `openai/m${index}`,
-    apiKey: { literal: 'sk' },
-    apiKeyEnvName: undefined,
-    apiBase: { literal: 'http://127.0.0.1:1/v1' },
-    apiVersion: undefined,
-    mockResponse: undefined,
-    servesResponses: false,
-    timeoutMs: undefined,
-    weight: undefined,
-    rpm: undefined,
-    tpm: undefined,
-    defaults: {},
-    index,
-    ...extra,
-  };
-}
 
 const serverError = () => APIError.generate(500, { message: 'down' }, 'down', new Headers());
 
