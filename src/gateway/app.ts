@@ -122,6 +122,7 @@ export function createApp(deps: AppDeps): Express {
     usage: deps.keyUsage,
     masterKeySet: deps.masterKey !== undefined,
     servers: deps.upstreamServers,
+    models: deps.models,
   });
   mountToolRoutes(routes, {
     catalog: deps.catalog,

@@ -6,9 +6,13 @@ import { ROOT, writeTempConfig } from '../helpers/gateway-process.js';
 const CLI = join(ROOT, 'bin/toolgate.js');
 
 /** Runs the CLI to its exit (bounded), with its exit code and output. */
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: ROOT, timeout: 30_000 }, (error, stdout, stderr) =>
+    const options = { cwd: ROOT, timeout: 30_000, env: { ...process.env, ...env } };
+    execFile(process.execPath, [CLI, ...args], options, (error, stdout, stderr) =>
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );
   });
@@ -35,5 +39,14 @@ describe('the toolgate command', () => {
     expect(code).toBe(1);
     expect(stderr).toContain(config);
     expect(stderr).toMatch(/handler/);
+  });
+
+  it('refuses a REDIS_URL that names no Redis at once, without printing its secret part', async () => {
+    for (const url of ['localhost:6379', 'http://user:hunter2@cache:6379']) {
+      const { code, stderr } = await runCli(['--port', '0'], { REDIS_URL: url });
+      expect(code, url).toBe(1);
+      expect(stderr, url).toMatch(/REDIS_URL must start with redis:\/\//);
+      expect(stderr, url).not.toContain('hunter2');
+    }
   });
 });

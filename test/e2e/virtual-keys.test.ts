@@ -188,6 +188,14 @@ describe('a key limited to one model and one tool', () => {
       );
   });
 
+  it('cannot be created naming a model the gateway does not serve', async () => {
+    const refused = await post(gateways[0]!, '/key/generate', MASTER, { models: ['fast', 'fsat'] });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
+      'models names unknown models: fsat',
+    );
+  });
+
   it('is refused the key routes, which need the master key', async () => {
     expect((await post(gateways[0]!, '/key/generate', key, {})).status).toBe(403);
   });

@@ -40,6 +40,14 @@ function withServerNames(
   };
 }
 
+/** Refuses `models` that name no model the gateway serves: a typo would otherwise grant nothing, silently. */
+function checkModels(body: Record<string, unknown>, models: { has(name: string): boolean }): void {
+  if (!Array.isArray(body.models)) return;
+  const unknown = body.models.filter((name) => typeof name !== 'string' || !models.has(name));
+  if (unknown.length > 0)
+    throw new AppError('invalid_request', `models names unknown models: ${unknown.map(String).join(', ')}`);
+}
+
 /**
  * LiteLLM's key routes, master key only: generate, info, update, delete, list. Without Redis there is
  * nowhere all gateways can share keys, so they answer 501. A record's `token` is the key's hash: the key
@@ -52,6 +60,8 @@ export function mountKeyRoutes(
     usage: KeyUsage | undefined;
     masterKeySet: boolean;
     servers: readonly UpstreamServerConfig[];
+    /** The model groups, to refuse `models` naming none of them. */
+    models: { has(name: string): boolean };
   },
 ): void {
   const store = (res: Response): KeyStore => {
@@ -67,6 +77,7 @@ export function mountKeyRoutes(
   };
   const body = (req: Request) => {
     if (!isJsonObject(req.body)) throw new AppError('invalid_request', 'Request body must be a JSON object');
+    checkModels(req.body, deps.models);
     return withServerNames(req.body, deps.servers);
   };
   const keyIn = (value: unknown) => {

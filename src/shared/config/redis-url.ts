@@ -1,4 +1,19 @@
 /** `REDIS_URL` as toolgate reads it: a single Redis, or a Redis Cluster's seed nodes. */
+const REDIS_SCHEMES = ['redis', 'rediss', 'redis+cluster', 'rediss+cluster'];
+
+/**
+ * `REDIS_URL` itself when it names a Redis toolgate can reach; throws naming only its scheme otherwise
+ * (the rest may hold a password). A URL that is not one would have ioredis retry forever, silently.
+ */
+export function checkedRedisUrl(url: string): string {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\/./i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === undefined || !REDIS_SCHEMES.includes(scheme))
+    throw new Error(
+      `REDIS_URL must start with redis://, rediss://, redis+cluster:// or rediss+cluster:// (${scheme === undefined ? 'it has no scheme' : `it starts with ${scheme}://`})`,
+    );
+  return url;
+}
+
 const CLUSTER_SCHEME = /^(rediss?)\+cluster:\/\//;
 
 /** Whether `REDIS_URL` names a Redis Cluster (`redis+cluster://host:port,host:port`, or `rediss+cluster://`). */

@@ -1,4 +1,4 @@
-import { keyPrefixFor } from './redis-url.js';
+import { checkedRedisUrl, keyPrefixFor } from './redis-url.js';
 import { availableParallelism } from 'node:os';
 import type { EnvSnapshot } from './secret.js';
 
@@ -54,7 +54,7 @@ export function readRuntimeEnv(env: EnvSnapshot, flags: Partial<RuntimeEnv> = {}
     host: flags.host ?? (env.HOST || '127.0.0.1'),
     configPath: flags.configPath ?? (env.CONFIG || 'config/config.yaml'),
     pluginsDir: flags.pluginsDir ?? (env.PLUGINS_DIR || 'plugins'),
-    redisUrl: env.REDIS_URL || undefined,
+    redisUrl: env.REDIS_URL ? checkedRedisUrl(env.REDIS_URL) : undefined,
     queuePrefix: keyPrefixFor(env.QUEUE_PREFIX || 'toolgate', env.REDIS_URL || undefined),
     logLevel,
     workerThreads,
