@@ -7,7 +7,6 @@ import { AppError } from '../shared/errors.js';
 import type { ToolExecutor } from './executor/tool-executor.js';
 import { requireKey } from './http/auth.js';
 import { createKeyGuards, masterOnly } from './keys/key-guards.js';
-import { markRouteFamily } from './http/route-family.js';
 import { mountKeyRoutes } from './keys/key-routes.js';
 import type { KeyStore } from './keys/key-store.js';
 import type { KeyUsage } from './keys/key-usage.js';
@@ -80,7 +79,6 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestId());
-  app.use(markRouteFamily());
   app.use(traceRequests());
 
   const health = express.Router();

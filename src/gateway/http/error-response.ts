@@ -34,6 +34,6 @@ export function sendOpenAiError(
 /** Sends an AppError in the format of the route family the request belongs to. */
 export function sendAppError(req: Request, res: Response, error: AppError): void {
   if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
-  if (answersJsonRpc(res)) sendJsonRpcError(res, error.status, error.jsonRpcCode, error.message, requestIdIn(req.body));
+  if (answersJsonRpc(req)) sendJsonRpcError(res, error.status, error.jsonRpcCode, error.message, requestIdIn(req.body));
   else sendOpenAiError(res, error.status, error.message, errorRegistry[error.code].openAiType, error.code);
 }

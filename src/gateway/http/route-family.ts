@@ -1,8 +1,9 @@
-import express, { type RequestHandler, type Response } from 'express';
+import type { Request } from 'express';
+import { match } from 'path-to-regexp';
 
 /**
  * Every path the gateway serves, by route family, declared once: the routes mount these, and the error
- * format of a request is chosen by matching them the way express matches routes.
+ * format of a failed request is chosen by matching them the way express matches routes.
  */
 export const ROUTE_PATHS = {
   /** Streamable HTTP (and a legacy client's GET); `/mcp/{server}` and `/{server}/mcp` serve one upstream server. */
@@ -19,26 +20,18 @@ export const ROUTE_PATHS = {
   embeddings: ['/v1/embeddings', '/embeddings'],
 };
 
-/** The paths whose errors are JSON-RPC: the MCP protocol routes. */
-const JSON_RPC_PATHS = [...ROUTE_PATHS.mcp, ...ROUTE_PATHS.legacyStream, ...ROUTE_PATHS.legacyMessages];
+// Matched as express matches routes (case-insensitive, trailing slash optional), compiled once; only a
+// request that fails is matched, so the routes that succeed pay nothing for it.
+const onJsonRpcRoute = match([...ROUTE_PATHS.mcp, ...ROUTE_PATHS.legacyStream, ...ROUTE_PATHS.legacyMessages], {
+  decode: false,
+});
 /** REST tool routes that `/mcp/:server` would otherwise match: they answer in OpenAI's error shape. */
-const REST_PATHS = [...ROUTE_PATHS.restList, ...ROUTE_PATHS.restCall];
+const onRestRoute = match([...ROUTE_PATHS.restList, ...ROUTE_PATHS.restCall], { decode: false });
 
 /**
- * Marks the requests of the MCP protocol routes, before anything can fail (origin, auth, body), so that
- * their errors are JSON-RPC; every other route answers in OpenAI's error shape.
+ * Whether a request's errors are JSON-RPC: it is on an MCP protocol route, whether or not it reached the
+ * route (origin, auth and body errors come first). Every other route answers in OpenAI's error shape.
  */
-export function markRouteFamily(): RequestHandler {
-  const marker = express.Router();
-  marker.all(REST_PATHS, (_req, _res, next) => next('router'));
-  marker.all(JSON_RPC_PATHS, (_req, res, next) => {
-    res.locals.jsonRpcErrors = true;
-    next();
-  });
-  return marker;
-}
-
-/** Whether a request's errors are JSON-RPC (see `markRouteFamily`). */
-export function answersJsonRpc(res: Response): boolean {
-  return res.locals.jsonRpcErrors === true;
+export function answersJsonRpc(req: Request): boolean {
+  return onJsonRpcRoute(req.path) !== false && onRestRoute(req.path) === false;
 }

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { AppError } from '../../shared/errors.js';
 import { isJsonObject } from '../../shared/json-object.js';
+import { callsOf } from '../../shared/json-rpc.js';
 import type { Admission, KeyStore, VirtualKey } from './key-store.js';
 import { mayUseModel, principalOf } from './principal.js';
 
@@ -58,12 +59,6 @@ async function admit(
   return admission.release;
 }
 
-/** The `tools/call` requests in an MCP message or batch. */
-function toolCallsIn(body: unknown): number {
-  const messages: unknown[] = Array.isArray(body) ? body : [body];
-  return messages.filter((message) => isJsonObject(message) && message.method === 'tools/call').length;
-}
-
 /** The guards for a gateway's keys; with no key store (embedded mode) every guard passes. */
 export function createKeyGuards(keys: KeyStore | undefined): KeyGuards {
   if (keys === undefined)
@@ -88,7 +83,7 @@ export function createKeyGuards(keys: KeyStore | undefined): KeyGuards {
     }),
     toolCall: guard(() => 1),
     // Which tools the key may call is the views' business (`viewFor`): this counts the calls.
-    mcpMessage: guard(toolCallsIn),
+    mcpMessage: guard((body) => callsOf(body, 'tools/call')),
     async admitInnerCall(key) {
       // Released at once: the request it is made for holds the parallel place.
       (await admit(keys, key, 1, { holdsParallel: false }))();

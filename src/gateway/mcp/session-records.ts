@@ -27,21 +27,22 @@ export interface SessionLimits {
   readonly overall: number;
 }
 
-/** Refuses a session past `limits`; `open` counts the sessions open now (of that owner, and in all). */
-function refuseOverLimit(limits: SessionLimits, owner: string | undefined, open: { owner: number; all: number }) {
-  if (owner?.startsWith('key:') && open.owner >= limits.perKey)
-    throw new AppError(
-      'rate_limited',
-      `This key already has ${open.owner} open MCP sessions (max_sessions_per_key ${limits.perKey}): end one (DELETE /mcp) or let one expire`,
-      { retryAfterSeconds: 60 },
-    );
-  if (open.all >= limits.overall)
-    throw new AppError(
-      'rate_limited',
-      `The gateway holds max_sessions (${limits.overall}) open MCP sessions; retry later`,
-      { retryAfterSeconds: 60 },
-    );
-}
+/** What a client is told when its key already holds `open` sessions. */
+const tooManyForKey = (limits: SessionLimits, open: number) =>
+  new AppError(
+    'rate_limited',
+    `This key already has ${open} open MCP sessions (max_sessions_per_key ${limits.perKey}): end one (DELETE /mcp) or let one expire`,
+    { retryAfterSeconds: 60 },
+  );
+
+/** What a client is told when the deployment already holds `max_sessions`. */
+const tooManyInAll = (limits: SessionLimits) =>
+  new AppError('rate_limited', `The gateway holds max_sessions (${limits.overall}) open MCP sessions; retry later`, {
+    retryAfterSeconds: 60,
+  });
+
+/** Only virtual keys' sessions are counted per owner: the master key's count in all alone. */
+const countedPerOwner = (owner: string | undefined): owner is string => owner?.startsWith('key:') === true;
 
 export interface SessionRecords {
   /**
@@ -62,10 +63,11 @@ export function createMemorySessionRecords(idleMs: number, limits: SessionLimits
   return {
     async create(record, id = randomUUID()) {
       const open = records.values();
-      refuseOverLimit(limits, record.owner, {
-        owner: open.filter((other) => other.owner === record.owner).length,
-        all: open.length,
-      });
+      if (countedPerOwner(record.owner)) {
+        const owned = open.filter((other) => other.owner === record.owner).length;
+        if (owned >= limits.perKey) throw tooManyForKey(limits, owned);
+      }
+      if (open.length >= limits.overall) throw tooManyInAll(limits);
       records.set(id, record);
       return id;
     },
@@ -114,8 +116,7 @@ export function createRedisSessionRecords(
   limits: SessionLimits,
 ): SessionRecords {
   const allKey = openKey('all');
-  // Only virtual keys' sessions are counted per owner: the master key's count in all alone.
-  const ownerKey = (owner: string | undefined) => (owner?.startsWith('key:') ? openKey(owner) : allKey);
+  const ownerKey = (owner: string | undefined) => (countedPerOwner(owner) ? openKey(owner) : allKey);
   return {
     async create(record, id = randomUUID()) {
       const now = Date.now();
@@ -132,8 +133,8 @@ export function createRedisSessionRecords(
         limits.overall,
         id,
       )) as [number, number];
-      if (refused === 1) refuseOverLimit(limits, record.owner, { owner: count, all: 0 });
-      if (refused === 2) refuseOverLimit(limits, record.owner, { owner: 0, all: count });
+      if (refused === 1) throw tooManyForKey(limits, count);
+      if (refused === 2) throw tooManyInAll(limits);
       return id;
     },
     async get(id) {
@@ -144,7 +145,7 @@ export function createRedisSessionRecords(
       const lapse = Date.now() + idleMs;
       void Promise.all([
         redis.zadd(allKey, 'XX', lapse, id),
-        record.owner?.startsWith('key:') && redis.zadd(openKey(record.owner), 'XX', lapse, id),
+        countedPerOwner(record.owner) && redis.zadd(openKey(record.owner), 'XX', lapse, id),
       ]).catch(() => {});
       return record;
     },

@@ -49,8 +49,8 @@ export interface StreamLog {
 
 export interface StreamWriter {
   readonly primingId: string;
-  /** Logs a message and returns its event id. */
-  append(message: JSONRPCMessage): string;
+  /** Logs a message, already serialized for the wire as `serialized`, and returns its event id. */
+  append(message: JSONRPCMessage, serialized: string): string;
 }
 
 const eventId = (streamId: string, index: number) => `${streamId}.${index}`;
@@ -70,7 +70,8 @@ export function nextEventId(id: string): string {
 
 /** What a log keeps its entries in: a list per stream. */
 interface EntryStore {
-  push(streamId: string, entry: Entry): void;
+  /** `text` is the entry as JSON, made once by the log (the message's own text is reused). */
+  push(streamId: string, entry: Entry, text: string): void;
   /** Its entries, or undefined when the stream is not kept. */
   entries(streamId: string): Promise<Entry[] | undefined>;
   close(): void;
@@ -91,16 +92,17 @@ function createStreamLog(store: EntryStore, maxStreamBytes: number): StreamLog {
   return {
     open(meta) {
       const streamId = randomUUID();
-      store.push(streamId, { meta });
+      store.push(streamId, { meta }, JSON.stringify({ meta }));
       let next = 1;
       let kept = 0;
       return {
         primingId: eventId(streamId, 0),
-        append(message) {
+        append(message, serialized) {
           // Past its budget a stream keeps nothing more (a large result is not held for minutes).
           if (kept <= maxStreamBytes) {
-            kept += JSON.stringify(message).length;
-            store.push(streamId, kept <= maxStreamBytes ? { message } : { lost: true });
+            kept += serialized.length;
+            if (kept <= maxStreamBytes) store.push(streamId, { message }, `{"message":${serialized}}`);
+            else store.push(streamId, { lost: true }, '{"lost":true}');
           }
           return eventId(streamId, next++);
         },
@@ -110,7 +112,7 @@ function createStreamLog(store: EntryStore, maxStreamBytes: number): StreamLog {
       const parsed = parseEventId(lastEventId);
       return parsed && readEvents(parsed.streamId, parsed.index + 1);
     },
-    append: (streamId, message) => store.push(streamId, { message }),
+    append: (streamId, message) => store.push(streamId, { message }, JSON.stringify({ message })),
     close: () => store.close(),
   };
 }
@@ -142,12 +144,11 @@ export function createRedisStreamLog(
 ): StreamLog {
   return createStreamLog(
     {
-      push(streamId, entry) {
+      push(streamId, _entry, text) {
         // Not awaited: the client's stream does not wait for Redis; one connection keeps the order.
-        Promise.all([
-          redis.rpush(key(streamId), JSON.stringify(entry)),
-          redis.pexpire(key(streamId), retentionMs),
-        ]).catch((error: unknown) => logger.debug({ err: error, streamId }, 'could not log a stream event'));
+        Promise.all([redis.rpush(key(streamId), text), redis.pexpire(key(streamId), retentionMs)]).catch(
+          (error: unknown) => logger.debug({ err: error, streamId }, 'could not log a stream event'),
+        );
       },
       async entries(streamId) {
         const values = await redis.lrange(key(streamId), 0, -1);

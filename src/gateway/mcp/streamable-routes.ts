@@ -8,6 +8,7 @@ import {
   type InitializeRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import { sendJsonRpcError } from '../http/error-response.js';
+import { callsOf } from '../../shared/json-rpc.js';
 import type { Logger } from '../../shared/telemetry/logger.js';
 import type { McpServerDeps } from './mcp-server.js';
 import { createSessionServer } from './mcp-server.js';
@@ -116,7 +117,8 @@ export function mountStreamableRoutes(router: Router, deps: StreamableRoutesDeps
       );
     const session = await deps.sessions.find(sessionId, principalOf(res));
     if (!session) return sendJsonRpcError(res, 404, -32001, 'Session not found: re-initialize');
-    if (req.method === 'POST' && initializeIn(req.body) !== undefined)
+    // A method name is enough here: this runs on every request of a session, calls included.
+    if (req.method === 'POST' && callsOf(req.body, 'initialize') > 0)
       return sendJsonRpcError(res, 400, -32600, 'Invalid Request: this session is already initialized');
     if (req.method === 'DELETE') {
       await deps.sessions.end(sessionId);

@@ -72,9 +72,10 @@ export function createStreamableToolCall(deps: {
     // events are logged, each sent with its id, after a priming event (id and retry, no data).
     let stream: StreamWriter | undefined;
     const write = (message: JSONRPCMessage) => {
-      const id = stream?.append(message);
-      if (!res.writableEnded && !res.destroyed)
-        res.write(eventFrame(JSON.stringify(message), { event: 'message', id }));
+      // Serialized once: for the client, and for the log that lets it resume.
+      const text = JSON.stringify(message);
+      const id = stream?.append(message, text);
+      if (!res.writableEnded && !res.destroyed) res.write(eventFrame(text, { event: 'message', id }));
     };
     keepSseAlive(res);
     const answered = await answerSessionToolCall(deps, session, call, {

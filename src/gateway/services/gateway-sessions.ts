@@ -2,7 +2,7 @@ import type { ToolgateConfig } from '../../shared/config/load-config.js';
 import type { RedisClient } from '../../shared/queue/redis-connection.js';
 import { createRedisConnection } from '../../shared/queue/redis-connection.js';
 import { queueKeys } from '../../shared/queue/redis-keys.js';
-import { headersForCall } from '../../shared/upstream/forwarded-headers.js';
+import { callHeaderFilter } from '../../shared/upstream/forwarded-headers.js';
 import type { Logger } from '../../shared/telemetry/logger.js';
 import { createLegacySessions, type LegacySessions } from '../mcp/legacy-sessions.js';
 import { createLocalSessionBus, startRedisSessionBus } from '../mcp/session-bus.js';
@@ -38,7 +38,7 @@ export function createMemorySessions(
       records: createMemorySessionRecords(idleMs, limits),
       bus,
       logger,
-      headersForCall: (headers) => headersForCall(config.upstreamServers, headers),
+      headersForCall: callHeaderFilter(config.upstreamServers),
     }),
     streamLog: createMemoryStreamLog(config.settings.stream_retention_ms, config.settings.stream_log_max_bytes),
   };
@@ -73,7 +73,7 @@ export async function startRedisSessions(
       records: createRedisSessionRecords(redis.commands, keys.legacySession, keys.openLegacySessions, idleMs, limits),
       bus,
       logger,
-      headersForCall: (headers) => headersForCall(config.upstreamServers, headers),
+      headersForCall: callHeaderFilter(config.upstreamServers),
     }),
     streamLog: createRedisStreamLog(
       redis.commands,

@@ -53,20 +53,20 @@ export function forwardedHeaders(
 const CALL_HEADERS = ['x-request-id', 'traceparent', 'tracestate'];
 
 /**
- * The client headers a call can use, and nothing else (credentials above all): its request id and trace
- * context, and what some upstream server gets (`extra_headers`, `x-mcp-{alias}-*`). For a request that
- * crosses to another gateway.
+ * Keeps, of a client's headers, what a call can use and nothing else (credentials above all): its request
+ * id and trace context, and what some upstream server gets (`extra_headers`, `x-mcp-{alias}-*`). For a
+ * request that crosses to another gateway; the names are gathered once, from the config.
  */
-export function headersForCall(
+export function callHeaderFilter(
   servers: readonly UpstreamServerConfig[],
-  client: IncomingHttpHeaders,
-): Record<string, string | string[] | undefined> {
+): (client: IncomingHttpHeaders) => Record<string, string | string[] | undefined> {
   const named = new Set(CALL_HEADERS);
   for (const { transport } of servers)
     if (transport.kind !== 'stdio') for (const name of transport.forwardedHeaders) named.add(name);
-  return Object.fromEntries(
-    Object.entries(client).filter(
-      ([name]) => named.has(name) || (name.startsWith('x-mcp-') && !NEVER_FORWARDED.has(name)),
-    ),
-  );
+  return (client) =>
+    Object.fromEntries(
+      Object.entries(client).filter(
+        ([name]) => named.has(name) || (name.startsWith('x-mcp-') && !NEVER_FORWARDED.has(name)),
+      ),
+    );
 }
