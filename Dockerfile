@@ -1,5 +1,6 @@
 # One image for both processes: `toolgate` (gateway) and `toolgate worker`.
-FROM node:20-bookworm-slim
+# Node 24: the LTS line with the longest support left (package.json "engines" allows 22.15 and later).
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 

@@ -10,7 +10,7 @@ import { startAlternatingBalancer } from '../helpers/alternating-balancer.js';
 import { ROOT, startGateway } from '../helpers/gateway-process.js';
 import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
 
-// The official MCP conformance suite is the protocol oracle; it runs on Node 22 (see the helper).
+// The official MCP conformance suite is the protocol oracle, run by the same Node as the tests.
 const CONFIG = join(ROOT, 'test/fixtures/config.conformance.yaml');
 const BASELINE = join(ROOT, 'test/fixtures/conformance-baseline.yml');
 const RUN_TIMEOUT_MS = 120_000;
@@ -60,9 +60,9 @@ interface SuiteRun {
 }
 
 /** Runs the active server suite once; kills the CLI (and only it) if it outlives `RUN_TIMEOUT_MS`. */
-function runSuite(suite: { node22: string; cli: string }, mcpUrl: string, outDir: string): Promise<SuiteRun> {
-  const args = [suite.cli, 'server', '--url', mcpUrl, '--expected-failures', BASELINE, '-o', outDir];
-  const child = spawn(suite.node22, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+function runSuite(suiteCli: string, mcpUrl: string, outDir: string): Promise<SuiteRun> {
+  const args = [suiteCli, 'server', '--url', mcpUrl, '--expected-failures', BASELINE, '-o', outDir];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -145,10 +145,10 @@ describe.each([
   }
 
   beforeAll(async () => {
-    const suite = ensureConformanceSuite();
+    const suiteCli = ensureConformanceSuite();
     target = await startTarget();
     outDir = mkdtempSync(join(tmpdir(), 'toolgate-conformance-'));
-    run = await runSuite(suite, target.mcpUrl, outDir);
+    run = await runSuite(suiteCli, target.mcpUrl, outDir);
     for (const resultDir of readdirSync(outDir)) {
       const checks = JSON.parse(readFileSync(join(outDir, resultDir, 'checks.json'), 'utf8')) as ConformanceCheck[];
       checksByScenario.set(scenarioOf(resultDir), checks);

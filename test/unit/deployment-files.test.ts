@@ -21,6 +21,7 @@ const compose = parse(readFileSync(new URL('docker-compose.yml', ROOT), 'utf8'))
   volumes: Record<string, unknown>;
 };
 const dockerfile = readFileSync(new URL('Dockerfile', ROOT), 'utf8');
+const packageJson = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as { engines: { node: string } };
 
 describe('docker-compose.yml', () => {
   it('runs redis with persistence, scalable gateways and workers, and a proxy in front', () => {
@@ -99,7 +100,10 @@ describe('deploy/nginx.conf', () => {
 
 describe('Dockerfile', () => {
   it('builds one image whose entry point is the toolgate CLI, with sources, config and plugins', () => {
-    expect(dockerfile).toMatch(/^FROM node:20/m);
+    const imageMajor = Number(/^FROM node:(\d+)-/m.exec(dockerfile)?.[1]);
+    const lowestSupportedMajor = Number(/>=(\d+)\./.exec(packageJson.engines.node)?.[1]);
+    expect(imageMajor).toBeGreaterThanOrEqual(lowestSupportedMajor);
+    expect(imageMajor % 2, 'an LTS line (even major)').toBe(0);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "bin\/toolgate\.js"\]$/m);
     for (const folder of ['bin', 'src', 'config', 'plugins'])
       expect(dockerfile).toMatch(new RegExp(`^COPY ${folder} \\./${folder}$`, 'm'));
