@@ -8,7 +8,7 @@ import type { WorkerBeat, WorkerCounts } from '../shared/queue/worker-beat.js';
 /**
  * Announces the worker every second with a key that expires after three: gateways count live workers
  * from these, and fail the calls of a worker whose key expired. Each beat carries the worker's counts,
- * for the gateways' status route and dashboard.
+ * for the gateways' status route and dashboard, and the hash of what it can run.
  */
 export function startHeartbeat(
   redis: RedisClient,
@@ -16,8 +16,9 @@ export function startHeartbeat(
   workerId: string,
   logger: Logger,
   counts: () => WorkerCounts,
+  catalogHash: string,
 ): Presence {
-  const payload = (): Omit<WorkerBeat, keyof ProcessBeat> => ({ workerId, ...counts() });
+  const payload = (): Omit<WorkerBeat, keyof ProcessBeat> => ({ workerId, catalog: catalogHash, ...counts() });
   return startPresence({
     redis,
     keys: queueKeys(prefix).workerPresence,

@@ -12,6 +12,7 @@ import { CALL_TOOL_QUEUE, UPSTREAM_CALL_QUEUE, type QueueJobData } from '../shar
 import { newInstanceId } from '../shared/instance-id.js';
 import { queueKeys } from '../shared/queue/redis-keys.js';
 import { startTracing } from '../shared/telemetry/tracing.js';
+import { announceCatalog } from './catalog.js';
 import { startHeartbeat } from './heartbeat.js';
 import { createWorkerStats } from './worker-stats.js';
 import { IntakeWorker, startJobIntake } from './job-intake.js';
@@ -44,6 +45,7 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
   const pool = createToolPool(toolPoolOptions(config, logger));
   const commands = createRedisConnection(runtime.redisUrl, 'commands', logger);
   const subscriber = createRedisConnection(runtime.redisUrl, 'subscriber', logger);
+  const catalog = await announceCatalog({ config, describe: pool.describe, redis: commands, logger });
   // Workers own the upstream connections; the gateways learn the servers' tools from their listings.
   const upstreams = createUpstreamServers(config.upstreamServers, logger, {
     maxResultBytes: settings.max_result_bytes,
@@ -114,7 +116,7 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
       logger.info({ jobId }, 'job cancelled');
   });
 
-  const heartbeat = startHeartbeat(commands, runtime.queuePrefix, workerId, logger, stats.snapshot);
+  const heartbeat = startHeartbeat(commands, runtime.queuePrefix, workerId, logger, stats.snapshot, catalog.hash);
   await heartbeat.announced;
   const intakes = await Promise.all(
     lanes.map(async ({ worker, room }) => {
@@ -126,6 +128,7 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
   logger.info(
     {
       config: config.file,
+      catalog: catalog.hash,
       threads: runtime.workerThreads,
       threadConcurrency: settings.thread_concurrency,
       maxHeld: runtime.workerConcurrency,
@@ -157,6 +160,7 @@ export async function runWorker(flags: Partial<RuntimeEnv> = {}): Promise<void> 
     await Promise.all(intakes.map((intake) => intake.stop()));
     await Promise.all(lanes.map(({ worker }) => worker.close()));
     await heartbeat.stop();
+    catalog.stop();
     discovery.stop();
     metricsServer?.close();
     await Promise.all([

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpError, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { SpawnedGateway, SpawnedProcess } from '../helpers/gateway-process.js';
+import { writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
 import { writtenMarker } from '../helpers/markers.js';
 import { connectClient } from '../helpers/mcp-client.js';
 import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
@@ -202,5 +202,48 @@ describe('queue mode without workers', () => {
     const readiness = await fetch(new URL('/health/readiness', lonely.url));
     expect(readiness.status).toBe(503);
     expect(await readiness.json()).toMatchObject({ mode: 'queue', workers: 0 });
+  });
+});
+
+describe('queue mode with a worker started on another config', () => {
+  const mismatchEnv = queueEnv(inject('redisUrl'));
+  let gateway: SpawnedGateway;
+  let worker: SpawnedProcess;
+
+  beforeAll(async () => {
+    gateway = await startQueueGateway(mismatchEnv);
+    // The worker knows only echo: whoami, which the gateway lists, is not in its config.
+    const onlyEcho = writeTempConfig(
+      'mcp_tools:\n  - name: echo\n    input_schema: { type: object }\n    handler: faults.echo\n',
+    );
+    worker = await startWorker(mismatchEnv, onlyEcho);
+    await waitForWorkers(gateway, 1);
+  });
+
+  afterAll(async () => {
+    await Promise.all([gateway?.stop(), worker?.stop()]);
+  });
+
+  it('fails a call to a tool no live worker has with an error naming it, and logs the mismatch once', async () => {
+    const mcp = await connectClient(gateway.url, 'streamable-http');
+    try {
+      expect((await mcp.callTool({ name: 'echo', arguments: { text: 'still served' } })).structuredContent).toEqual({
+        text: 'still served',
+      });
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const error = await mcp.callTool({ name: 'whoami', arguments: {} }).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(McpError);
+        expect((error as McpError).message).toMatch(/No live worker can run tool "whoami"/);
+      }
+    } finally {
+      await mcp.close();
+    }
+    const mismatches = gateway.logs.filter((line) =>
+      String(line.msg).startsWith('workers started with another config'),
+    );
+    expect(mismatches).toHaveLength(1);
+    expect(mismatches[0]).toMatchObject({ level: 40 });
+    expect(mismatches[0]!.missing).toEqual(expect.arrayContaining(['whoami', 'record_and_sleep']));
+    expect(mismatches[0]!.missing).not.toContain('echo');
   });
 });

@@ -22,6 +22,8 @@ import { assertRedisVersion, startReplyReader } from './reply-reader.js';
 import { watchForLostWorkers } from './lost-workers.js';
 import type { PendingCall } from './pending-call.js';
 import { startWorkerMonitor, type QueueState } from './worker-monitor.js';
+import type { ExpectedTarget } from './worker-catalogs.js';
+import { targetKey, upstreamTargetKey } from '../../shared/queue/worker-catalog.js';
 
 export interface QueueExecutorDeps {
   /** One queue per kind of target: plugin calls and upstream calls are taken by workers separately. */
@@ -34,6 +36,8 @@ export interface QueueExecutorDeps {
   /** Names this gateway's reply list. */
   readonly gatewayId: string;
   readonly maxQueueDepth: number;
+  /** What this gateway serves, to compare with what the live workers can run. */
+  readonly expectedTargets: () => Iterable<ExpectedTarget>;
   readonly logger: Logger;
   /** Runs first when the executor closes (stops what reads Redis beside it). */
   readonly onClose?: () => void;
@@ -86,6 +90,7 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
     queues: [queues.plugin, queues.upstream],
     prefix: deps.prefix,
     logger,
+    expected: deps.expectedTargets,
     onChange: onQueueState,
   });
   await monitor.refresh();
@@ -105,7 +110,7 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
    * the worker's death, whichever comes first.
    */
   const enqueue = async <Result>(
-    job: { name: string; data: QueueJobData; queue: Queue<QueueJobData> },
+    job: { name: string; data: QueueJobData; queue: Queue<QueueJobData>; target: { key: string; what: string } },
     hooks: ExecutionHooks,
   ): Promise<CallOutcome<Result>> => {
     const state = monitor.state;
@@ -113,6 +118,10 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
       throw unavailable('Redis is unavailable: tool calls cannot be queued right now');
     if (state.liveWorkers.size === 0)
       throw unavailable('No live workers: start one with `toolgate worker` (REDIS_URL set)');
+    if (!state.canRun(job.target.key))
+      throw unavailable(
+        `No live worker can run ${job.target.what}: the workers were started with a config or plugins that lack it (run workers with the gateway's config; the gateway's log names theirs)`,
+      );
     if (state.depth >= deps.maxQueueDepth)
       throw unavailable(`The tool queue is full (max_queue_depth ${deps.maxQueueDepth}); retry shortly`);
 
@@ -188,7 +197,12 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
       const retryable = tool.annotations?.readOnlyHint === true || tool.annotations?.idempotentHint === true;
       const data: ToolCallJobData = { ...toolRunOf(execution), retryable, replyTo: deps.gatewayId };
       return enqueue<CallToolResult>(
-        { name: CALL_TOOL_JOB, data, queue: tool.target.kind === 'upstream' ? queues.upstream : queues.plugin },
+        {
+          name: CALL_TOOL_JOB,
+          data,
+          queue: tool.target.kind === 'upstream' ? queues.upstream : queues.plugin,
+          target: { key: targetKey(tool.target), what: `tool "${tool.name}"` },
+        },
         hooks,
       );
     },
@@ -196,7 +210,15 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
     forward(request, hooks = {}) {
       // Reads and completions change nothing upstream: safe to run again after a worker died.
       const data: UpstreamRequestJobData = { ...request, retryable: true, replyTo: deps.gatewayId };
-      return enqueue<ForwardedResult>({ name: UPSTREAM_REQUEST_JOB, data, queue: queues.upstream }, hooks);
+      return enqueue<ForwardedResult>(
+        {
+          name: UPSTREAM_REQUEST_JOB,
+          data,
+          queue: queues.upstream,
+          target: { key: upstreamTargetKey(request.server), what: `requests to MCP server "${request.server}"` },
+        },
+        hooks,
+      );
     },
 
     async readiness() {

@@ -5,6 +5,7 @@ import { readPresence } from '../../shared/queue/presence.js';
 import type { WorkerBeat } from '../../shared/queue/worker-beat.js';
 import { WORKER_HEARTBEAT_MS } from '../../shared/queue/tool-call-job.js';
 import { queueKeys } from '../../shared/queue/redis-keys.js';
+import { createWorkerCatalogs, type ExpectedTarget } from './worker-catalogs.js';
 
 export interface QueueState {
   /** Workers whose heartbeat has not expired. */
@@ -15,6 +16,8 @@ export interface QueueState {
   readonly depth: number;
   /** Whether the last look at Redis succeeded. */
   readonly redisReachable: boolean;
+  /** Whether a live worker can run what a target key names (see `WorkerCatalogs.canRun`). */
+  readonly canRun: (targetKey: string) => boolean;
 }
 
 export interface WorkerMonitor {
@@ -24,17 +27,29 @@ export interface WorkerMonitor {
   stop(): void;
 }
 
-/** Watches worker heartbeats and queue depth every second, for backpressure, readiness and worker loss. */
+/**
+ * Watches worker heartbeats, their catalogs and queue depth every second, for backpressure, readiness,
+ * worker loss and calls no worker can run.
+ */
 export function startWorkerMonitor(options: {
   redis: RedisClient;
   queues: readonly Queue[];
   prefix: string;
   logger: Logger;
+  /** What this gateway serves, to compare with what the workers can run. */
+  expected: () => Iterable<ExpectedTarget>;
   onChange: (state: QueueState) => void;
 }): WorkerMonitor {
   const { redis, queues, logger, onChange } = options;
   const keys = queueKeys(options.prefix);
-  let state: QueueState = { liveWorkers: new Set(), beats: [], depth: 0, redisReachable: false };
+  const catalogs = createWorkerCatalogs({ redis, keys, logger, expected: options.expected });
+  let state: QueueState = {
+    liveWorkers: new Set(),
+    beats: [],
+    depth: 0,
+    redisReachable: false,
+    canRun: () => false,
+  };
 
   const refresh = async (): Promise<QueueState> => {
     try {
@@ -43,7 +58,15 @@ export function startWorkerMonitor(options: {
         ...queues.map((queue) => queue.getWaitingCount()),
       ]);
       const depth = depths.reduce((sum, count) => sum + count, 0);
-      state = { liveWorkers: new Set(workers.ids), beats: workers.payloads, depth, redisReachable: true };
+      const beats = workers.payloads;
+      await catalogs.update(beats);
+      state = {
+        liveWorkers: new Set(workers.ids),
+        beats,
+        depth,
+        redisReachable: true,
+        canRun: (key) => catalogs.canRun(beats, key),
+      };
     } catch (error) {
       logger.debug({ err: error }, 'queue monitor could not reach redis');
       state = { ...state, redisReachable: false };

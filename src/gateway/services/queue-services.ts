@@ -5,6 +5,7 @@ import { createRedisConnection, logQueueErrors } from '../../shared/queue/redis-
 import { queueKeys } from '../../shared/queue/redis-keys.js';
 import { CALL_TOOL_QUEUE, UPSTREAM_CALL_QUEUE, type ToolCallJobData } from '../../shared/queue/tool-call-job.js';
 import { startListingReader } from '../../shared/queue/upstream-listings.js';
+import { targetKey, upstreamTargetKey } from '../../shared/queue/worker-catalog.js';
 import { startQueueExecutor } from '../executor/queue-executor.js';
 import { createKeyStore } from '../keys/key-store.js';
 import { createKeyUsage } from '../keys/key-usage.js';
@@ -49,6 +50,12 @@ export async function startQueueServices(
     prefix,
     gatewayId,
     maxQueueDepth: settings.max_queue_depth,
+    expectedTargets: () => [
+      ...sources.catalog.tools
+        .filter((tool) => tool.target.kind === 'plugin')
+        .map((tool) => ({ name: tool.name, key: targetKey(tool.target) })),
+      ...upstreamServers.map((server) => ({ name: `mcp_servers.${server.name}`, key: upstreamTargetKey(server.name) })),
+    ],
     logger,
     onClose: () => listings.stop(),
   });

@@ -7,6 +7,8 @@ export function queueKeys(prefix: string) {
     cancel: `${prefix}:tg:cancel`,
     /** Worker ids that have announced themselves, and a heartbeat each with a TTL: present while alive. */
     workerPresence: { set: `${prefix}:tg:workers`, beat: (workerId: string) => `${prefix}:tg:heartbeat:${workerId}` },
+    /** What workers can run, under each catalog's hash (their heartbeats name the hash). */
+    workerCatalog: (hash: string) => `${prefix}:tg:catalog:${hash}`,
     /** The same for gateways (queue mode), for the dashboard. */
     gatewayPresence: { set: `${prefix}:tg:gateways`, beat: (gatewayId: string) => `${prefix}:tg:gateway:${gatewayId}` },
     /** The latest listing of an upstream MCP server, written by the workers that connect to it. */

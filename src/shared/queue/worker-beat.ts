@@ -14,4 +14,6 @@ export interface WorkerCounts {
 /** What a worker's heartbeat key holds (JSON): who it is, and its counts as of the beat. */
 export interface WorkerBeat extends WorkerCounts, ProcessBeat {
   readonly workerId: string;
+  /** The hash of what it can run (`WorkerCatalog`); absent from workers of earlier versions. */
+  readonly catalog?: string;
 }
