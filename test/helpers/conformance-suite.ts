@@ -17,11 +17,10 @@ export function ensureConformanceSuite(): string {
     mkdirSync(PREFIX, { recursive: true });
     writeFileSync(join(PREFIX, 'package.json'), '{ "private": true }\n');
     try {
-      execFileSync(
-        'npm',
-        ['install', '--prefix', PREFIX, '--no-audit', '--no-fund', '--no-package-lock', SUITE],
-        { stdio: 'pipe', timeout: 170_000 },
-      );
+      execFileSync('npm', ['install', '--prefix', PREFIX, '--no-audit', '--no-fund', '--no-package-lock', SUITE], {
+        stdio: 'pipe',
+        timeout: 170_000,
+      });
     } catch (error) {
       throw new Error(`could not install ${SUITE} from the npm registry into ${PREFIX}`, {
         cause: error,
