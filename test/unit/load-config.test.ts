@@ -20,6 +20,53 @@ function problemsOf(yaml: string, env: Record<string, string> = {}): readonly st
 }
 
 describe('loadConfig', () => {
+  it('reads YAML as LiteLLM does (YAML 1.1): digit separators, yes/no and on/off', () => {
+    const config = load(`
+model_list:
+  - model_name: gpt-4o
+    litellm_params:
+      model: openai/gpt-4o
+      tpm: 20_000
+      rpm: 1_000
+general_settings:
+  master_key: sk-1234
+toolgate_settings:
+  shared_sessions: no
+  allow_unauthenticated: yes
+`);
+    expect(config.models[0]).toMatchObject({ tpm: 20000, rpm: 1000 });
+    expect(config.settings).toMatchObject({ shared_sessions: false, allow_unauthenticated: true });
+  });
+
+  it('reads mcp_servers as a list of entries that name themselves with server_name', () => {
+    const config = load(`
+mcp_servers:
+  - server_name: wiki
+    url: https://wiki.example.test/mcp
+  - server_name: files
+    command: node
+    args: [files.js]
+`);
+    expect(config.upstreamServers.map((server) => [server.name, server.transport.kind])).toEqual([
+      ['wiki', 'http'],
+      ['files', 'stdio'],
+    ]);
+    expect(config.warnings).toEqual([]);
+    expect(
+      problemsOf(`
+mcp_servers:
+  - url: https://a.example.test/mcp
+  - server_name: twice
+    url: https://b.example.test/mcp
+  - server_name: twice
+    url: https://c.example.test/mcp
+`),
+    ).toEqual([
+      expect.stringMatching(/mcp_servers\[0\]\.server_name: expected the server's name$/),
+      expect.stringMatching(/mcp_servers\[2\]\.server_name: "twice" is named twice$/),
+    ]);
+  });
+
   it('loads the LiteLLM example config unchanged and applies defaults', () => {
     const config = load(`
 model_list:

@@ -108,7 +108,9 @@ function readYaml(file: string): unknown {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(error);
     throw new ConfigError([`${file}: ${reason}`]);
   }
-  const document = parseDocument(text, { prettyErrors: true });
+  // LiteLLM reads its config with PyYAML, which speaks YAML 1.1: `20_000` is a number there, and
+  // `yes`/`no`/`on`/`off` are booleans. toolgate reads the same files the same way.
+  const document = parseDocument(text, { version: '1.1', prettyErrors: true });
   if (document.errors.length > 0) {
     throw new ConfigError(document.errors.map((error) => `${file}: YAML: ${error.message.split('\n')[0]}`));
   }

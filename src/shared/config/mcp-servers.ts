@@ -96,18 +96,43 @@ export interface ParsedMcpServers {
 }
 
 /**
+ * `mcp_servers` as `[name, entry]` pairs, from the map form (keyed by name) or the list form (each entry
+ * names itself with `server_name`, as in LiteLLM's deployment docs).
+ */
+function namedEntries(
+  file: string,
+  raw: Record<string, unknown> | readonly unknown[],
+  problems: string[],
+): [string, unknown][] {
+  if (!Array.isArray(raw)) return Object.entries(raw);
+  const named: [string, unknown][] = [];
+  raw.forEach((entry: unknown, index) => {
+    const { server_name: name, ...rest } = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<
+      string,
+      unknown
+    >;
+    if (typeof name !== 'string')
+      problems.push(`${file}: mcp_servers[${index}].server_name: expected the server's name`);
+    else if (named.some(([taken]) => taken === name))
+      problems.push(`${file}: mcp_servers[${index}].server_name: "${name}" is named twice`);
+    else named.push([name, rest]);
+  });
+  return named;
+}
+
+/**
  * Reads `mcp_servers`: problems (naming the key path) stop startup; an auth type toolgate does not serve,
  * or an `auth_value` naming an unset variable, leaves only that server unavailable, with a warning.
  */
 export function parseMcpServers(
   file: string,
-  raw: Record<string, unknown> | undefined,
+  raw: Record<string, unknown> | readonly unknown[] | undefined,
   env: EnvSnapshot,
 ): ParsedMcpServers {
   const servers: UpstreamServerConfig[] = [];
   const warnings: string[] = [];
   const problems: string[] = [];
-  for (const [name, entry] of Object.entries(raw ?? {})) {
+  for (const [name, entry] of namedEntries(file, raw ?? {}, problems)) {
     const where = `${file}: mcp_servers.${name}`;
     if (!SERVER_NAME.test(name)) {
       problems.push(

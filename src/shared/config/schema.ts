@@ -76,7 +76,8 @@ export const modelDeploymentSchema = z
 export const configFileSchema = z.looseObject({
   model_list: z.array(modelDeploymentSchema).default([]),
   mcp_tools: z.array(mcpToolSchema).default([]),
-  mcp_servers: z.record(z.string(), z.unknown()).optional(),
+  // A map keyed by server name, or (LiteLLM's deployment docs) a list of entries with `server_name`.
+  mcp_servers: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
   environment_variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   general_settings: z.looseObject({ master_key: z.string().optional() }).default({}),
   litellm_settings: z.record(z.string(), z.unknown()).optional(),
