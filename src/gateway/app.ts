@@ -121,6 +121,12 @@ export function createApp(deps: AppDeps): Express {
     masterKeySet: deps.masterKey !== undefined,
     servers: deps.upstreamServers,
     models: deps.models,
+    knowsTool: (name) =>
+      deps.catalog.get(name) !== undefined ||
+      deps.upstreamServers.some(
+        (server) =>
+          server.prefix !== undefined && name.startsWith(`${server.prefix}${deps.settings.tool_prefix_separator}`),
+      ),
   });
   mountToolRoutes(routes, {
     catalog: deps.catalog,

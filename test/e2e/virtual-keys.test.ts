@@ -196,6 +196,18 @@ describe('a key limited to one model and one tool', () => {
     );
   });
 
+  it("cannot be created naming a tool the gateway does not serve (an upstream server's future tools excepted)", async () => {
+    const refused = await post(gateways[0]!, '/key/generate', MASTER, {
+      tools: ['echo', 'ecoh', 'faulty-not_listed_yet', 42],
+    });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
+      'tools names unknown tools: ecoh, 42',
+    );
+    const accepted = await post(gateways[0]!, '/key/generate', MASTER, { tools: ['echo', 'faulty-not_listed_yet'] });
+    expect(accepted.status).toBe(200);
+  });
+
   it('is refused the key routes, which need the master key', async () => {
     expect((await post(gateways[0]!, '/key/generate', key, {})).status).toBe(403);
   });

@@ -49,6 +49,18 @@ function checkModels(body: Record<string, unknown>, models: { has(name: string):
 }
 
 /**
+ * Refuses `tools` that name no tool the gateway serves or may serve: listed now, or named under a
+ * prefixed upstream server's prefix (its tools come and go with its listing). A server served without a
+ * prefix has no such names: its tools must be listed when the key is made.
+ */
+function checkTools(body: Record<string, unknown>, knowsTool: (name: string) => boolean): void {
+  if (!Array.isArray(body.tools)) return;
+  const unknown = body.tools.filter((name) => typeof name !== 'string' || !knowsTool(name));
+  if (unknown.length > 0)
+    throw new AppError('invalid_request', `tools names unknown tools: ${unknown.map(String).join(', ')}`);
+}
+
+/**
  * LiteLLM's key routes, master key only: generate, info, update, delete, list. Without Redis there is
  * nowhere all gateways can share keys, so they answer 501. A record's `token` is the key's hash: the key
  * itself is never stored, and shown only once, when it is generated.
@@ -62,6 +74,8 @@ export function mountKeyRoutes(
     servers: readonly UpstreamServerConfig[];
     /** The model groups, to refuse `models` naming none of them. */
     models: { has(name: string): boolean };
+    /** Whether a tool name is one the gateway serves or may serve (see `checkTools`). */
+    knowsTool: (name: string) => boolean;
   },
 ): void {
   const store = (res: Response): KeyStore => {
@@ -78,6 +92,7 @@ export function mountKeyRoutes(
   const body = (req: Request) => {
     if (!isJsonObject(req.body)) throw new AppError('invalid_request', 'Request body must be a JSON object');
     checkModels(req.body, deps.models);
+    checkTools(req.body, deps.knowsTool);
     return withServerNames(req.body, deps.servers);
   };
   const keyIn = (value: unknown) => {
