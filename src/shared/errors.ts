@@ -15,7 +15,8 @@ export const errorRegistry = {
   rate_limited: { jsonRpc: -32000, status: 429, openAiType: 'rate_limit_error' },
   not_implemented: { jsonRpc: -32601, status: 501, openAiType: 'invalid_request_error' },
   upstream_error: { jsonRpc: -32603, status: 502, openAiType: 'api_error' },
-  deployment_misconfigured: { jsonRpc: -32603, status: 500, openAiType: 'api_error' },
+  // As LiteLLM answers a deployment without its key: the upstream would refuse the request the same way.
+  deployment_misconfigured: { jsonRpc: -32603, status: 401, openAiType: 'authentication_error' },
   internal: { jsonRpc: -32603, status: 500, openAiType: 'api_error' },
 } as const satisfies Record<string, { jsonRpc: number; status: number; openAiType: string }>;
 

@@ -89,6 +89,8 @@ model_list:
     litellm_params: { model: openai/slow, api_base: ${upstream.url}/slow/v1 }
   - model_name: canned
     litellm_params: { model: openai/whatever, mock_response: "canned answer" }
+  - model_name: keyless
+    litellm_params: { model: openai/gpt-4o, api_base: ${upstream.url}/good/v1, api_key: os.environ/TG_TEST_KEY_NEVER_SET }
   - model_name: claude
     litellm_params: { model: bedrock/anthropic.claude-v2 }
   - model_name: mixed
@@ -250,6 +252,7 @@ describe('chat completions through the gateway', () => {
       'picky',
       'slow',
       'canned',
+      'keyless',
       'mixed',
     ]);
   });
@@ -264,6 +267,16 @@ describe('chat completions through the gateway', () => {
     expect(upstream.requests.length).toBe(before);
     const mixed = await openai.chat.completions.create({ model: 'mixed', messages: [{ role: 'user', content: 'hi' }] });
     expect(mixed.choices[0]?.message.content).toBe('answer from fallback');
+  });
+
+  it('answers a model whose key variable is unset with a 401 naming the variable, sending nothing', async () => {
+    const before = upstream.requests.length;
+    const error = await openai.chat.completions
+      .create({ model: 'keyless', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect((error as Error).message).toMatch(/Model keyless is misconfigured: .*TG_TEST_KEY_NEVER_SET is not set/);
+    expect(upstream.requests.length).toBe(before);
   });
 
   it('answers an unknown model with a 400 listing the known ones, and a malformed body with 400', async () => {
