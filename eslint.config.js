@@ -41,6 +41,6 @@ export default tseslint.config(
   {
     // The dashboard's script runs in the browser.
     files: ['src/gateway/status/ui/*.js'],
-    languageOptions: { globals: { document: 'readonly', Node: 'readonly' } },
+    languageOptions: { globals: { document: 'readonly', location: 'readonly', Node: 'readonly' } },
   },
 );

@@ -5,7 +5,8 @@ import type { Logger } from '../shared/telemetry/logger.js';
 import type { ToolgateSettings } from '../shared/config/settings.js';
 import { AppError } from '../shared/errors.js';
 import type { ToolExecutor } from './executor/tool-executor.js';
-import { requireKey } from './http/auth.js';
+import { masterKeyMatcher, requireKey } from './http/auth.js';
+import { createDashboardPass, mountDashboardLogin } from './status/dashboard-login.js';
 import { createKeyGuards, masterOnly } from './keys/key-guards.js';
 import { mountKeyRoutes } from './keys/key-routes.js';
 import type { KeyStore } from './keys/key-store.js';
@@ -37,7 +38,7 @@ import type { ResponseStore } from './openai/response-store.js';
 import { mountResponsesRoutes } from './openai/responses-routes.js';
 import { mountEmbeddingRoutes } from './openai/embedding-routes.js';
 import type { StatusReport } from './status/status-report.js';
-import { DASHBOARD_PATHS, mountStatusRoutes } from './status/status-routes.js';
+import { DASHBOARD_PAGES, DASHBOARD_PATHS, mountStatusRoutes } from './status/status-routes.js';
 
 export interface AppDeps {
   readonly logger: Logger;
@@ -93,7 +94,13 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(cors());
-  if (deps.masterKey !== undefined) app.use(requireKey(deps.masterKey, deps.keys, DASHBOARD_PATHS));
+  if (deps.masterKey !== undefined) {
+    const pass = createDashboardPass(deps.masterKey);
+    const login = express.Router();
+    mountDashboardLogin(login, { pass, isMasterKey: masterKeyMatcher(deps.masterKey) });
+    app.use(login);
+    app.use(requireKey(deps.masterKey, deps.keys, { paths: DASHBOARD_PATHS, pages: DASHBOARD_PAGES, pass }));
+  }
   app.use(headOnStreams());
   app.use(jsonBody({ maxBytes: deps.settings.max_request_bytes }));
 

@@ -1,4 +1,4 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { SpawnedGateway, SpawnedProcess } from '../helpers/gateway-process.js';
 import { launchChromium } from '../helpers/browser.js';
@@ -90,6 +90,70 @@ describe('the page', () => {
     } finally {
       await context.close();
     }
+  });
+});
+
+describe('signing in as people open it', () => {
+  /** Opens a URL in a fresh context; fails the test on any console error the page logs. */
+  async function openPage(url: string, check: (page: Page) => Promise<void>) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      // A wrong key's answer is a 401 by design; Chromium logs that response as a failed load.
+      if (message.type() === 'error' && !/status of 401/.test(message.text())) problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+    try {
+      await page.goto(url);
+      await check(page);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }
+
+  it('keeps updating a page opened with the key in the URL (http://user:key@host/ui)', async () => {
+    const withCredentials = new URL('/ui', gateway.url);
+    withCredentials.username = 'admin';
+    withCredentials.password = MASTER;
+    await openPage(withCredentials.href, async (page) => {
+      await page.locator('#worker-count', { hasText: /^2$/ }).waitFor({ timeout: 10_000 });
+      // A later redraw came through too: the clock of the last update moves.
+      const first = await page.locator('#updated').textContent();
+      await expect.poll(() => page.locator('#updated').textContent(), { timeout: 10_000 }).not.toBe(first);
+      expect(await page.locator('#problem').isHidden()).toBe(true);
+    });
+  });
+
+  it('offers a sign-in form to a browser without credentials; a wrong key sees it again', async () => {
+    // A browser asked for Basic credentials shows its own dialog first; declined, it shows the page's body.
+    const refused = await fetch(`${gateway.url}/ui`, { headers: { accept: 'text/html' } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toMatch(/^Basic /);
+    expect(await refused.text()).toContain('<form method="post" action="/ui/login">');
+
+    // Headless Chromium cannot show the dialog: the form is opened where the refusal's body points.
+    await openPage(`${gateway.url}/ui/login`, async (page) => {
+      await page.locator('input[name="key"]').fill('sk-not-the-key');
+      await page.locator('button[type="submit"]').click();
+      await page.getByRole('alert').waitFor();
+      expect(await page.getByRole('alert').textContent()).toBe('That is not the master key.');
+      await page.locator('input[name="key"]').fill(MASTER);
+      await page.locator('button[type="submit"]').click();
+      await page.locator('#worker-count', { hasText: /^2$/ }).waitFor({ timeout: 10_000 });
+      expect(new URL(page.url()).pathname).toBe('/ui');
+
+      // The pass opens the dashboard only, never the API.
+      const cookies = await page.context().cookies();
+      const pass = cookies.find((cookie) => cookie.name === 'toolgate_dashboard');
+      expect(pass).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+      const cookie = `toolgate_dashboard=${pass!.value}`;
+      expect((await fetch(`${gateway.url}/v1/status`, { headers: { cookie } })).status).toBe(200);
+      expect((await fetch(`${gateway.url}/mcp/list_tools`, { headers: { cookie } })).status).toBe(401);
+      const forged = `toolgate_dashboard=${pass!.value.replace(/^\d+/, String(Date.now() + 10 ** 9))}`;
+      expect((await fetch(`${gateway.url}/v1/status`, { headers: { cookie: forged } })).status).toBe(401);
+    });
   });
 });
 

@@ -4,6 +4,7 @@ import { AppError } from '../../shared/errors.js';
 import { sendAppError } from './error-response.js';
 import type { KeyStore } from '../keys/key-store.js';
 import { setPrincipal } from '../keys/principal.js';
+import { sendLoginPage, type DashboardPass } from '../status/dashboard-login.js';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -26,33 +27,56 @@ function basicPassword(req: Request): string | undefined {
   return decoded.includes(':') ? decoded.slice(decoded.indexOf(':') + 1) : undefined;
 }
 
+/** Compares a key with the master key in constant time. */
+export function masterKeyMatcher(masterKey: string): (key: string) => boolean {
+  const expected = digest(masterKey);
+  return (key) => timingSafeEqual(digest(key), expected);
+}
+
+/** The dashboard's paths, where a browser's credentials (HTTP Basic, the sign-in pass) are taken. */
+export interface BrowserAccess {
+  readonly paths: readonly string[];
+  /** The pages among them: refused, they answer with the sign-in form. */
+  readonly pages: readonly string[];
+  readonly pass: DashboardPass;
+}
+
 /**
  * Requires `master_key` or a live virtual key on every route it is mounted before; the master key is
  * compared in constant time, a virtual key looked up by its hash. A gateway that cannot reach Redis fails
  * closed for virtual keys (503), never open; the master key still works.
  */
-export function requireKey(
-  masterKey: string,
-  keys: KeyStore | undefined,
-  browserPaths: readonly string[] = [],
-): RequestHandler {
-  const expected = digest(masterKey);
-  const asksBrowser = new Set(browserPaths);
+export function requireKey(masterKey: string, keys: KeyStore | undefined, browser?: BrowserAccess): RequestHandler {
+  const isMasterKey = masterKeyMatcher(masterKey);
+  const browserPaths = new Set(browser?.paths);
+  const pages = new Set(browser?.pages);
   return (req, res, next) => {
-    // Basic only on the browser's paths: a browser resends it to its whole origin, and the API's
-    // routes must not take a credential it attaches by itself.
-    const key = asksBrowser.has(req.path) ? (basicPassword(req) ?? presentedKey(req)) : presentedKey(req);
-    if (key !== undefined && timingSafeEqual(digest(key), expected)) {
+    // Basic and the pass only on the browser's paths: a browser resends them to its whole origin, and
+    // the API's routes must not take a credential it attaches by itself.
+    const fromBrowser = browser !== undefined && browserPaths.has(req.path);
+    if (fromBrowser && browser.pass.carriedBy(req)) {
+      setPrincipal(res, { kind: 'master' });
+      next();
+      return;
+    }
+    const basic = fromBrowser ? basicPassword(req) : undefined;
+    const key = basic ?? presentedKey(req);
+    if (key !== undefined && isMasterKey(key)) {
+      // A page opened with credentials (a dialog, or `http://user:key@host/ui`) gets a pass, so that its
+      // script's requests, which carry no credentials of their own, are let in too.
+      if (basic !== undefined) browser?.pass.grant(req, res);
       setPrincipal(res, { kind: 'master' });
       next();
       return;
     }
     const refuse = () => {
-      // A browser asks its user for credentials only when challenged for Basic.
-      res.setHeader(
-        'WWW-Authenticate',
-        asksBrowser.has(req.path) ? 'Basic realm="toolgate", charset="UTF-8"' : 'Bearer',
-      );
+      // A browser asks its user for credentials only when challenged for Basic; one that declines sees
+      // the sign-in form instead.
+      res.setHeader('WWW-Authenticate', fromBrowser ? 'Basic realm="toolgate", charset="UTF-8"' : 'Bearer');
+      if (fromBrowser && pages.has(req.path) && req.method === 'GET') {
+        sendLoginPage(res, 401, key === undefined ? undefined : 'That is not the master key.');
+        return;
+      }
       sendAppError(
         req,
         res,

@@ -12,8 +12,10 @@ const PAGE = { html: asset('dashboard.html'), js: asset('dashboard.js'), css: as
 const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+/** The dashboard's pages: refused, they show the sign-in form. */
+export const DASHBOARD_PAGES = ['/ui', '/ui/'];
 /** The paths a browser visits for the dashboard, which ask it for the master key (HTTP Basic) when refused. */
-export const DASHBOARD_PATHS = ['/ui', '/ui/', '/ui/dashboard.js', '/ui/dashboard.css', '/v1/status'];
+export const DASHBOARD_PATHS = [...DASHBOARD_PAGES, '/ui/dashboard.js', '/ui/dashboard.css', '/v1/status'];
 
 const masterKeyOnly = masterOnly('The dashboard and its status route');
 
@@ -34,7 +36,7 @@ export function mountStatusRoutes(router: Router, deps: { status: () => Promise<
     res.setHeader('Cache-Control', 'no-store');
     res.type(type).send(body);
   };
-  router.get(['/ui', '/ui/'], masterKeyOnly, serve('html', PAGE.html));
+  router.get(DASHBOARD_PAGES, masterKeyOnly, serve('html', PAGE.html));
   router.get('/ui/dashboard.js', masterKeyOnly, serve('js', PAGE.js));
   router.get('/ui/dashboard.css', masterKeyOnly, serve('css', PAGE.css));
 }

@@ -149,7 +149,12 @@ function render(status) {
 
 async function refresh() {
   try {
-    const response = await fetch('/v1/status', { credentials: 'same-origin', headers: { accept: 'application/json' } });
+    // Against the origin: a page opened as http://user:key@host/ui would resolve a relative URL with its
+    // credentials, which fetch refuses. The pass cookie the page came with authenticates the request.
+    const response = await fetch(new URL('/v1/status', location.origin), {
+      credentials: 'same-origin',
+      headers: { accept: 'application/json' },
+    });
     if (!response.ok) throw new Error(`status route answered ${response.status}`);
     render(await response.json());
     $('problem').hidden = true;
