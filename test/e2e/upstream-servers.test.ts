@@ -338,6 +338,14 @@ describe('a server whose list changes', () => {
 });
 
 describe('metrics', () => {
+  it("logs a stdio server's stderr as records naming the server, never as raw text", async () => {
+    const line = await gateway.waitForLog(
+      (record) => record.msg === 'upstream server stderr' && /^faulty server \d+ ready$/.test(String(record.stderr)),
+    );
+    expect(line).toMatchObject({ server: expect.stringMatching(/^(faulty|changing)$/) });
+    expect(gateway.stderr()).not.toMatch(/faulty server \d+ ready/);
+  });
+
   it('counts upstream calls by server and outcome', async () => {
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
     expect(metrics).toMatch(/toolgate_upstream_calls_total\{server="ev_stdio",outcome="success"\} [1-9]/);

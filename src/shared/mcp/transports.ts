@@ -1,4 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -64,17 +66,35 @@ export function httpTransport(url: string | URL, options: { headers?: Record<str
   return { kind: 'http', url: new URL(url), headers: options.headers ?? {} };
 }
 
-/** Builds the SDK transport for a spec. */
-export function openTransport(spec: McpTransportSpec): Transport {
+/** A stdio server's stderr line is cut past this many characters (a log record each). */
+const MAX_STDERR_LINE = 4096;
+
+/**
+ * Builds the SDK transport for a spec. A stdio server's stderr goes to this process's stderr, or, with
+ * `onStderrLine`, line by line to it (a gateway logs each line as a record naming the server, instead of
+ * mixing raw text into its JSON log).
+ */
+export function openTransport(
+  spec: McpTransportSpec,
+  options: { onStderrLine?: (line: string) => void } = {},
+): Transport {
   switch (spec.kind) {
-    case 'stdio':
-      return new StdioClientTransport({
+    case 'stdio': {
+      const { onStderrLine } = options;
+      const transport = new StdioClientTransport({
         command: spec.command,
         args: [...spec.args],
         env: spec.env,
         cwd: spec.cwd,
-        stderr: 'inherit',
+        stderr: onStderrLine ? 'pipe' : 'inherit',
       });
+      // The SDK hands out the pipe before the child starts, so no line is missed.
+      if (onStderrLine && transport.stderr)
+        createInterface({ input: transport.stderr as Readable, crlfDelay: Infinity }).on('line', (line) =>
+          onStderrLine(line.length > MAX_STDERR_LINE ? `${line.slice(0, MAX_STDERR_LINE)}…` : line),
+        );
+      return transport;
+    }
     case 'http':
       return new StreamableHTTPClientTransport(spec.url, { fetch: fetchWith(spec.headers) });
     case 'sse':

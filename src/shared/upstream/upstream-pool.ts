@@ -87,7 +87,9 @@ export function createUpstreamPool(
         named(`unavailable after ${failures} failed connection attempts; retrying in ${Math.ceil(wait / 1000)} s`),
       );
     const client = new Client({ name: 'toolgate', version: packageVersion });
-    const transport = openTransport(transportSpec(server));
+    const transport = openTransport(transportSpec(server), {
+      onStderrLine: (line) => logger.info({ server: server.name, stderr: line }, 'upstream server stderr'),
+    });
     try {
       await client.connect(transport, { timeout: CONNECT_TIMEOUT_MS });
     } catch (error) {
