@@ -56,6 +56,23 @@ describe('loadToolRegistry', () => {
     expect(tools[1]?.inputSchema).toEqual({ type: 'object' });
   });
 
+  it('reports every problem of the config and its plugins at once: names, handlers and schemas', async () => {
+    const problems = await problemsFor(
+      `mcp_tools:
+  - { name: "bad name!", handler: t.f }
+  - { name: no_handler, handler: t.missing }
+  - { name: bad_schema, handler: t.f, input_schema: { type: object, properties: { a: { type: nonsense } } } }
+  - { name: fine, handler: t.f }
+`,
+      { 't.js': 'export const f = () => 1;' },
+    );
+    expect(problems).toEqual([
+      expect.stringMatching(/: mcp_tools\[0\]\.name: /),
+      expect.stringMatching(/: mcp_tools\[1\]\.handler: .*no exported function "missing"/),
+      expect.stringMatching(/ mcp_tools\[2\]: input_schema does not compile: /),
+    ]);
+  });
+
   it('stops on a duplicate tool name, naming both places', async () => {
     const problems = await problemsFor(`mcp_tools:\n  - { name: twice, handler: a.run }\n`, {
       'a.js': `export function run() {}\nexport const tools = [{ name: 'twice', handler: () => 1 }];`,
@@ -120,12 +137,10 @@ describe('createToolCatalog', () => {
   });
 
   it('stops when a schema does not compile, naming the tool', async () => {
-    const tools = await registryFor(
-      `mcp_tools:\n  - { name: bad, handler: t.f, input_schema: { type: object, properties: { a: { type: nonsense } } } }\n`,
-      {
-        't.js': 'export const f = () => 1;',
-      },
-    );
-    expect(() => createToolCatalog(tools)).toThrow(/mcp_tools\[0\]: input_schema does not compile/);
+    const [tool] = await registryFor(`mcp_tools:\n  - { name: fine, handler: t.f }\n`, {
+      't.js': 'export const f = () => 1;',
+    });
+    const broken = { ...tool!, inputSchema: { type: 'object', properties: { a: { type: 'nonsense' } } } };
+    expect(() => createToolCatalog([broken])).toThrow(/mcp_tools\[0\]: input_schema does not compile/);
   });
 });

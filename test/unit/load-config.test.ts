@@ -33,9 +33,19 @@ general_settings:
 toolgate_settings:
   shared_sessions: no
   allow_unauthenticated: yes
+mcp_tools:
+  - name: y
+    handler: mcp_tools.n
+    input_schema: { type: object, required: [n, y] }
 `);
     expect(config.models[0]).toMatchObject({ tpm: 20000, rpm: 1000 });
     expect(config.settings).toMatchObject({ shared_sessions: false, allow_unauthenticated: true });
+    // PyYAML keeps the single letters y and n as strings, unlike the YAML 1.1 of the letter.
+    expect(config.tools[0]).toMatchObject({
+      name: 'y',
+      handler: 'mcp_tools.n',
+      input_schema: { required: ['n', 'y'] },
+    });
   });
 
   it('reads mcp_servers as a list of entries that name themselves with server_name', () => {
@@ -105,10 +115,11 @@ mcp_tools:
 toolgate_settings:
   tool_timeout_ms: -5
 `);
+    // The file's other problems first, then its mcp_tools entries'.
     expect(problems).toHaveLength(3);
-    expect(problems[0]).toMatch(/config\.yaml: mcp_tools\[1\]\.name: expected a name matching/);
-    expect(problems[1]).toMatch(/config\.yaml: mcp_tools\[2\]\.handler: /);
-    expect(problems[2]).toMatch(/config\.yaml: toolgate_settings\.tool_timeout_ms: /);
+    expect(problems[1]).toMatch(/config\.yaml: mcp_tools\[1\]\.name: expected a name matching/);
+    expect(problems[2]).toMatch(/config\.yaml: mcp_tools\[2\]\.handler: /);
+    expect(problems[0]).toMatch(/config\.yaml: toolgate_settings\.tool_timeout_ms: /);
   });
 
   it('reports YAML syntax errors and a missing file clearly', () => {

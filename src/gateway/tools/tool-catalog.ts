@@ -1,12 +1,8 @@
-import { Ajv, type ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { ValidateFunction } from 'ajv';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ConfigError } from '../../shared/config/config-error.js';
 import type { RegisteredTool } from '../../shared/plugins/tool-registry.js';
-
-// ajv-formats is CommonJS with a default export that TypeScript sees as the module object.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv | Ajv2020) => void;
+import { createSchemaValidators } from '../../shared/plugins/schema-validators.js';
 
 export interface CatalogTool extends RegisteredTool {
   /** Returns the validation message for bad arguments, or undefined when they are valid. */
@@ -28,19 +24,6 @@ export interface ToolCatalog {
   onChange(listener: () => void): () => void;
 }
 
-function createValidators() {
-  const options = { strict: false, allErrors: true, validateFormats: true } as const;
-  const draft07 = new Ajv(options);
-  const draft2020 = new Ajv2020(options);
-  addFormats(draft07);
-  addFormats(draft2020);
-  // MCP 2025-11-25: a schema without `$schema` is JSON Schema 2020-12.
-  return (schema: Record<string, unknown>) => {
-    const dialect = typeof schema.$schema === 'string' ? schema.$schema : '';
-    return /draft-0[4-7]/.test(dialect) ? draft07 : draft2020;
-  };
-}
-
 function toMcpTool(tool: CatalogTool): Tool {
   return {
     name: tool.name,
@@ -59,7 +42,7 @@ export function createToolCatalog(
   registered: readonly RegisteredTool[],
   options: { onProblem?: (message: string) => void } = {},
 ): ToolCatalog {
-  const validatorFor = createValidators();
+  const validatorFor = createSchemaValidators();
   const compile = (tool: RegisteredTool): CatalogTool | string => {
     try {
       const ajv = validatorFor(tool.inputSchema);

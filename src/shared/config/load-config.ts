@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
-import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, formatKeyPath } from './config-error.js';
+import { parseLiteLlmYaml } from './litellm-yaml.js';
 import { readRuntimeEnv, type RuntimeEnv } from './runtime-env.js';
 import { parseMcpServers, type UpstreamServerConfig } from './mcp-servers.js';
 import { parseRoutingSettings, type RoutingSettings } from './routing-settings.js';
@@ -11,6 +11,7 @@ import {
   configFileSchema,
   DEPLOYMENT_DEFAULT_PARAMS,
   knownKeys,
+  mcpToolSchema,
   type ConfigFile,
   type McpToolEntry,
 } from './schema.js';
@@ -45,11 +46,20 @@ export interface ModelDeployment {
   readonly index: number;
 }
 
+/** An `mcp_tools` entry that reads well, with its position in the list (for messages). */
+export type ConfiguredTool = McpToolEntry & { readonly index: number };
+
 /** The loaded, validated and frozen configuration. */
 export interface ToolgateConfig {
   readonly file: string;
   readonly runtime: RuntimeEnv;
-  readonly tools: readonly McpToolEntry[];
+  /** The `mcp_tools` entries that read well. */
+  readonly tools: readonly ConfiguredTool[];
+  /**
+   * What is wrong with the other entries. The tool registry reports these with the handler and schema
+   * problems it finds, so that one start lists every problem of the config and its plugins.
+   */
+  readonly toolEntryProblems: readonly string[];
   readonly models: readonly ModelDeployment[];
   /**
    * `general_settings.master_key` (resolved at load: a missing variable stops startup), else
@@ -96,8 +106,22 @@ function unknownKeyWarnings(file: string, data: ConfigFile): string[] {
   return warnings;
 }
 
-function zodProblems(error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${formatKeyPath(issue.path)}: ${issue.message}`);
+function zodProblems(file: string, error: z.ZodError, under: PropertyKey[] = []): string[] {
+  return error.issues.map((issue) => `${file}: ${formatKeyPath([...under, ...issue.path])}: ${issue.message}`);
+}
+
+/** `mcp_tools` entries, each read on its own: those that read well, and the problems of the others. */
+function readToolEntries(file: string, raw: unknown): { tools: ConfiguredTool[]; problems: string[] } {
+  const entries = typeof raw === 'object' && raw !== null && 'mcp_tools' in raw ? raw.mcp_tools : undefined;
+  const tools: ConfiguredTool[] = [];
+  const problems: string[] = [];
+  if (!Array.isArray(entries)) return { tools, problems };
+  entries.forEach((entry: unknown, index) => {
+    const parsed = mcpToolSchema.safeParse(entry);
+    if (parsed.success) tools.push(Object.freeze({ ...parsed.data, index }));
+    else problems.push(...zodProblems(file, parsed.error, ['mcp_tools', index]));
+  });
+  return { tools, problems };
 }
 
 function readYaml(file: string): unknown {
@@ -108,9 +132,7 @@ function readYaml(file: string): unknown {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(error);
     throw new ConfigError([`${file}: ${reason}`]);
   }
-  // LiteLLM reads its config with PyYAML, which speaks YAML 1.1: `20_000` is a number there, and
-  // `yes`/`no`/`on`/`off` are booleans. toolgate reads the same files the same way.
-  const document = parseDocument(text, { version: '1.1', prettyErrors: true });
+  const document = parseLiteLlmYaml(text);
   if (document.errors.length > 0) {
     throw new ConfigError(document.errors.map((error) => `${file}: YAML: ${error.message.split('\n')[0]}`));
   }
@@ -152,6 +174,34 @@ function normaliseDeployments(data: ConfigFile): ModelDeployment[] {
 }
 
 /**
+ * `general_settings.master_key` (resolved now), else `LITELLM_MASTER_KEY`, else `TOOLGATE_MASTER_KEY`.
+ * Never runs without auth by accident: a master_key naming a missing variable, or empty, is a problem.
+ */
+function readMasterKey(
+  file: string,
+  data: ConfigFile,
+  env: EnvSnapshot,
+): { masterKey?: string; masterKeySource?: MasterKeySource; problems: string[] } {
+  const raw = data.general_settings.master_key;
+  if (raw === undefined) {
+    const source = (['LITELLM_MASTER_KEY', 'TOOLGATE_MASTER_KEY'] as const).find((name) => Boolean(env[name]));
+    return { masterKey: source === undefined ? undefined : env[source], masterKeySource: source, problems: [] };
+  }
+  let masterKey: string;
+  try {
+    masterKey = resolveConfigValue(parseConfigValue(raw), env, 'general_settings.master_key');
+  } catch (error) {
+    return { problems: [`${file}: ${(error as Error).message}`] };
+  }
+  // An empty key would be matched by an empty header: refuse it rather than accept anyone.
+  if (masterKey.trim() === '')
+    return {
+      problems: [`${file}: general_settings.master_key is empty; set a key, or remove the line to turn auth off`],
+    };
+  return { masterKey, masterKeySource: 'general_settings.master_key', problems: [] };
+}
+
+/**
  * Loads the config file named by the flags, `CONFIG` or `config/config.yaml`. Throws `ConfigError`
  * with every problem found; unknown keys only produce `warnings`.
  */
@@ -159,8 +209,10 @@ export function loadConfig(options: LoadConfigOptions = {}): ToolgateConfig {
   const processEnv = options.env ?? process.env;
   const runtime = readRuntimeEnv(processEnv, options.flags);
   const file = runtime.configPath;
-  const parsed = configFileSchema.safeParse(readYaml(resolve(file)));
-  if (!parsed.success) throw new ConfigError(zodProblems(parsed.error).map((problem) => `${file}: ${problem}`));
+  const raw = readYaml(resolve(file));
+  const toolEntries = readToolEntries(file, raw);
+  const parsed = configFileSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError([...zodProblems(file, parsed.error), ...toolEntries.problems]);
   const data = parsed.data;
 
   const environmentVariables = Object.fromEntries(
@@ -170,36 +222,18 @@ export function loadConfig(options: LoadConfigOptions = {}): ToolgateConfig {
   Object.assign(processEnv, environmentVariables);
   const env: EnvSnapshot = Object.freeze({ ...processEnv });
 
-  let masterKey: string | undefined;
-  let masterKeySource: MasterKeySource | undefined;
-  const rawMasterKey = data.general_settings.master_key;
-  if (rawMasterKey !== undefined) {
-    try {
-      masterKey = resolveConfigValue(parseConfigValue(rawMasterKey), env, 'general_settings.master_key');
-      masterKeySource = 'general_settings.master_key';
-    } catch (error) {
-      // Never run without auth by accident: a master_key that names a missing variable stops startup.
-      throw new ConfigError([`${file}: ${(error as Error).message}`]);
-    }
-    // An empty key would be matched by an empty header: refuse it rather than accept anyone.
-    if (masterKey.trim() === '')
-      throw new ConfigError([
-        `${file}: general_settings.master_key is empty; set a key, or remove the line to turn auth off`,
-      ]);
-  } else {
-    masterKeySource = (['LITELLM_MASTER_KEY', 'TOOLGATE_MASTER_KEY'] as const).find((name) => Boolean(env[name]));
-    masterKey = masterKeySource === undefined ? undefined : env[masterKeySource];
-  }
-
+  const auth = readMasterKey(file, data, env);
   const routing = parseRoutingSettings(file, data);
   const upstream = parseMcpServers(file, data.mcp_servers, env);
-  const problems = [...routing.problems, ...upstream.problems];
-  if (problems.length > 0) throw new ConfigError(problems);
+  const problems = [...auth.problems, ...routing.problems, ...upstream.problems];
+  if (problems.length > 0) throw new ConfigError([...problems, ...toolEntries.problems]);
+  const { masterKey, masterKeySource } = auth;
 
   return Object.freeze({
     file,
     runtime,
-    tools: Object.freeze(data.mcp_tools.map((tool) => Object.freeze(tool))),
+    tools: Object.freeze(toolEntries.tools),
+    toolEntryProblems: Object.freeze(toolEntries.problems),
     models: Object.freeze(normaliseDeployments(data)),
     masterKey,
     masterKeySource,

@@ -75,7 +75,8 @@ export const modelDeploymentSchema = z
 
 export const configFileSchema = z.looseObject({
   model_list: z.array(modelDeploymentSchema).default([]),
-  mcp_tools: z.array(mcpToolSchema).default([]),
+  // Each entry is read on its own (`mcpToolSchema`): a bad one is reported with the plugins' problems.
+  mcp_tools: z.array(z.unknown()).default([]),
   // A map keyed by server name, or (LiteLLM's deployment docs) a list of entries with `server_name`.
   mcp_servers: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
   environment_variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),

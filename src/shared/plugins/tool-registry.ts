@@ -13,6 +13,7 @@ import { MAX_TIMER_MS } from '../config/settings.js';
 import type { ModuleDescription } from './module-description.js';
 import { HandlerResolutionError, resolveHandler } from './handler-target.js';
 import { listPluginModules } from './plugin-modules.js';
+import { createSchemaValidators, schemaProblem } from './schema-validators.js';
 
 /** A tool the gateway serves, from `mcp_tools` or declared by a plugin module. */
 export interface RegisteredTool {
@@ -52,7 +53,7 @@ export interface LoadToolRegistryOptions {
  */
 export async function loadToolRegistry({ config, describe }: LoadToolRegistryOptions): Promise<RegisteredTool[]> {
   const pluginsDir = config.runtime.pluginsDir;
-  const problems: string[] = [];
+  const problems: string[] = [...config.toolEntryProblems];
   const modules = existsSync(pluginsDir) ? listPluginModules(pluginsDir) : [];
   const descriptions = new Map((await describe(modules)).map((description) => [description.module, description]));
   for (const description of descriptions.values()) {
@@ -61,7 +62,8 @@ export async function loadToolRegistry({ config, describe }: LoadToolRegistryOpt
   }
 
   const tools: RegisteredTool[] = [];
-  config.tools.forEach((entry, index) => {
+  config.tools.forEach((entry) => {
+    const { index } = entry;
     const origin = `${config.file} mcp_tools[${index}]`;
     try {
       if (!existsSync(pluginsDir)) throw new HandlerResolutionError(`plugins folder ${pluginsDir}/ not found`);
@@ -116,6 +118,13 @@ export async function loadToolRegistry({ config, describe }: LoadToolRegistryOpt
         origin,
       });
     });
+  }
+
+  // Checked here too, not only where the gateway compiles them: every problem comes in one report.
+  const validatorFor = createSchemaValidators();
+  for (const tool of tools) {
+    const problem = schemaProblem(validatorFor, tool.inputSchema);
+    if (problem !== undefined) problems.push(`${tool.origin}: input_schema does not compile: ${problem}`);
   }
 
   const firstOrigin = new Map<string, string>();
