@@ -5,6 +5,7 @@ import type { RuntimeEnv } from './shared/config/runtime-env.js';
 const USAGE = `Usage:
   toolgate [--config config/config.yaml] [--port 4000] [--host 127.0.0.1]   start the gateway
   toolgate worker [--config config/config.yaml]                              start a queue worker (needs REDIS_URL)
+  toolgate check [--config config/config.yaml] [--plugins plugins]          check a config and its plugins, start nothing
   toolgate --version                                                         print the version
 
 Environment: PORT, HOST, CONFIG, PLUGINS_DIR, REDIS_URL, QUEUE_PREFIX, LOG_LEVEL, WORKER_THREADS, WORKER_CONCURRENCY`;
@@ -49,6 +50,9 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'gateway') {
     const { runGateway } = await import('./gateway/main.js');
     await runGateway(flags);
+  } else if (command === 'check') {
+    const { checkConfig } = await import('./gateway/config-check.js');
+    process.stdout.write(`${await checkConfig(flags)}\n`);
   } else if (command === 'worker') {
     const { runWorker } = await import('./worker/main.js');
     await runWorker(flags);

@@ -41,6 +41,24 @@ describe('the toolgate command', () => {
     expect(stderr).toMatch(/handler/);
   });
 
+  it('checks a config and its plugins without starting anything: OK, or every problem at once', async () => {
+    const good = await runCli(['check']);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toMatch(/^config\/config\.yaml: OK\n {2}tools: 6 \(get_current_time, calculate,/);
+
+    const config = writeTempConfig(`
+mcp_tools:
+  - { name: "bad name!", handler: mcp_tools.calculate }
+  - { name: no_handler, handler: mcp_tools.nothing_here }
+  - { name: bad_schema, handler: mcp_tools.calculate, input_schema: { type: object, properties: { a: { type: nonsense } } } }
+`);
+    const bad = await runCli(['check', '--config', config, '--plugins', join(ROOT, 'plugins')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/mcp_tools\[0\]\.name: /);
+    expect(bad.stderr).toMatch(/mcp_tools\[1\]\.handler: .*no exported function "nothing_here"/);
+    expect(bad.stderr).toMatch(/mcp_tools\[2\]: input_schema does not compile/);
+  });
+
   it('refuses a REDIS_URL that names no Redis at once, without printing its secret part', async () => {
     for (const url of ['localhost:6379', 'http://user:hunter2@cache:6379']) {
       const { code, stderr } = await runCli(['--port', '0'], { REDIS_URL: url });
