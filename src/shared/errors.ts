@@ -1,3 +1,5 @@
+import { isRedisUnreachable } from './queue/redis-unreachable.js';
+
 /**
  * One registry of the errors toolgate reports, each with its wire forms: the JSON-RPC code for MCP routes,
  * the HTTP status, and the OpenAI error `type` for REST and chat routes.
@@ -51,9 +53,17 @@ export class AppError extends Error {
   }
 }
 
-/** The message a peer may see for any thrown value: the AppError's own, or a generic one. */
+/**
+ * The message a peer may see for any thrown value: the AppError's own; for Redis being away (sessions,
+ * keys, stored responses), a 503 to retry; else a generic one.
+ */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  if (isRedisUnreachable(error))
+    return new AppError('unavailable', 'Redis is unavailable right now; retry shortly', {
+      retryAfterSeconds: 1,
+      cause: error,
+    });
   return new AppError('internal', 'Internal error', { cause: error });
 }
 

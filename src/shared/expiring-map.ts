@@ -6,6 +6,8 @@ export interface ExpiringMap<Value> {
   delete(key: string): boolean;
   /** The live entries' values. */
   values(): Value[];
+  /** The live entries, keys with values. */
+  entries(): [string, Value][];
   /** Stops the sweep. */
   close(): void;
 }
@@ -32,6 +34,10 @@ export function createExpiringMap<Value>(ttlMs: number): ExpiringMap<Value> {
     values() {
       const now = Date.now();
       return [...entries.values()].filter((entry) => entry.expiresAt >= now).map((entry) => entry.value);
+    },
+    entries() {
+      const now = Date.now();
+      return [...entries].filter(([, entry]) => entry.expiresAt >= now).map(([key, entry]) => [key, entry.value]);
     },
     close: () => clearInterval(sweep),
   };

@@ -1,10 +1,14 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { SpawnedGateway, SpawnedProcess } from '../helpers/gateway-process.js';
+import { connectClient } from '../helpers/mcp-client.js';
 import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
-import { spawnRedisServer } from '../helpers/redis-server.js';
+import { freePort, spawnRedisServer } from '../helpers/redis-server.js';
 
 // This file runs its own redis-server, since the test stops and restarts it.
 let redis: Awaited<ReturnType<typeof spawnRedisServer>>;
+let env: Record<string, string>;
 let gateway: SpawnedGateway;
 let worker: SpawnedProcess;
 
@@ -18,7 +22,7 @@ function callEcho(text: string): Promise<Response> {
 
 beforeAll(async () => {
   redis = await spawnRedisServer();
-  const env = queueEnv(redis.url);
+  env = queueEnv(redis.url);
   gateway = await startQueueGateway(env);
   worker = await startWorker(env);
   await waitForWorkers(gateway, 1);
@@ -66,6 +70,98 @@ it('fails calls clearly while Redis is down and serves again once it is back, wi
     expect(new Set(lost.map((line) => line.role)).size).toBe(lost.length);
   }
 }, 40_000);
+
+it('keeps MCP sessions across a Redis restart that lost every key: any gateway serves them again', async () => {
+  // A second gateway on the same Redis never served the session: only what the first writes back lets it.
+  const other = await startQueueGateway(env);
+  const clients: Client[] = [
+    await connectClient(gateway.url, 'streamable-http'),
+    await connectClient(gateway.url, 'sse'),
+  ];
+  try {
+    for (const client of clients)
+      expect((await client.callTool({ name: 'echo', arguments: { text: 'before' } })).structuredContent).toEqual({
+        text: 'before',
+      });
+    const sessionId = (clients[0]!.transport as StreamableHTTPClientTransport).sessionId!;
+    const port = redis.port;
+    const writtenBack = gateway.logs.length;
+    await redis.stop();
+    redis = await spawnRedisServer(port);
+    // The gateway writes back the sessions it holds as soon as its connection is back.
+    await gateway.waitForLog(
+      (line) => String(line.msg).startsWith('redis is back') && gateway.logs.indexOf(line) >= writtenBack,
+    );
+    await waitForWorkers(other, 1, 20_000);
+    const onOther = await fetch(new URL('/mcp', other.url), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': sessionId,
+        'mcp-protocol-version': '2025-11-25',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: { name: 'echo', arguments: { text: 'on the other gateway' } },
+      }),
+    });
+    expect(onOther.status).toBe(200);
+    expect(await onOther.text()).toContain('on the other gateway');
+    for (const client of clients)
+      expect((await client.callTool({ name: 'echo', arguments: { text: 'after' } })).structuredContent).toEqual({
+        text: 'after',
+      });
+  } finally {
+    await Promise.all(clients.map((client) => client.close()));
+    await other.stop();
+  }
+}, 40_000);
+
+it('listens with Redis down at startup, says why it is not ready, and serves once Redis answers', async () => {
+  const port = await freePort();
+  const lateEnv = queueEnv(`redis://127.0.0.1:${port}`);
+  const early = await startQueueGateway(lateEnv);
+  let lateRedis: Awaited<ReturnType<typeof spawnRedisServer>> | undefined;
+  let lateWorker: SpawnedProcess | undefined;
+  try {
+    const readiness = await fetch(new URL('/health/readiness', early.url));
+    expect(readiness.status).toBe(503);
+    expect(await readiness.json()).toMatchObject({ redis: 'unreachable', reason: expect.stringMatching(/Redis/) });
+    // No request answers "Internal error" meanwhile: a new MCP session is a 503 to retry.
+    const initialize = await fetch(new URL('/mcp', early.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+      }),
+    });
+    expect(initialize.status).toBe(503);
+    expect(await initialize.json()).toMatchObject({ error: { code: -32000, message: expect.stringMatching(/Redis/) } });
+    expect(early.logs.some((line) => line.msg === 'redis connection lost; reconnecting')).toBe(false);
+    expect(early.logs.some((line) => line.msg === 'redis not reachable yet; retrying')).toBe(true);
+
+    lateRedis = await spawnRedisServer(port);
+    lateWorker = await startWorker(lateEnv);
+    await waitForWorkers(early, 1, 20_000);
+    const client = await connectClient(early.url, 'streamable-http');
+    try {
+      expect((await client.callTool({ name: 'echo', arguments: { text: 'late' } })).structuredContent).toEqual({
+        text: 'late',
+      });
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await Promise.all([early.stop('SIGKILL'), lateWorker?.stop('SIGKILL')]);
+    await lateRedis?.stop();
+  }
+}, 60_000);
 
 it('exits on SIGTERM while Redis is down, gateway and worker alike, saying how', async () => {
   await redis.stop();

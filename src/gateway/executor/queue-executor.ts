@@ -18,7 +18,7 @@ import { queueKeys } from '../../shared/queue/redis-keys.js';
 import type { CallToolResult } from '../../shared/call/tool-result.js';
 import type { ForwardedResult } from '../../shared/call/forwarded-request.js';
 import { toolRunOf, type ExecutionHooks, type ToolExecutor } from './tool-executor.js';
-import { assertRedisVersion, startReplyReader } from './reply-reader.js';
+import { startReplyReader, watchRedisVersion } from './reply-reader.js';
 import { watchForLostWorkers } from './lost-workers.js';
 import type { PendingCall } from './pending-call.js';
 import { startWorkerMonitor, type QueueState } from './worker-monitor.js';
@@ -59,7 +59,7 @@ function unavailable(message: string): AppError {
  */
 export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<QueueExecutor> {
   const { queues, redis, logger } = deps;
-  await assertRedisVersion(redis, logger);
+  const redisProblem = watchRedisVersion(redis, logger);
   const keys = queueKeys(deps.prefix);
   const pending = new Map<string, PendingCall>();
   const onQueueState = watchForLostWorkers({ pending, redis, keys, logger });
@@ -116,6 +116,8 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
     const state = monitor.state;
     if (redis.status !== 'ready' || !state.redisReachable)
       throw unavailable('Redis is unavailable: tool calls cannot be queued right now');
+    const problem = redisProblem();
+    if (problem !== undefined) throw unavailable(problem);
     if (state.liveWorkers.size === 0)
       throw unavailable('No live workers: start one with `toolgate worker` (REDIS_URL set)');
     if (!state.canRun(job.target.key))
@@ -223,12 +225,17 @@ export async function startQueueExecutor(deps: QueueExecutorDeps): Promise<Queue
 
     async readiness() {
       const state = await monitor.refresh();
-      const ready = state.redisReachable && state.liveWorkers.size > 0;
+      const problem = redisProblem();
+      const ready = state.redisReachable && problem === undefined && state.liveWorkers.size > 0;
+      const reason = !state.redisReachable
+        ? 'Redis does not answer (REDIS_URL); calls are refused until it does'
+        : (problem ?? (state.liveWorkers.size === 0 ? 'no live workers: start one with `toolgate worker`' : undefined));
       return {
         ready,
         detail: {
           mode: 'queue',
-          redis: state.redisReachable ? 'ok' : 'unreachable',
+          ...(reason !== undefined && { reason }),
+          redis: state.redisReachable ? (problem === undefined ? 'ok' : 'unsupported') : 'unreachable',
           workers: state.liveWorkers.size,
           queueDepth: state.depth,
           inFlight: pending.size,

@@ -56,16 +56,28 @@ export function startReplyReader(options: {
   };
 }
 
-/** BLMPOP, which the reply reader blocks on, came with Redis 7.0. */
-export async function assertRedisVersion(redis: RedisClient, logger: Logger): Promise<void> {
-  let version: string | undefined;
-  try {
-    version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1];
-  } catch (error) {
-    logger.warn({ err: (error as Error).message }, 'could not read the Redis version; continuing');
-    return;
-  }
-  if (version !== undefined && Number(version.split('.')[0]) < 7) {
-    throw new Error(`queue mode needs Redis 7.0 or newer (for BLMPOP); REDIS_URL points at Redis ${version}`);
-  }
+/**
+ * Checks the Redis version each time the connection becomes ready (Redis may be replaced by another while
+ * the gateway runs): BLMPOP, which the reply reader blocks on, came with Redis 7.0. Returns what is wrong
+ * with the Redis now, if anything, for readiness and for calls to say.
+ */
+export function watchRedisVersion(redis: RedisClient, logger: Logger): () => string | undefined {
+  let problem: string | undefined;
+  const check = async () => {
+    let version: string | undefined;
+    try {
+      version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1];
+    } catch (error) {
+      logger.debug({ err: (error as Error).message }, 'could not read the Redis version');
+      return;
+    }
+    const tooOld = version !== undefined && Number(version.split('.')[0]) < 7;
+    problem = tooOld
+      ? `queue mode needs Redis 7.0 or newer (for BLMPOP); REDIS_URL points at Redis ${version}`
+      : undefined;
+    if (problem) logger.error(problem);
+  };
+  redis.on('ready', () => void check());
+  if (redis.status === 'ready') void check();
+  return () => problem;
 }

@@ -60,7 +60,11 @@ export async function startRedisSessionBus(options: {
     }
     for (const listener of listeners) listener(message);
   });
-  await subscriber.subscribe(channel);
+  // Not awaited: with Redis down at startup the gateway serves what it can meanwhile; the subscription
+  // is made once Redis answers (and made again after every reconnection).
+  subscriber
+    .subscribe(channel)
+    .catch((error: unknown) => logger.warn({ err: error, channel }, 'could not subscribe to session messages'));
   return {
     publish: async (message) => void (await redis.publish(channel, JSON.stringify(message))),
     onMessage: (listener) => void listeners.add(listener),

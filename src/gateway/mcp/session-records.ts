@@ -3,6 +3,7 @@ import type { RedisClient } from '../../shared/queue/redis-connection.js';
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import { AppError } from '../../shared/errors.js';
 import { createExpiringMap } from '../../shared/expiring-map.js';
+import type { Logger } from '../../shared/telemetry/logger.js';
 
 /** What a streamable HTTP session is, wherever it is answered: enough for any gateway to serve it. */
 export interface SessionRecord {
@@ -55,6 +56,8 @@ export interface SessionRecords {
   update(id: string, change: Partial<SessionRecord>): Promise<void>;
   /** Ends a session; false when there was none. */
   delete(id: string): Promise<boolean>;
+  /** Another gateway ended the session: this one must not bring it back. */
+  forget(id: string): void;
   close(): void;
 }
 
@@ -77,6 +80,8 @@ export function createMemorySessionRecords(idleMs: number, limits: SessionLimits
       if (record) records.set(id, { ...record, ...change });
     },
     delete: async (id) => records.delete(id),
+    // The map is the only copy: another gateway cannot have ended a session of this one.
+    forget: () => {},
     close: () => records.close(),
   };
 }
@@ -107,6 +112,11 @@ return {0, 0}`;
  * the deadline back, so serving a request costs one round trip (auto-pipelined with the others). Open
  * sessions are counted in sorted sets (`openKey('all')`, and `openKey(owner)` per virtual key), each
  * session scored by when it lapses and pushed back as it is used.
+ *
+ * A Redis restarted without persistence has lost every record: each gateway keeps a copy of the records
+ * it served lately (for as long as they would live in Redis) and writes them back when the connection
+ * comes back, and when a request names a session Redis no longer has. A session another gateway ended is
+ * `forget`-ten, never brought back.
  */
 export function createRedisSessionRecords(
   redis: RedisClient,
@@ -114,9 +124,31 @@ export function createRedisSessionRecords(
   openKey: (owner: string) => string,
   idleMs: number,
   limits: SessionLimits,
+  logger: Logger,
 ): SessionRecords {
   const allKey = openKey('all');
   const ownerKey = (owner: string | undefined) => (countedPerOwner(owner) ? openKey(owner) : allKey);
+  const held = createExpiringMap<SessionRecord>(idleMs);
+  /** Writes a held record back (unless Redis has one), with its places in the counts; limits do not apply. */
+  const writeBack = (id: string, record: SessionRecord) => {
+    const lapse = Date.now() + idleMs;
+    const transaction = redis.multi().set(key(id), JSON.stringify(record), 'PX', idleMs, 'NX').zadd(allKey, lapse, id);
+    if (countedPerOwner(record.owner)) transaction.zadd(openKey(record.owner), lapse, id);
+    return transaction.exec();
+  };
+  let everReady = redis.status === 'ready';
+  redis.on('ready', () => {
+    if (!everReady) {
+      everReady = true;
+      return;
+    }
+    const records = held.entries();
+    if (records.length === 0) return;
+    Promise.all(records.map(([id, record]) => writeBack(id, record))).then(
+      () => logger.info({ sessions: records.length }, 'redis is back: wrote back the sessions this gateway holds'),
+      (error: unknown) => logger.warn({ err: error }, 'could not write sessions back to redis'),
+    );
+  });
   return {
     async create(record, id = randomUUID()) {
       const now = Date.now();
@@ -135,12 +167,20 @@ export function createRedisSessionRecords(
       )) as [number, number];
       if (refused === 1) throw tooManyForKey(limits, count);
       if (refused === 2) throw tooManyInAll(limits);
+      held.set(id, record);
       return id;
     },
     async get(id) {
       const value = await redis.getex(key(id), 'PX', idleMs);
-      if (value === null) return undefined;
+      if (value === null) {
+        const kept = held.get(id, { touch: true });
+        if (kept === undefined) return undefined;
+        await writeBack(id, kept);
+        logger.info({ sessionId: id }, 'session missing from redis; written back from this gateway');
+        return kept;
+      }
       const record = JSON.parse(value) as SessionRecord;
+      held.set(id, record);
       // Still open: its places in the counts lapse with its record.
       const lapse = Date.now() + idleMs;
       void Promise.all([
@@ -158,14 +198,18 @@ export function createRedisSessionRecords(
         JSON.stringify(change),
         idleMs,
       );
+      const kept = held.get(id);
+      if (kept) held.set(id, { ...kept, ...change });
     },
     async delete(id) {
+      held.delete(id);
       const value = await redis.get(key(id));
       if (value === null) return false;
       const { owner } = JSON.parse(value) as SessionRecord;
       const [deleted] = (await redis.multi().del(key(id)).zrem(allKey, id).zrem(ownerKey(owner), id).exec()) ?? [];
       return Number(deleted?.[1]) > 0;
     },
-    close: () => {},
+    forget: (id) => void held.delete(id),
+    close: () => held.close(),
   };
 }

@@ -87,6 +87,7 @@ export function createStreamableSessions(options: {
     else if (message.type === 'changed') recent.delete(message.sessionId);
     else if (message.type === 'closed') {
       recent.delete(message.sessionId);
+      records.forget(message.sessionId);
       endLocally(message.sessionId);
     }
   });

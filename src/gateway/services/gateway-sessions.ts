@@ -65,12 +65,19 @@ export async function startRedisSessions(
   });
   return {
     streamable: createStreamableSessions({
-      records: createRedisSessionRecords(redis.commands, keys.session, keys.openSessions, idleMs, limits),
+      records: createRedisSessionRecords(redis.commands, keys.session, keys.openSessions, idleMs, limits, logger),
       bus,
       resolveView,
     }),
     legacy: createLegacySessions({
-      records: createRedisSessionRecords(redis.commands, keys.legacySession, keys.openLegacySessions, idleMs, limits),
+      records: createRedisSessionRecords(
+        redis.commands,
+        keys.legacySession,
+        keys.openLegacySessions,
+        idleMs,
+        limits,
+        logger,
+      ),
       bus,
       logger,
       headersForCall: callHeaderFilter(config.upstreamServers),

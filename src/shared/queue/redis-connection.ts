@@ -1,6 +1,7 @@
 import { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../telemetry/logger.js';
 import { isClusterUrl, parseClusterUrl } from '../config/redis-url.js';
+import { isRedisUnreachable } from './redis-unreachable.js';
 
 /**
  * What a connection is for:
@@ -48,37 +49,23 @@ export function createRedisConnection(url: string, role: RedisRole, logger: Logg
   // Every reconnection attempt fails again while Redis is away: say so once when it goes, once when back.
   // `reconnecting` comes whether or not the loss raised an error (a closed socket raises none).
   let lost = false;
+  let everReady = false;
   let lastError: string | undefined;
   redis.on('error', (error: Error) => (lastError = error.message));
   redis.on('reconnecting', () => {
-    if (!lost) logger.warn({ role, err: lastError }, 'redis connection lost; reconnecting');
+    if (!lost)
+      logger.warn(
+        { role, err: lastError },
+        everReady ? 'redis connection lost; reconnecting' : 'redis not reachable yet; retrying',
+      );
     lost = true;
   });
   redis.on('ready', () => {
-    if (lost) logger.info({ role }, 'redis connection restored');
+    if (lost) logger.info({ role }, everReady ? 'redis connection restored' : 'redis connected');
     lost = false;
+    everReady = true;
   });
   return redis;
-}
-
-const CONNECTION_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-]);
-
-/** Whether an error only says that Redis is unreachable. */
-function isConnectionError(error: unknown): boolean {
-  const { code, message } = error as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return true;
-  return (
-    typeof message === 'string' &&
-    /Connection is closed|Stream isn't writeable|connect ECONNREFUSED|read ECONNRESET/.test(message)
-  );
 }
 
 /**
@@ -87,7 +74,7 @@ function isConnectionError(error: unknown): boolean {
  */
 export function logQueueErrors(logger: Logger, source: 'queue' | 'worker'): (error: Error) => void {
   return (error) => {
-    if (isConnectionError(error)) logger.debug({ err: error.message }, `${source} waiting for redis`);
+    if (isRedisUnreachable(error)) logger.debug({ err: error.message }, `${source} waiting for redis`);
     else logger.warn({ err: error.message }, `${source} error`);
   };
 }
