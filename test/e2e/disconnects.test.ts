@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type SpawnedGateway } from '../helpers/gateway-process.js';
-import { writtenMarker } from '../helpers/markers.js';
+import { startedMarker, waitForMarker } from '../helpers/markers.js';
 import { connectClient, type TransportKind } from '../helpers/mcp-client.js';
 
 // A client that goes away mid-call: a legacy SSE session ends with its stream, so nothing could receive
@@ -23,15 +23,6 @@ function newMarker(): string {
   return join(mkdtempSync(join(tmpdir(), 'toolgate-disconnect-')), 'outcome');
 }
 
-async function waitForMarker(marker: string): Promise<string> {
-  const until = Date.now() + 10_000;
-  for (let text = writtenMarker(marker); ; text = writtenMarker(marker)) {
-    if (text !== undefined) return text;
-    if (Date.now() > until) throw new Error('the handler never finished');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 describe('a client that disconnects mid-call', () => {
   it.each<[TransportKind, string]>([
     ['sse', 'aborted: cancelled'],
@@ -40,7 +31,7 @@ describe('a client that disconnects mid-call', () => {
     const client = await connectClient(gateway.url, kind);
     const marker = newMarker();
     const call = client.callTool({ name: 'mark_after', arguments: { marker, ms: 1_500 } }).catch(() => 'dropped');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitForMarker(startedMarker(marker));
     await client.close();
     expect(await call).toBe('dropped');
     expect(await waitForMarker(marker)).toBe(expected);
@@ -55,7 +46,7 @@ describe('a client that disconnects mid-call', () => {
       body: JSON.stringify({ name: 'mark_after', arguments: { marker, ms: 1_500 } }),
       signal: controller.signal,
     }).catch(() => 'dropped');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitForMarker(startedMarker(marker));
     controller.abort();
     expect(await call).toBe('dropped');
     expect(await waitForMarker(marker)).toBe('completed');

@@ -12,7 +12,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type SpawnedGateway } from '../helpers/gateway-process.js';
-import { writtenMarker } from '../helpers/markers.js';
+import { startedMarker, waitForMarker, writtenMarker } from '../helpers/markers.js';
 import { connectClient, type TransportKind } from '../helpers/mcp-client.js';
 
 function textOf(result: unknown): string {
@@ -86,14 +86,12 @@ describe.each<TransportKind>(['streamable-http', 'sse'])('MCP over %s', (kind) =
   });
 
   it('times out a handler that hangs and ignores its signal, while other calls keep working', async () => {
-    const started = Date.now();
     const hanging = client.callTool({ name: 'hang', arguments: {} });
     const meanwhile = await client.callTool({ name: 'echo', arguments: { text: 'still serving' } });
     expect(meanwhile.structuredContent).toEqual({ text: 'still serving' });
     const result = await hanging;
     expect(result.isError).toBe(true);
     expect(textOf(result)).toBe('timed out after 1000 ms');
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('terminates a thread that busy-loops past its deadline and keeps serving', async () => {
@@ -142,7 +140,7 @@ describe.each<TransportKind>(['streamable-http', 'sse'])('MCP over %s', (kind) =
     const call = client.callTool({ name: 'wait_for_abort', arguments: { marker } }, undefined, {
       signal: controller.signal,
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitForMarker(startedMarker(marker));
     controller.abort('user gave up');
     await expect(call).rejects.toThrow();
     await waitFor(() => writtenMarker(marker) !== undefined, 5_000);
@@ -155,7 +153,7 @@ describe('session lifecycle', () => {
     const client = await connectClient(gateway.url, 'streamable-http');
     const marker = join(mkdtempSync(join(tmpdir(), 'toolgate-delete-')), 'aborted');
     const call = client.callTool({ name: 'wait_for_abort', arguments: { marker } }).catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitForMarker(startedMarker(marker));
     await (client.transport as StreamableHTTPClientTransport).terminateSession();
     await waitFor(() => writtenMarker(marker) !== undefined, 5_000);
     expect(readFileSync(marker, 'utf8')).toBe('aborted: cancelled');

@@ -13,6 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startAlternatingBalancer, type AlternatingBalancer } from '../helpers/alternating-balancer.js';
 import { ROOT, writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
+import { startedMarker, waitForMarker } from '../helpers/markers.js';
 import { connectClient } from '../helpers/mcp-client.js';
 import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
 import { spawnRedisCluster, type TestRedis } from '../helpers/redis-server.js';
@@ -136,7 +137,7 @@ describe.each([
         const call = client
           .callTool({ name: 'wait_for_abort', arguments: { marker } }, undefined, { signal: controller.signal })
           .catch((error: unknown) => error);
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        await waitForMarker(startedMarker(marker));
         controller.abort();
         await call;
         await waitFor(
@@ -224,11 +225,14 @@ describe.each([
 
     it('gets the result of a call whose gateway was killed with -9 mid-call', async () => {
       const client = await connectClient(balancer.url, 'streamable-http');
+      let firstProgress: () => void = () => {};
+      const progressed = new Promise<void>((resolve) => (firstProgress = resolve));
       const result = client.callTool({ name: 'progress', arguments: { steps: 10, delayMs: 300 } }, undefined, {
-        onprogress: () => {},
+        onprogress: () => firstProgress(),
         timeout: 30_000,
       });
-      await new Promise((resolve) => setTimeout(resolve, 600));
+      // The call is under way on the gateway holding its stream once its first progress has come through.
+      await progressed;
       // The gateway holding the POST stream: the one the balancer sent the last POST to.
       const holderIndex = balancer.lastPostBackend();
       await gateways[holderIndex]!.stop('SIGKILL');

@@ -18,7 +18,8 @@ import {
   type EverythingHttpServer,
 } from '../helpers/everything-server.js';
 import { ROOT, startGateway, writeTempConfig, type SpawnedGateway } from '../helpers/gateway-process.js';
-import { connectClient, type TransportKind } from '../helpers/mcp-client.js';
+import { connectClient, connectWithGetStream, type TransportKind } from '../helpers/mcp-client.js';
+import { startedMarker, waitForMarker } from '../helpers/markers.js';
 import { descendantsRunning } from '../helpers/process-commands.js';
 import { freePort } from '../helpers/redis-server.js';
 
@@ -314,11 +315,11 @@ describe('narrowed views', () => {
 
 describe('a server whose list changes', () => {
   it('is listed again when it says so, and the sessions hear of it', async () => {
-    const client = await connectClient(gateway.url, 'streamable-http');
+    const { client, streamOpened } = await connectWithGetStream(gateway.url);
     try {
       let changed = 0;
       client.setNotificationHandler(ToolListChangedNotificationSchema, () => void (changed += 1));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await streamOpened;
       // One connection: each stdio child is a server of its own, with its own list.
       expect(textOf(await client.callTool({ name: 'changing-add_tool', arguments: { name: 'fresh' } }))).toBe(
         'added fresh',
@@ -363,7 +364,7 @@ describe('cancellation', () => {
       const call = client
         .callTool({ name: 'faulty-mark_on_cancel', arguments: { marker } }, undefined, { signal: controller.signal })
         .catch(() => 'aborted');
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await waitForMarker(startedMarker(marker));
       controller.abort('changed my mind');
       expect(await call).toBe('aborted');
       await waitFor(async () => (existsSync(marker) ? true : undefined), 'the upstream to see the cancellation', 5_000);
@@ -396,12 +397,12 @@ describe('upstream faults', () => {
     expect(health.servers.find((server) => server.server === 'locked')).toMatchObject({
       error: expect.stringMatching(/auth_type "oauth2" is not served/),
     });
-    const client = await connectClient(gateway.url, 'streamable-http');
+    const { client, streamOpened } = await connectWithGetStream(gateway.url);
     try {
       let changed = 0;
       client.setNotificationHandler(ToolListChangedNotificationSchema, () => void (changed += 1));
-      // The standalone GET stream carries notifications outside requests; give it a moment to open.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The standalone GET stream carries notifications outside requests.
+      await streamOpened;
       late = await startEverythingServer('streamableHttp', latePort);
       await waitFor(
         async () => ((await client.listTools()).tools.some((tool) => tool.name === 'late-echo') ? true : undefined),

@@ -1,3 +1,5 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -11,6 +13,7 @@ import {
   type SpawnedGateway,
   type SpawnedProcess,
 } from '../helpers/gateway-process.js';
+import { startedMarker, waitForMarker } from '../helpers/markers.js';
 import { connectClient } from '../helpers/mcp-client.js';
 import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
 import { spawnRedisServer } from '../helpers/redis-server.js';
@@ -35,6 +38,10 @@ ${WHOAMI_TOOL}
     description: Awaits a timer
     input_schema: { type: object, properties: { ms: { type: integer } }, required: [ms] }
     handler: faults.timed_wait
+  - name: mark_after
+    description: Says it started, then waits
+    input_schema: { type: object, properties: { marker: { type: string }, ms: { type: integer } }, required: [marker, ms] }
+    handler: faults.mark_after
 general_settings:
   master_key: ${MASTER}
 `);
@@ -356,12 +363,13 @@ describe('limits and deletion across gateways', () => {
 
   it('refuses a third concurrent call of a key with max_parallel_requests 2, and takes it once one ends', async () => {
     const key = await generate({ max_parallel_requests: 2 });
-    const slow = () => post(gateways[0]!, '/mcp/call_tool', key, { name: 'timed_wait', arguments: { ms: 1_500 } });
-    const running = [
-      slow(),
-      post(gateways[1]!, '/mcp/call_tool', key, { name: 'timed_wait', arguments: { ms: 1_500 } }),
-    ];
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const dir = mkdtempSync(join(tmpdir(), 'toolgate-parallel-'));
+    const markers = [join(dir, 'first'), join(dir, 'second')];
+    const running = markers.map((marker, index) =>
+      post(gateways[index]!, '/mcp/call_tool', key, { name: 'mark_after', arguments: { marker, ms: 1_500 } }),
+    );
+    // Both calls hold their places once their handlers run.
+    await Promise.all(markers.map((marker) => waitForMarker(startedMarker(marker))));
     const third = await post(gateways[1]!, '/mcp/call_tool', key, { name: 'echo', arguments: { text: 'x' } });
     expect(third.status).toBe(429);
     expect(((await third.json()) as { error: { message: string } }).error.message).toMatch(

@@ -27,3 +27,22 @@ export async function connectClient(
   await client.connect(transport);
   return client;
 }
+
+/**
+ * A streamable HTTP client whose standalone GET stream (server notifications outside requests) is known
+ * to be open: `streamOpened` resolves when the gateway has answered the SDK's GET.
+ */
+export async function connectWithGetStream(baseUrl: string): Promise<{ client: Client; streamOpened: Promise<void> }> {
+  let opened: () => void = () => {};
+  const streamOpened = new Promise<void>((resolve) => (opened = resolve));
+  const client = new Client({ name: 'toolgate-test', version: '1.0.0' });
+  const transport = new StreamableHTTPClientTransport(new URL('/mcp', baseUrl), {
+    fetch: async (url, init) => {
+      const response = await fetch(url, init);
+      if (init?.method === 'GET' && response.ok) opened();
+      return response;
+    },
+  });
+  await client.connect(transport);
+  return { client, streamOpened };
+}

@@ -1,7 +1,11 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallOutcome } from '../../src/shared/call/call-outcome.js';
 import { createTestPool, faultCall, maxOverlap, type TestPool } from '../helpers/tool-pool.js';
 import type { RunSpan } from '../fixtures/plugins/faults.js';
+import { startedMarker, waitForMarker } from '../helpers/markers.js';
 
 let pool: TestPool | undefined;
 
@@ -21,6 +25,15 @@ function messageOf(outcome: CallOutcome): string {
     return first?.type === 'text' ? first.text : '';
   }
   return outcome.error.message;
+}
+
+/** `count` calls that wait `ms`, resolved once every handler runs (each says so in a marker file). */
+async function runningWaits(count: number, ms: number, timeoutMs?: number): Promise<Promise<CallOutcome>[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'toolgate-waits-'));
+  const markers = Array.from({ length: count }, (_, index) => join(dir, `wait-${index}`));
+  const calls = markers.map((marker) => pool!.run(faultCall('mark_after', { marker, ms }, { timeoutMs })));
+  await Promise.all(markers.map((marker) => waitForMarker(startedMarker(marker))));
+  return calls;
 }
 
 async function waitFor(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
@@ -118,9 +131,8 @@ describe('giving up calls on shared threads', () => {
   it('terminates a thread whose loop a call blocks, and ends the calls beside it naming that tool', async () => {
     pool = createTestPool({ threads: 1, cancelGraceMs: 200 });
     const before = spanOf(await pool.run(faultCall('timed_wait', { ms: 0 })));
-    const beside = Array.from({ length: 4 }, () => pool!.run(faultCall('timed_wait', { ms: 3_000 })));
-    // Let the waits start before the loop is blocked.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The waits run before the loop is blocked.
+    const beside = await runningWaits(4, 3_000);
     const spun = await pool.run(faultCall('spin', {}, { timeoutMs: 300 }));
     expect(spun).toEqual({ ok: false, error: { kind: 'timeout', message: 'timed out after 300 ms' } });
     for (const outcome of await Promise.all(beside)) {
@@ -158,8 +170,7 @@ describe('giving up calls on shared threads', () => {
     ['async_throw', 'threw an uncaught error'],
   ])('names %s to the calls its crash takes down', async (tool, how) => {
     pool = createTestPool({ threads: 1 });
-    const beside = Array.from({ length: 3 }, () => pool!.run(faultCall('timed_wait', { ms: 3_000 })));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const beside = await runningWaits(3, 3_000);
     const crashed = await pool.run(faultCall(tool));
     expect(crashed).toMatchObject({
       ok: false,
@@ -175,10 +186,7 @@ describe('giving up calls on shared threads', () => {
 
   it('ends every call on a thread that runs out of memory, and keeps serving', async () => {
     pool = createTestPool({ threads: 1 });
-    const beside = Array.from({ length: 3 }, () =>
-      pool!.run(faultCall('timed_wait', { ms: 5_000 }, { timeoutMs: 20_000 })),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const beside = await runningWaits(3, 5_000, 20_000);
     const crashed = await pool.run(faultCall('exhaust_memory', {}, { timeoutMs: 20_000 }));
     expect(messageOf(crashed)).toMatch(/^tool crashed: out of memory/);
     for (const outcome of await Promise.all(beside))
