@@ -1,9 +1,10 @@
-import type OpenAI from 'openai';
-import { describe, expect, inject, it } from 'vitest';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { useChatGateway } from '../helpers/chat-gateway.js';
 import { ECHO_TOOL } from '../helpers/fixture-tools.js';
-import { writeTempConfig } from '../helpers/gateway-process.js';
-import { completionBody } from '../helpers/mock-upstream.js';
+import { writeTempConfig, type SpawnedProcess } from '../helpers/gateway-process.js';
+import { completionBody, startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
+import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
 
 // The Responses API on chat-completions deployments: the real openai client, a mock model that records
 // what it is sent, and the gateway's own tools in embedded mode and through the queue.
@@ -256,5 +257,41 @@ describe.each([
       .create({ model: 'chat-only', input: 'x', previous_response_id: 'resp_nope' })
       .catch((caught: unknown) => caught);
     expect((missing as InstanceType<typeof OpenAI.APIError>).status).toBe(404);
+  });
+});
+
+describe('the Responses API across gateways (queue mode)', () => {
+  let upstream: MockUpstream;
+  let processes: SpawnedProcess[] = [];
+  let clients: OpenAI[] = [];
+
+  beforeAll(async () => {
+    upstream = await startMockUpstream(modelAnswer);
+    const config = configFor(upstream.url);
+    const env = queueEnv(inject('redisUrl'));
+    const gateways = [await startQueueGateway(env, config), await startQueueGateway(env, config)];
+    processes = [...gateways, await startWorker(env, config)];
+    await Promise.all(gateways.map((gateway) => waitForWorkers(gateway, 1)));
+    clients = gateways.map((gateway) => new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 }));
+  });
+
+  afterAll(async () => {
+    await Promise.all(processes.map((each) => each.stop()));
+    await upstream?.close();
+  });
+
+  it('continues on one gateway a conversation another stored (previous_response_id)', async () => {
+    const [first, second] = clients as [OpenAI, OpenAI];
+    const asked = await first.responses.create({ model: 'chat-only', input: 'weather?', tools: [WEATHER] });
+    const call = asked.output.find((item) => item.type === 'function_call') as { call_id: string };
+    const answered = await second.responses.create({
+      model: 'chat-only',
+      previous_response_id: asked.id,
+      input: [{ type: 'function_call_output', call_id: call.call_id, output: 'rain' }],
+      tools: [WEATHER],
+    });
+    const sent = upstream.requests.at(-1)?.body as unknown as ChatBody;
+    expect(sent.messages.map((message) => message.role)).toEqual(['user', 'assistant', 'tool']);
+    expect(answered.output_text).toBe('the tool said: rain');
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { isAlive, processTree } from '../../src/shared/mcp/process-tree.js';
 import { ROOT, writeTempConfig, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
 import { connectClient } from '../helpers/mcp-client.js';
+import { startEverythingServer, type EverythingHttpServer } from '../helpers/everything-server.js';
 import { descendantsRunning } from '../helpers/process-commands.js';
 import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
 
@@ -11,10 +12,8 @@ import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../hel
 // listings and never starts an upstream server itself.
 const FAULT_SERVER = join(ROOT, 'test/fixtures/upstream-fault-server.mjs');
 const MAX_CONNECTIONS = 2;
-const CONFIG = writeTempConfig(`
-mcp_servers:
-  faulty: { transport: stdio, command: ${process.execPath}, args: [${FAULT_SERVER}], max_connections: ${MAX_CONNECTIONS} }
-`);
+let http: EverythingHttpServer;
+let sse: EverythingHttpServer;
 
 const env = queueEnv(inject('redisUrl'));
 let gateway: SpawnedGateway;
@@ -28,13 +27,40 @@ const upstreamChildrenOf = (pid: number) =>
   descendantsRunning(pid, (command) => command.includes('upstream-fault-server'));
 
 beforeAll(async () => {
-  gateway = await startQueueGateway(env, CONFIG);
-  workers = await Promise.all([startWorker(env, CONFIG), startWorker(env, CONFIG)]);
+  [http, sse] = await Promise.all([startEverythingServer('streamableHttp'), startEverythingServer('sse')]);
+  const config = writeTempConfig(`
+mcp_servers:
+  faulty: { transport: stdio, command: ${process.execPath}, args: [${FAULT_SERVER}], max_connections: ${MAX_CONNECTIONS} }
+  ev_http: { url: ${http.url}, allowed_tools: [echo] }
+  ev_sse: { transport: sse, url: ${sse.url}, allowed_tools: [echo] }
+`);
+  gateway = await startQueueGateway(env, config);
+  workers = await Promise.all([startWorker(env, config), startWorker(env, config)]);
   await waitForWorkers(gateway, 2);
 });
 
 afterAll(async () => {
   await Promise.all([gateway?.stop(), ...(workers ?? []).map((worker) => worker.stop())]);
+  await Promise.all([http?.stop(), sse?.stop()]);
+});
+
+it('calls tools of HTTP and SSE upstream servers through the workers', async () => {
+  const client = await connectClient(gateway.url, 'streamable-http');
+  try {
+    const until = Date.now() + 20_000;
+    for (;;) {
+      const names = (await client.listTools()).tools.map((tool) => tool.name);
+      if (names.includes('ev_http-echo') && names.includes('ev_sse-echo')) break;
+      if (Date.now() > until) throw new Error(`the workers never listed both servers' tools: ${names.join(', ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    for (const server of ['ev_http', 'ev_sse'])
+      expect(textOf(await client.callTool({ name: `${server}-echo`, arguments: { message: server } }))).toBe(
+        `Echo: ${server}`,
+      );
+  } finally {
+    await client.close();
+  }
 });
 
 it('forwards prompts and resource reads to the workers, which own the connections', async () => {
