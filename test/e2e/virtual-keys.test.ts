@@ -17,7 +17,7 @@ import { startedMarker, waitForMarker } from '../helpers/markers.js';
 import { connectClient } from '../helpers/mcp-client.js';
 import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
 import { spawnRedisServer } from '../helpers/redis-server.js';
-import { ECHO_TOOL, WHOAMI_TOOL } from '../helpers/fixture-tools.js';
+import { ECHO_TOOL, MARK_AFTER_TOOL, WHOAMI_TOOL } from '../helpers/fixture-tools.js';
 
 // Virtual keys in queue mode: created with the master key, stored hashed in Redis, and honoured by
 // every gateway: models, tools (local and upstream), limits and usage.
@@ -38,10 +38,7 @@ ${WHOAMI_TOOL}
     description: Awaits a timer
     input_schema: { type: object, properties: { ms: { type: integer } }, required: [ms] }
     handler: faults.timed_wait
-  - name: mark_after
-    description: Says it started, then waits
-    input_schema: { type: object, properties: { marker: { type: string }, ms: { type: integer } }, required: [marker, ms] }
-    handler: faults.mark_after
+${MARK_AFTER_TOOL}
 general_settings:
   master_key: ${MASTER}
 `);

@@ -9,3 +9,10 @@ export const WHOAMI_TOOL = `  - name: whoami
     description: The pid of the process that ran the call
     input_schema: { type: object }
     handler: faults.whoami`;
+
+/** The fixture plugin's `mark_after` tool: says it started (`startedMarker`), waits `ms`, then says how it ended. */
+export const MARK_AFTER_TOOL = `  - name: mark_after
+    description: Says it started, then waits
+    input_schema: { type: object, properties: { marker: { type: string }, ms: { type: integer } }, required: [marker, ms] }
+    handler: faults.mark_after
+    timeout_ms: 20000`;

@@ -128,7 +128,8 @@ export function createRedisSessionRecords(
 ): SessionRecords {
   const allKey = openKey('all');
   const ownerKey = (owner: string | undefined) => (countedPerOwner(owner) ? openKey(owner) : allKey);
-  const held = createExpiringMap<SessionRecord>(idleMs);
+  // Kept a little less long than Redis keeps them: a session that lapsed there is never brought back.
+  const held = createExpiringMap<SessionRecord>(Math.floor(idleMs * 0.9));
   /** Writes a held record back (unless Redis has one), with its places in the counts; limits do not apply. */
   const writeBack = (id: string, record: SessionRecord) => {
     const lapse = Date.now() + idleMs;
