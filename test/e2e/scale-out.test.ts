@@ -148,8 +148,13 @@ describe.each([
     });
 
     it('tells a session of a list change, whichever gateway holds its GET stream', async () => {
+      // Each gateway reads the workers' listings on its own: wait until both have this server's tools.
+      const lists = async (gateway: SpawnedGateway) => {
+        const listed = (await (await fetch(`${gateway.url}/mcp/list_tools`)).json()) as { tools: { name: string }[] };
+        return listed.tools.some((tool) => tool.name === 'changing-add_tool');
+      };
       const until = Date.now() + 20_000;
-      while (!(await client.listTools()).tools.some((tool) => tool.name === 'changing-add_tool')) {
+      while (!(await Promise.all(gateways.map(lists))).every(Boolean)) {
         if (Date.now() > until) throw new Error('the workers never listed the upstream server');
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
