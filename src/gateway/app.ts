@@ -168,6 +168,7 @@ export function createApp(deps: AppDeps): Express {
     logger: deps.logger,
     openLegacySse: openLegacySse(legacy),
     guards,
+    resolveView,
     resume: {
       log: deps.sessions.streamLog,
       executor: deps.executor,

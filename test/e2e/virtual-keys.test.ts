@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Redis } from 'ioredis';
@@ -105,6 +106,27 @@ describe('a key limited to one model and one tool', () => {
         .catch((caught: unknown) => caught);
       expect((refused as InstanceType<typeof OpenAI.APIError>).status).toBe(403);
       expect((refused as InstanceType<typeof OpenAI.APIError>).message).toMatch(/may not use model other/);
+    }
+  });
+
+  it('lists and calls only its tool over MCP 2026-07-28, with a list cacheable for that key alone', async () => {
+    const client = new ModernClient({ name: 'modern-key', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+    await client.connect(
+      new ModernTransport(new URL('/mcp', gateways[0]!.url), {
+        requestInit: { headers: { authorization: `Bearer ${key}` } },
+      }),
+    );
+    try {
+      expect(client.getProtocolEra()).toBe('modern');
+      const listed = await client.listTools();
+      expect(listed.tools.map((tool) => tool.name)).toEqual(['echo']);
+      expect(listed.cacheScope).toBe('private');
+      expect((await client.callTool({ name: 'echo', arguments: { text: 'key' } })).structuredContent).toEqual({
+        text: 'key',
+      });
+      await expect(client.callTool({ name: 'whoami', arguments: {} })).rejects.toThrow(/may not call tool whoami/);
+    } finally {
+      await client.close();
     }
   });
 

@@ -59,3 +59,30 @@ export function createLegacySessionState(id: string, baseView: ToolView, princip
     calls: new Map(),
   };
 }
+
+/**
+ * A 2026-07-28 request's state: no session, so it lives for the one request, with the view its principal
+ * has (`viewFor`). Its log level is the one the request's `_meta` names (none: tool logs only go to our
+ * own log).
+ */
+export function createRequestState(
+  id: string,
+  view: ToolView,
+  caller: VirtualKey | undefined,
+  logLevel: LoggingLevel | undefined,
+  protocolVersion: string,
+): SessionState {
+  let level = logLevel;
+  return {
+    id,
+    view,
+    caller,
+    protocolVersion,
+    get logLevel() {
+      return level;
+    },
+    // 2026-07-28 has no logging/setLevel; a request's level is its own.
+    setLogLevel: async (next) => void (level = next),
+    calls: new Map(),
+  };
+}

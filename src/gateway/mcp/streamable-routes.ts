@@ -17,6 +17,10 @@ import type { SessionState } from './session-state.js';
 import type { StreamableSessions } from './streamable-sessions.js';
 import { resumeStream, type StreamResumeDeps } from './stream-resume.js';
 import { principalOf } from '../keys/principal.js';
+import { requestIdOf } from '../http/request-id.js';
+import type { ToolView } from '../tools/tool-view.js';
+import { claimsModernEra } from './modern-claim.js';
+import type { ModernEndpoint } from './modern-endpoint.js';
 
 export interface StreamableRoutesDeps {
   readonly sessions: StreamableSessions;
@@ -28,6 +32,8 @@ export interface StreamableRoutesDeps {
   /** Calls' SSE events, for clients that resume a stream with `Last-Event-ID`. */
   readonly resume: StreamResumeDeps;
   readonly guards: KeyGuards;
+  /** The tools a request sees from its path server and `x-mcp-servers` (before its key narrows them). */
+  readonly resolveView: (req: Request) => ToolView;
 }
 
 /** What a session's record may keep of the client's `initialize`. */
@@ -78,7 +84,20 @@ export function mountStreamableRoutes(router: Router, deps: StreamableRoutesDeps
     sessions: deps.sessions,
     streamLog: deps.resume.log,
   });
+  // Loaded with the first request that claims the 2026-07-28 era: 2025-era deployments never pay for it.
+  let modern: Promise<ModernEndpoint> | undefined;
+  const modernEndpoint = () =>
+    (modern ??= import('./modern-endpoint.js').then(({ createModernEndpoint }) =>
+      createModernEndpoint({ ...deps.serverDeps, logger: deps.logger }),
+    ));
   const handle = async (req: Request, res: Response) => {
+    if (
+      claimsModernEra(req) &&
+      (await (
+        await modernEndpoint()
+      ).serve(req, res, { view: deps.resolveView(req), principal: principalOf(res), requestId: requestIdOf(res) }))
+    )
+      return;
     const sessionId = req.get('mcp-session-id');
     if (sessionId === undefined) {
       const initialize = req.method === 'POST' ? initializeIn(req.body) : undefined;
