@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureConformanceSuite } from '../helpers/conformance-suite.js';
+import { CONFORMANCE_2025, CONFORMANCE_2026, ensureConformanceSuite } from '../helpers/conformance-suite.js';
 import { startAlternatingBalancer } from '../helpers/alternating-balancer.js';
 import { ROOT, startGateway } from '../helpers/gateway-process.js';
 import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../helpers/queue-cluster.js';
@@ -13,6 +13,7 @@ import { queueEnv, startQueueGateway, startWorker, waitForWorkers } from '../hel
 // The official MCP conformance suite is the protocol oracle, run by the same Node as the tests.
 const CONFIG = join(ROOT, 'test/fixtures/config.conformance.yaml');
 const BASELINE = join(ROOT, 'test/fixtures/conformance-baseline.yml');
+const BASELINE_2026 = join(ROOT, 'test/fixtures/conformance-baseline-2026.yml');
 const RUN_TIMEOUT_MS = 120_000;
 
 /**
@@ -59,9 +60,9 @@ interface SuiteRun {
   readonly output: string;
 }
 
-/** Runs the active server suite once; kills the CLI (and only it) if it outlives `RUN_TIMEOUT_MS`. */
-function runSuite(suiteCli: string, mcpUrl: string, outDir: string): Promise<SuiteRun> {
-  const args = [suiteCli, 'server', '--url', mcpUrl, '--expected-failures', BASELINE, '-o', outDir];
+/** Runs a server suite once; kills the CLI (and only it) if it outlives `RUN_TIMEOUT_MS`. */
+function runSuite(suiteCli: string, mcpUrl: string, outDir: string, options: readonly string[]): Promise<SuiteRun> {
+  const args = [suiteCli, 'server', '--url', mcpUrl, ...options, '-o', outDir];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -82,6 +83,45 @@ function scenarioOf(resultDir: string): string {
 }
 
 const expectedFailures = (parse(readFileSync(BASELINE, 'utf8')) as { server: string[] }).server;
+
+/** Each scenario's checks, from a run's output folder. */
+function readChecks(outDir: string, into: Map<string, ConformanceCheck[]>): void {
+  for (const resultDir of readdirSync(outDir)) {
+    const checks = JSON.parse(readFileSync(join(outDir, resultDir, 'checks.json'), 'utf8')) as ConformanceCheck[];
+    into.set(scenarioOf(resultDir), checks);
+  }
+}
+
+/**
+ * The scored 2026-07-28 scenarios toolgate passes: tools from its plugins; resources, prompts and
+ * completion from the fixtures' upstream server, mounted with `prefix: false`.
+ */
+const PASSING_2026 = [
+  'completion-complete',
+  'tools-list',
+  'tools-call-simple-text',
+  'tools-call-image',
+  'tools-call-audio',
+  'tools-call-embedded-resource',
+  'tools-call-mixed-content',
+  'tools-call-error',
+  'tools-call-with-progress',
+  'server-sse-multiple-streams',
+  'resources-list',
+  'resources-read-text',
+  'resources-read-binary',
+  'resources-templates-read',
+  'sep-2164-resource-not-found',
+  'prompts-list',
+  'prompts-get-simple',
+  'prompts-get-with-args',
+  'prompts-get-embedded-resource',
+  'prompts-get-with-image',
+  'dns-rebinding-protection',
+  'caching',
+  'input-required-result-unsupported-methods',
+  'input-required-result-validate-input',
+];
 
 interface Target {
   readonly mcpUrl: string;
@@ -145,14 +185,11 @@ describe.each([
   }
 
   beforeAll(async () => {
-    const suiteCli = ensureConformanceSuite();
+    const suiteCli = ensureConformanceSuite(CONFORMANCE_2025);
     target = await startTarget();
     outDir = mkdtempSync(join(tmpdir(), 'toolgate-conformance-'));
-    run = await runSuite(suiteCli, target.mcpUrl, outDir);
-    for (const resultDir of readdirSync(outDir)) {
-      const checks = JSON.parse(readFileSync(join(outDir, resultDir, 'checks.json'), 'utf8')) as ConformanceCheck[];
-      checksByScenario.set(scenarioOf(resultDir), checks);
-    }
+    run = await runSuite(suiteCli, target.mcpUrl, outDir, ['--expected-failures', BASELINE]);
+    readChecks(outDir, checksByScenario);
   }, RUN_TIMEOUT_MS + 180_000);
 
   afterAll(async () => {
@@ -235,5 +272,44 @@ describe.each([
     expect(detailsOf('dns-rebinding-protection', 'localhost-host-rebinding-rejected').statusCode).toBeLessThan(500);
     expect(detailsOf('dns-rebinding-protection', 'localhost-host-valid-accepted').statusCode).toBe(200);
     expect(detailsOf('server-initialize')).toMatchObject({ connected: true });
+  });
+});
+
+describe.each([
+  ['one embedded gateway', oneGateway],
+  ['two queue-mode gateways behind an alternating balancer', twoGatewaysBehindABalancer],
+])('MCP conformance suite, 2026-07-28 requirements, against %s', (_name, startTarget) => {
+  let target: Target | undefined;
+  let outDir: string;
+  let run: SuiteRun;
+  const checksByScenario = new Map<string, ConformanceCheck[]>();
+
+  beforeAll(async () => {
+    const suiteCli = ensureConformanceSuite(CONFORMANCE_2026);
+    target = await startTarget();
+    outDir = mkdtempSync(join(tmpdir(), 'toolgate-conformance-2026-'));
+    run = await runSuite(suiteCli, target.mcpUrl, outDir, [
+      '--requirements',
+      '2026-07-28',
+      '--expected-failures',
+      BASELINE_2026,
+    ]);
+    readChecks(outDir, checksByScenario);
+  }, RUN_TIMEOUT_MS + 180_000);
+
+  afterAll(async () => {
+    await target?.stop();
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it('exits 0: every failure is one listed in the baseline, and no listed scenario passes', () => {
+    expect(run.exitCode, run.output).toBe(0);
+    expect(run.output).toContain('Baseline check passed');
+  });
+
+  it.each(PASSING_2026)('passes %s, every check succeeding', (scenario) => {
+    const checks = checksByScenario.get(scenario) ?? [];
+    expect(checks.length, run.output).toBeGreaterThan(0);
+    expect(checks.filter((check) => check.status !== 'SUCCESS' && check.status !== 'INFO')).toEqual([]);
   });
 });

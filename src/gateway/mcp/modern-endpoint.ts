@@ -20,6 +20,7 @@ import { pageOf } from './list-paging.js';
 import type { McpServerDeps } from './mcp-server.js';
 import { MODERN_PROTOCOL_VERSION } from './modern-claim.js';
 import { answerSessionToolCall } from './session-tool-call.js';
+import { registerModernUpstreamHandlers } from './modern-upstream-handlers.js';
 import { createRequestState } from './session-state.js';
 
 /** What one 2026-07-28 request is served with. */
@@ -57,10 +58,28 @@ export function createModernEndpoint(deps: McpServerDeps & { readonly logger: Lo
     // A key sees its own tools: what it is told may be cached for it alone.
     const cacheScope = request.principal.kind === 'virtual' ? 'private' : 'public';
     const view = viewFor(request.principal, request.view);
+    const offered = deps.features.capabilities();
+    const hint = { ttlMs, cacheScope } as const;
     const server = new Server(
       { name: 'toolgate', version: deps.version },
-      { capabilities: { tools: {} }, cacheHints: { 'tools/list': { ttlMs, cacheScope } } },
+      {
+        capabilities: {
+          tools: {},
+          ...(offered.resources && { resources: {} }),
+          ...(offered.prompts && { prompts: {} }),
+          ...(offered.completions && { completions: {} }),
+        },
+        cacheHints: {
+          'tools/list': hint,
+          'resources/list': hint,
+          'resources/templates/list': hint,
+          'prompts/list': hint,
+          // What a resource holds is the upstream server's to say: not cached.
+          'resources/read': { ttlMs: 0, cacheScope: 'private' },
+        },
+      },
     );
+    registerModernUpstreamHandlers(server, deps, view, offered, request.headers);
     // The same list a session gets; the v2 types spell its JSON Schemas more narrowly than v1's.
     server.setRequestHandler(
       'tools/list',
