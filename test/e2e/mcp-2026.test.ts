@@ -1,6 +1,14 @@
 import { Client as ModernClient, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { E2E_CONFIG, type SpawnedGateway, type SpawnedProcess } from '../helpers/gateway-process.js';
+import { join } from 'node:path';
+import { ECHO_TOOL } from '../helpers/fixture-tools.js';
+import {
+  E2E_CONFIG,
+  ROOT,
+  writeTempConfig,
+  type SpawnedGateway,
+  type SpawnedProcess,
+} from '../helpers/gateway-process.js';
 import { MCP_HEADERS, rawRequest } from '../helpers/http.js';
 import { connectClient } from '../helpers/mcp-client.js';
 import { startGatewayInMode } from '../helpers/queue-cluster.js';
@@ -101,5 +109,52 @@ describe.each([
       id: 5,
       error: { code: -32022, data: { supported: expect.arrayContaining(['2026-07-28']) } },
     });
+  });
+});
+
+describe.each([
+  ['embedded', undefined],
+  ['queue mode', inject('redisUrl')],
+])('subscriptions/listen, %s', (_mode, redisUrl) => {
+  const FAULT_SERVER = join(ROOT, 'test/fixtures/upstream-fault-server.mjs');
+  let processes: SpawnedProcess[] = [];
+  let gateway: SpawnedGateway;
+
+  beforeAll(async () => {
+    const config = writeTempConfig(`
+mcp_tools:
+${ECHO_TOOL}
+mcp_servers:
+  changing: { transport: stdio, command: ${process.execPath}, args: [${FAULT_SERVER}, one-connection], max_connections: 1 }
+`);
+    ({ gateway, processes } = await startGatewayInMode(config, redisUrl));
+  });
+
+  afterAll(async () => {
+    await Promise.all(processes.map((each) => each.stop()));
+  });
+
+  it("carries a list change an upstream server makes to a 2026 client's listen stream", async () => {
+    const client = await connectModern(gateway.url);
+    try {
+      const until = Date.now() + 20_000;
+      while (!(await client.listTools()).tools.some((tool) => tool.name === 'changing-add_tool')) {
+        if (Date.now() > until) throw new Error('the upstream server was never listed');
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      let changed = 0;
+      client.setNotificationHandler('notifications/tools/list_changed', () => void (changed += 1));
+      const subscription = await client.listen({ toolsListChanged: true });
+      expect(subscription.honoredFilter).toMatchObject({ toolsListChanged: true });
+      await client.callTool({ name: 'changing-add_tool', arguments: { name: 'fresh' } });
+      for (const deadline = Date.now() + 15_000; changed === 0;) {
+        if (Date.now() > deadline) throw new Error('no notifications/tools/list_changed on the listen stream');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('changing-fresh');
+      await subscription.close();
+    } finally {
+      await client.close();
+    }
   });
 });

@@ -41,7 +41,6 @@ const TOOLS_TTL_MS = { localOnly: 60_000, withUpstreams: 5_000 } as const;
 export interface ModernEndpoint {
   /** Serves a POST that claims the 2026-07-28 era; false when it is 2025-era traffic after all. */
   serve(req: Request, res: Response, request: Omit<ModernRequest, 'headers'>): Promise<boolean>;
-  close(): Promise<void>;
 }
 
 /**
@@ -64,9 +63,9 @@ export function createModernEndpoint(deps: McpServerDeps & { readonly logger: Lo
       { name: 'toolgate', version: deps.version },
       {
         capabilities: {
-          tools: {},
-          ...(offered.resources && { resources: {} }),
-          ...(offered.prompts && { prompts: {} }),
+          tools: { listChanged: true },
+          ...(offered.resources && { resources: { listChanged: true } }),
+          ...(offered.prompts && { prompts: { listChanged: true } }),
           ...(offered.completions && { completions: {} }),
         },
         cacheHints: {
@@ -121,6 +120,12 @@ export function createModernEndpoint(deps: McpServerDeps & { readonly logger: Lo
     legacy: 'reject',
     onerror: (error) => deps.logger.debug({ err: error }, 'a 2026-07-28 request was refused or failed'),
   });
+  // `subscriptions/listen` streams hear of list changes as sessions' streams do: every gateway reads the
+  // same listings, so each tells the streams it holds.
+  deps.catalog.onChange(() => handler.notify.toolsChanged());
+  deps.features.onChange((kind) =>
+    kind === 'prompts' ? handler.notify.promptsChanged() : handler.notify.resourcesChanged(),
+  );
   const serveNode = toNodeHandler(handler);
   return {
     async serve(req, res, request) {
@@ -135,6 +140,5 @@ export function createModernEndpoint(deps: McpServerDeps & { readonly logger: Lo
       await current.run({ ...request, headers: req.headers }, () => serveNode(req, res, req.body));
       return true;
     },
-    close: () => handler.close(),
   };
 }
