@@ -163,32 +163,22 @@ async function twoGatewaysBehindABalancer(): Promise<Target> {
   };
 }
 
-describe.each([
-  ['one embedded gateway', oneGateway],
-  ['two queue-mode gateways behind an alternating balancer', twoGatewaysBehindABalancer],
-])('MCP conformance suite (active server scenarios) against %s', (_name, startTarget) => {
+/**
+ * For the describe block it is called in: starts the target, runs a suite version against it with
+ * `options`, and reads each scenario's checks; stops it all afterwards. Adds the test every run must pass:
+ * its failures are exactly the baseline's.
+ */
+function useSuiteRun(startTarget: () => Promise<Target>, version: string, options: readonly string[]) {
   let target: Target | undefined;
-  let outDir: string;
-  let run: SuiteRun;
+  let outDir: string | undefined;
+  let run: SuiteRun | undefined;
   const checksByScenario = new Map<string, ConformanceCheck[]>();
 
-  function checksOf(scenario: string): ConformanceCheck[] {
-    const checks = checksByScenario.get(scenario);
-    if (!checks) throw new Error(`no results for scenario ${scenario}; suite output:\n${run.output}`);
-    return checks;
-  }
-
-  function detailsOf(scenario: string, id = scenario): Record<string, unknown> {
-    const check = checksOf(scenario).find((candidate) => candidate.id === id);
-    if (!check) throw new Error(`scenario ${scenario} recorded no check ${id}`);
-    return check.details ?? {};
-  }
-
   beforeAll(async () => {
-    const suiteCli = ensureConformanceSuite(CONFORMANCE_2025);
+    const suiteCli = ensureConformanceSuite(version);
     target = await startTarget();
     outDir = mkdtempSync(join(tmpdir(), 'toolgate-conformance-'));
-    run = await runSuite(suiteCli, target.mcpUrl, outDir, ['--expected-failures', BASELINE]);
+    run = await runSuite(suiteCli, target.mcpUrl, outDir, options);
     readChecks(outDir, checksByScenario);
   }, RUN_TIMEOUT_MS + 180_000);
 
@@ -197,14 +187,44 @@ describe.each([
     if (outDir) rmSync(outDir, { recursive: true, force: true });
   });
 
+  const finished = () => {
+    if (!run || !outDir) throw new Error('the suite has not run');
+    return { run, outDir };
+  };
+
   it('exits 0: every failure is one listed in the baseline, and no listed scenario passes', () => {
-    expect(run.exitCode, run.output).toBe(0);
-    expect(run.output).toContain('Baseline check passed');
+    const { run: done } = finished();
+    expect(done.exitCode, done.output).toBe(0);
+    expect(done.output).toContain('Baseline check passed');
   });
+
+  return {
+    finished,
+    checksByScenario,
+    checksOf(scenario: string): ConformanceCheck[] {
+      const checks = checksByScenario.get(scenario);
+      if (!checks) throw new Error(`no results for scenario ${scenario}; suite output:\n${finished().run.output}`);
+      return checks;
+    },
+  };
+}
+
+describe.each([
+  ['one embedded gateway', oneGateway],
+  ['two queue-mode gateways behind an alternating balancer', twoGatewaysBehindABalancer],
+])('MCP conformance suite (active server scenarios) against %s', (_name, startTarget) => {
+  const suite = useSuiteRun(startTarget, CONFORMANCE_2025, ['--expected-failures', BASELINE]);
+  const { checksOf, checksByScenario } = suite;
+
+  function detailsOf(scenario: string, id = scenario): Record<string, unknown> {
+    const check = checksOf(scenario).find((candidate) => candidate.id === id);
+    if (!check) throw new Error(`scenario ${scenario} recorded no check ${id}`);
+    return check.details ?? {};
+  }
 
   it('ran every scenario exactly once, each either expected to pass or listed as an expected failure', () => {
     expect([...checksByScenario.keys()].sort()).toEqual([...PASSING_SCENARIOS, ...expectedFailures].sort());
-    expect(readdirSync(outDir)).toHaveLength(checksByScenario.size);
+    expect(readdirSync(suite.finished().outDir)).toHaveLength(checksByScenario.size);
   });
 
   it.each(PASSING_SCENARIOS)('passes every check of %s', (scenario) => {
@@ -279,37 +299,16 @@ describe.each([
   ['one embedded gateway', oneGateway],
   ['two queue-mode gateways behind an alternating balancer', twoGatewaysBehindABalancer],
 ])('MCP conformance suite, 2026-07-28 requirements, against %s', (_name, startTarget) => {
-  let target: Target | undefined;
-  let outDir: string;
-  let run: SuiteRun;
-  const checksByScenario = new Map<string, ConformanceCheck[]>();
-
-  beforeAll(async () => {
-    const suiteCli = ensureConformanceSuite(CONFORMANCE_2026);
-    target = await startTarget();
-    outDir = mkdtempSync(join(tmpdir(), 'toolgate-conformance-2026-'));
-    run = await runSuite(suiteCli, target.mcpUrl, outDir, [
-      '--requirements',
-      '2026-07-28',
-      '--expected-failures',
-      BASELINE_2026,
-    ]);
-    readChecks(outDir, checksByScenario);
-  }, RUN_TIMEOUT_MS + 180_000);
-
-  afterAll(async () => {
-    await target?.stop();
-    if (outDir) rmSync(outDir, { recursive: true, force: true });
-  });
-
-  it('exits 0: every failure is one listed in the baseline, and no listed scenario passes', () => {
-    expect(run.exitCode, run.output).toBe(0);
-    expect(run.output).toContain('Baseline check passed');
-  });
+  const suite = useSuiteRun(startTarget, CONFORMANCE_2026, [
+    '--requirements',
+    '2026-07-28',
+    '--expected-failures',
+    BASELINE_2026,
+  ]);
 
   it.each(PASSING_2026)('passes %s, every check succeeding', (scenario) => {
-    const checks = checksByScenario.get(scenario) ?? [];
-    expect(checks.length, run.output).toBeGreaterThan(0);
+    const checks = suite.checksOf(scenario);
+    expect(checks.length).toBeGreaterThan(0);
     expect(checks.filter((check) => check.status !== 'SUCCESS' && check.status !== 'INFO')).toEqual([]);
   });
 });

@@ -163,7 +163,8 @@ describe('a key limited to one model and one tool', () => {
   });
 
   it('has its usage counted across gateways: /key/info, and metrics labelled by its alias', async () => {
-    // So far: one chat on each gateway, and three echo calls on the second (REST, then both MCP transports).
+    // So far: one chat on each gateway, three echo calls on the second (REST, then both 2025 MCP transports)
+    // and one on the first (MCP 2026-07-28).
     const { info } = (await get(gateways[0]!, `/key/info?key=${key}`, MASTER)) as {
       info: {
         usage: {
@@ -175,7 +176,7 @@ describe('a key limited to one model and one tool', () => {
         };
       };
     };
-    expect(info.usage.tool_calls).toEqual({ echo: { success: 3 } });
+    expect(info.usage.tool_calls).toEqual({ echo: { success: 4 } });
     expect(info.usage.chat_requests).toEqual({ fast: { 200: 2 } });
     expect(info.usage.prompt_tokens).toBeGreaterThan(0);
     expect(info.usage.total_tokens).toBe(info.usage.prompt_tokens + info.usage.completion_tokens);
