@@ -96,6 +96,37 @@ function toolTargets(configuration: string, mcpUrl: string): Record<string, Targ
   );
 }
 
+/**
+ * `tools/call trivial · <configuration> 2026`: the same call as MCP 2026-07-28, stateless: no session, each
+ * request carrying its envelope and routing headers (the 2025 rows above open a session per client).
+ */
+function statelessTarget(configuration: string, mcpUrl: string): Record<string, Target> {
+  const envelope = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+  return {
+    [`tools/call trivial · ${configuration} 2026`]: {
+      url: mcpUrl,
+      method: 'POST',
+      headers: {
+        ...MCP_HEADERS,
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tools/call',
+        'mcp-name': WORKLOADS.trivial,
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: WORKLOADS.trivial, arguments: { text: 'ok' }, _meta: envelope },
+      }),
+      concurrency: TOOL_CONCURRENCY,
+    },
+  };
+}
+
 /** Starts a helper script that prints `{ url }` as its first line. */
 async function startScript(
   script: string,
@@ -245,6 +276,7 @@ async function main(): Promise<void> {
     const targets: Record<string, Target> = {
       ...toolTargets('SDK baseline', `${baseline.url}/mcp`),
       ...toolTargets('embedded', `${embedded.url}/mcp`),
+      ...statelessTarget('embedded', `${embedded.url}/mcp`),
       ...upstreamTarget('upstream', 'direct', everything.url, 'echo'),
       ...upstreamTarget('upstream', 'embedded', `${embedded.url}/mcp`, 'ev-echo'),
       ...upstreamTarget('stdio', 'toolgate embedded', `${embedded.url}/mcp`, 'evs-echo'),
@@ -274,6 +306,7 @@ async function main(): Promise<void> {
           upstreamTarget('stdio', `toolgate ${name}`, `${gateway.url}/mcp`, 'evs-echo'),
         );
         if (workers === 1) {
+          Object.assign(targets, statelessTarget(name, `${gateway.url}/mcp`));
           Object.assign(targets, await sessionTargets(env, gateway.url, stops));
           targets['chat tool loop · queue 1 worker'] = {
             url: `${gateway.url}/v1/chat/completions`,
@@ -395,6 +428,13 @@ async function main(): Promise<void> {
       clients,
     );
   }
+  for (const configuration of ['embedded', 'queue 1 worker'])
+    for (const clients of [1, 32])
+      comparisons[`trivial at ${clients}: ${configuration}, 2026 stateless vs 2025 session, calls/s (target ≥ 1)`] =
+        ratio(
+          at(`tools/call trivial · ${configuration} 2026`, clients)?.rps.median,
+          at(`tools/call trivial · ${configuration}`, clients)?.rps.median,
+        );
   Object.assign(comparisons, {
     'upstream at 1: embedded, p50 ms added over direct (target ≤ 1.5)': difference(
       at('tools/call upstream · embedded', 1)?.p50Ms.median,
