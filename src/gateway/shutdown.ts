@@ -47,6 +47,12 @@ export function shutDownOnSignals(deps: ShutdownDeps): void {
     server.closeIdleConnections();
     const bound = deps.longestCallMs + SHUTDOWN_MARGIN_MS;
     await Promise.race([invoker.drain(bound), untilResultsUndeliverable(services.executor, logger)]);
+    // Closing Redis connections (presence, sessions, the executor) waits for Redis; one that is down, or
+    // was never reached, must not hold the process.
+    const gaveUp = setTimeout(() => {
+      logger.warn('could not close the executor (is Redis down?); exiting');
+      process.exit(1);
+    }, 3 * SHUTDOWN_MARGIN_MS);
     // Sessions' SSE streams never end by themselves and would keep the server open; chat requests and
     // streams still in flight finish on their own, within the bound.
     await deps.beats.stop();
@@ -54,11 +60,6 @@ export function shutDownOnSignals(deps: ShutdownDeps): void {
     const forced = setTimeout(() => server.closeAllConnections(), SHUTDOWN_MARGIN_MS);
     await closed;
     clearTimeout(forced);
-    // Closing Redis connections waits for Redis; one that is down must not hold the process.
-    const gaveUp = setTimeout(() => {
-      logger.warn('could not close the executor (is Redis down?); exiting');
-      process.exit(1);
-    }, SHUTDOWN_MARGIN_MS);
     await services.executor.close();
     clearTimeout(gaveUp);
     await deps.tracing?.shutdown().catch(() => {});

@@ -88,11 +88,18 @@ it('keeps MCP sessions across a Redis restart that lost every key: any gateway s
     const writtenBack = gateway.logs.length;
     await redis.stop();
     redis = await spawnRedisServer(port);
-    // The gateway writes back the sessions it holds as soon as its connection is back.
-    await gateway.waitForLog(
-      (line) => String(line.msg).startsWith('redis is back') && gateway.logs.indexOf(line) >= writtenBack,
-    );
-    await waitForWorkers(other, 1, 20_000);
+    // The gateway writes back the sessions it holds as soon as its connection is back: the streamable
+    // session's record and the legacy one's, each store saying so once.
+    for (const until = Date.now() + 20_000; ;) {
+      const said = gateway.logs
+        .slice(writtenBack)
+        .filter((line) => String(line.msg).startsWith('redis is back')).length;
+      if (said >= 2) break;
+      if (Date.now() > until) throw new Error(`the gateway wrote back ${said} of its two session stores`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // And both gateways see the worker again (its heartbeat is back in the new Redis).
+    await Promise.all([gateway, other].map((each) => waitForWorkers(each, 1, 20_000)));
     const onOther = await fetch(new URL('/mcp', other.url), {
       method: 'POST',
       headers: {
@@ -162,6 +169,12 @@ it('listens with Redis down at startup, says why it is not ready, and serves onc
     await lateRedis?.stop();
   }
 }, 60_000);
+
+it('exits on SIGTERM a gateway that never reached Redis, saying why', async () => {
+  const never = await startQueueGateway(queueEnv(`redis://127.0.0.1:${await freePort()}`));
+  expect(await never.stop('SIGTERM')).toBe(1);
+  expect(never.logs.some((line) => line.msg === 'could not close the executor (is Redis down?); exiting')).toBe(true);
+}, 30_000);
 
 it('exits on SIGTERM while Redis is down, gateway and worker alike, saying how', async () => {
   await redis.stop();
