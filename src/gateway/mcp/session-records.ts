@@ -114,9 +114,8 @@ return {0, 0}`;
  * session scored by when it lapses and pushed back as it is used.
  *
  * A Redis restarted without persistence has lost every record: each gateway keeps a copy of the records
- * it served lately (for as long as they would live in Redis) and writes them back when the connection
- * comes back, and when a request names a session Redis no longer has. A session another gateway ended is
- * `forget`-ten, never brought back.
+ * it served lately (for as long as they would live in Redis) and writes them back when its connection
+ * comes back after a loss. A session another gateway ended is `forget`-ten, never brought back.
  */
 export function createRedisSessionRecords(
   redis: RedisClient,
@@ -173,13 +172,8 @@ export function createRedisSessionRecords(
     },
     async get(id) {
       const value = await redis.getex(key(id), 'PX', idleMs);
-      if (value === null) {
-        const kept = held.get(id, { touch: true });
-        if (kept === undefined) return undefined;
-        await writeBack(id, kept);
-        logger.info({ sessionId: id }, 'session missing from redis; written back from this gateway');
-        return kept;
-      }
+      // Not written back from here: a session another gateway just ended would come back to life.
+      if (value === null) return undefined;
       const record = JSON.parse(value) as SessionRecord;
       held.set(id, record);
       // Still open: its places in the counts lapse with its record.
